@@ -1,0 +1,102 @@
+"""The ``ipkg`` command line: a thin layer that finds the subcommand and maps errors to exit codes.
+
+Each subcommand lives in ``ipkg/commands/<name>.py`` and provides:
+
+* ``HELP`` – one line for ``ipkg --help``;
+* ``DESCRIPTION`` – a paragraph plus at least one example, shown by ``ipkg <name> --help``;
+* ``add_arguments(parser)`` – its options;
+* ``run(args) -> int`` – the exit code. Heavy libraries are imported inside ``run``.
+
+Errors a user can cause are raised as :class:`ipkg.errors.IpkgError` and printed as
+``path:line:col: message`` – never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import EXIT_INPUT, EXIT_INTERRUPTED, IpkgError
+
+#: Subcommands in the order ``ipkg --help`` lists them.
+COMMANDS = (
+    "build",
+    "validate",
+    "audit",
+    "stats",
+    "query",
+    "serve",
+    "push",
+    "view",
+    "export",
+    "load",
+    "synth",
+)
+
+EPILOG = """\
+exit codes:
+  0    success (the graph conforms; warnings allowed)
+  1    the input was read and found wanting (SHACL violations, audit mismatches)
+  2    the input could not be used (syntax error, missing file, bad option, unreachable endpoint)
+  130  interrupted (Ctrl-C)
+
+Run 'ipkg COMMAND --help' for a command's options and examples.
+"""
+
+
+def _load_command(name: str):
+    try:
+        return importlib.import_module(f"ipkg.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"ipkg.commands.{name}":
+            return None
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ipkg",
+        description="ipkg: an open knowledge graph of China's intellectual-property enforcement.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ipkg {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = _load_command(name)
+        if module is None:
+            continue
+        cmd = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=module.DESCRIPTION,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return int(args._run(args) or 0)
+    except IpkgError as exc:
+        print(f"ipkg {args.command}: error: {exc.format()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"ipkg {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+
+
+def entry_point() -> None:
+    sys.exit(main())

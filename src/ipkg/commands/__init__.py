@@ -1,0 +1,1 @@
+"""Subcommands of the ``ipkg`` CLI, one module each (see :mod:`ipkg.cli`)."""
