@@ -1,0 +1,402 @@
+"""Check every evidence phrase in the graph against the source texts it cites.
+
+For each node with ``ipkg:evidence`` the audit checks that
+
+1. the cited source document (``dcterms:source`` → an ``ipkg:SourceDocument`` whose
+   ``dcterms:identifier`` is a file name) exists in the sources folder;
+2. the phrase occurs in that file's text (whitespace runs and curly quotes normalised);
+3. the phrase has at most :data:`MAX_WORDS` words;
+4. for a reported (not derived) observation, the value appears in the phrase as the text
+   writes it ("13,486", "81%", "nine", "640 million", "1.8 times").
+
+It also reports reported observations without evidence, and derived observations without
+``prov:wasDerivedFrom`` or ``ipkg:derivationMethod``. Each mismatch points at the line of the
+Turtle file where the entity's block starts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import IpkgError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rdflib import Graph
+
+IPKG = "https://w3id.org/ipkg/ontology#"
+QB_OBSERVATION = "http://purl.org/linked-data/cube#Observation"
+OBS_VALUE = "http://purl.org/linked-data/sdmx/2009/measure#obsValue"
+DCT_SOURCE = "http://purl.org/dc/terms/source"
+DCT_IDENTIFIER = "http://purl.org/dc/terms/identifier"
+WAS_DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+MAX_WORDS = 15
+GRAPH_SUFFIXES = (".ttl", ".trig", ".nt", ".nq", ".jsonld", ".json")
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_WS = re.compile(r"\s+")
+
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy",
+         80: "eighty", 90: "ninety"}
+_SCALES = ((10**9, "billion"), (10**6, "million"), (10**3, "thousand"))
+
+
+def normalise(text: str) -> str:
+    """Collapse whitespace runs to one space and map curly quotes to straight ones."""
+    return _WS.sub(" ", text.translate(_QUOTES)).strip()
+
+
+def _plain(d: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 81.0 -> '81', 1.80 -> '1.8'."""
+    s = format(d.normalize(), "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def _grouped(d: Decimal) -> str:
+    """A decimal with thousands separators: 13486 -> '13,486'."""
+    s = _plain(d)
+    whole, _, frac = s.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}"
+    return sign + whole + ("." + frac if frac else "")
+
+
+def _word(n: int) -> str | None:
+    if 0 <= n <= 20:
+        return _SMALL[n]
+    if n in _TENS:
+        return _TENS[n]
+    if 20 < n < 100:
+        return f"{_TENS[n - n % 10]}-{_SMALL[n % 10]}"
+    if n == 100:
+        return "hundred"
+    return None
+
+
+def value_patterns(value: Decimal) -> list[re.Pattern[str]]:
+    """Regular expressions that find ``value`` the ways a text may write it."""
+    numerals = {_plain(value), _grouped(value)}
+    words: set[str] = set()
+    if value == value.to_integral_value():
+        n = int(value)
+        w = _word(n)
+        if w:
+            words.add(w)
+        for scale, name in _SCALES:
+            if n >= scale // 2 and n % (scale // 10) == 0:
+                scaled = _plain(Decimal(n) / scale)
+                numerals.add(f"{scaled} {name}")
+                numerals.add(f"{_grouped(Decimal(n) / scale)} {name}")
+                if n * 2 == scale:
+                    words.add(f"half a {name}")
+    patterns = [
+        re.compile(r"(?<![\d.,])" + re.escape(s) + r"(?!\d|[.,]\d)") for s in sorted(numerals)
+    ]
+    patterns += [re.compile(r"\b" + re.escape(w) + r"\b", re.IGNORECASE) for w in sorted(words)]
+    return patterns
+
+
+def value_in_phrase(value: Decimal, phrase: str) -> bool:
+    return any(p.search(phrase) for p in value_patterns(value))
+
+
+@dataclass
+class Mismatch:
+    path: str
+    line: int
+    entity: str
+    problem: str
+    file: str = ""
+    phrase: str = ""
+
+    def format(self) -> str:
+        return (f"{self.path}:{self.line}: {self.entity}: {self.problem}"
+                f" \u2014 file {self.file or '-'}, phrase \"{self.phrase}\"")
+
+
+@dataclass
+class AuditReport:
+    observations: int = 0
+    phrases: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    def summary(self) -> str:
+        return (f"audit: {self.observations} observations, {self.phrases} evidence phrases "
+                f"checked, {len(self.mismatches)} mismatches")
+
+    def format_text(self) -> str:
+        return "\n".join([m.format() for m in self.mismatches] + [self.summary()])
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "observations": self.observations,
+            "evidence_phrases": self.phrases,
+            "mismatch_count": len(self.mismatches),
+            "mismatches": [asdict(m) for m in self.mismatches],
+        }, ensure_ascii=False, indent=2)
+
+
+# --------------------------------------------------------------------------- locating blocks
+
+_PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+
+
+class BlockIndex:
+    """Where each subject's block starts: a scan of the graph files for a subject at line start."""
+
+    def __init__(self, paths: list[Path]):
+        self.lines: dict[str, list[tuple[Path, int]]] = {}
+        self.curies: dict[str, str] = {}
+        for path in paths:
+            if path.suffix in (".ttl", ".trig"):
+                self._scan(path)
+
+    def _scan(self, path: Path) -> None:
+        prefixes: dict[str, str] = {}
+        indented_ok = path.suffix == ".trig"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
+        for no, line in enumerate(text.splitlines(), start=1):
+            m = _PREFIX.match(line)
+            if m:
+                prefixes[m.group(1) or ""] = m.group(2)
+                continue
+            if not line or line[0] in "#@" or (line[0].isspace() and not indented_ok):
+                continue
+            token = line.split(None, 1)[0] if line.strip() else ""
+            iri = None
+            if token.startswith("<") and ">" in token:
+                iri = token[1:token.index(">")]
+            elif ":" in token and not token.startswith(("_:", '"')):
+                pfx, _, local = token.partition(":")
+                local = local.rstrip(";.,")
+                if pfx in prefixes:
+                    iri = prefixes[pfx] + local
+                    self.curies.setdefault(iri, f"{pfx}:{local}")
+            if iri:
+                self.lines.setdefault(iri, []).append((path, no))
+
+    def locate(self, iri: str, prefer: list[Path] = ()) -> tuple[str, int]:
+        hits = self.lines.get(iri, [])
+        for p in prefer:
+            for path, no in hits:
+                if path == p:
+                    return str(path), no
+        if hits:
+            return str(hits[0][0]), hits[0][1]
+        return (str(prefer[0]) if prefer else "-"), 0
+
+    def name(self, iri: str) -> str:
+        return self.curies.get(iri, f"<{iri}>")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load_files(paths: list[Path]) -> dict[Path, Graph]:
+    """Parse graph files one by one (``ipkg.load.load_rdf_file`` when it exists)."""
+    try:
+        from .load import load_rdf_file
+    except ImportError:  # the foundation helper's module is not there yet
+        load_rdf_file = _parse_file
+    return {p: load_rdf_file(p) for p in paths}
+
+
+def _parse_file(path: Path) -> Graph:
+    from rdflib import Graph
+
+    fmt = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads",
+           ".jsonld": "json-ld", ".json": "json-ld"}[path.suffix]
+    g = Graph()
+    try:
+        g.parse(path, format=fmt)
+    except Exception as exc:  # rdflib raises many kinds
+        m = re.search(r"\bline (\d+)", str(exc))
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        first = next((ln for ln in lines if "syntax" in ln.lower()),
+                     lines[0] if lines else type(exc).__name__)
+        raise IpkgError(f"cannot parse {fmt}: {first}", path=path,
+                        line=int(m.group(1)) if m else None) from None
+    return g
+
+
+def graph_files(target: Path) -> list[Path]:
+    if target.is_file():
+        return [target]
+    if not target.is_dir():
+        raise IpkgError("graph file or folder not found", path=target)
+    return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix in GRAPH_SUFFIXES)
+
+
+def load_graph(targets: list[Path] | None = None) -> dict[Path, Graph]:
+    """The graph files to audit, one rdflib graph per file.
+
+    ``targets`` (files or folders) defaults to the repository graph via
+    ``ipkg.load.load_project`` (or the ``graph`` folder when that helper is absent).
+    """
+    if not targets:
+        try:
+            from .load import load_project
+        except ImportError:
+            from .paths import folder
+
+            targets = [folder("graph")]
+        else:
+            project = load_project()
+            files = {Path(p): g for p, g in project.files.items()}
+            graph_dir = (Path(project.root) / "graph").resolve()
+            in_graph = {p: g for p, g in files.items() if graph_dir in p.resolve().parents}
+            return in_graph or files
+    paths: list[Path] = []
+    for t in targets:
+        paths.extend(graph_files(Path(t)))
+    if not paths:
+        raise IpkgError("no graph files found", path=", ".join(map(str, targets)))
+    return _load_files(paths)
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+def _decimal(lit) -> Decimal | None:
+    from rdflib import Literal
+
+    if not isinstance(lit, Literal) or isinstance(lit.value, bool):
+        return None
+    if not isinstance(lit.value, (int, float, Decimal)):
+        return None
+    try:
+        return Decimal(str(lit))
+    except InvalidOperation:
+        return None
+
+
+def audit(files: dict[Path, Graph], sources_dir: Path) -> AuditReport:
+    """Audit the merged graph of ``files`` against the texts in ``sources_dir``."""
+    from rdflib import Graph, URIRef
+
+    sources_dir = Path(sources_dir)
+    if not sources_dir.is_dir():
+        raise IpkgError("sources folder not found or not a folder", path=sources_dir,
+                        hint="pass the folder that holds the NNN_*.txt source texts")
+    merged = Graph()
+    for g in files.values():
+        merged += g
+    index = BlockIndex(list(files))
+
+    evidence_p = URIRef(IPKG + "evidence")
+    derived_c = URIRef(IPKG + "DerivedObservation")
+    method_p = URIRef(IPKG + "derivationMethod")
+    rdf_type = URIRef(RDF_TYPE)
+
+    texts: dict[str, str | None] = {}
+
+    def text_of(identifier: str) -> str | None:
+        if identifier not in texts:
+            path = sources_dir / identifier
+            try:
+                texts[identifier] = normalise(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                texts[identifier] = None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise IpkgError(f"cannot read source text: {exc}", path=path) from None
+        return texts[identifier]
+
+    def files_with(triple) -> list[Path]:
+        return [p for p, g in files.items() if triple in g]
+
+    report = AuditReport()
+
+    def add(node, problem, prefer, seed="", phrase=""):
+        name = index.name(str(node)) if isinstance(node, URIRef) else f"_:{node}"
+        path, line = index.locate(str(node), prefer)
+        report.mismatches.append(Mismatch(path, line, name, problem, seed, phrase))
+
+    def seeds_of(node) -> list[str]:
+        out = []
+        for src in merged.objects(node, URIRef(DCT_SOURCE)):
+            for ident in merged.objects(src, URIRef(DCT_IDENTIFIER)):
+                out.append(str(ident))
+        return sorted(set(out))
+
+    observations = set(merged.subjects(rdf_type, URIRef(QB_OBSERVATION)))
+    derived = set(merged.subjects(rdf_type, derived_c))
+    observations |= derived
+    report.observations = len(observations)
+
+    # 1-4: every evidence phrase
+    for node, phrase_lit in sorted(merged.subject_objects(evidence_p), key=lambda t: (str(t[0]), str(t[1]))):
+        phrase = str(phrase_lit)
+        report.phrases += 1
+        prefer = files_with((node, evidence_p, phrase_lit))
+        seeds = seeds_of(node)
+        norm = normalise(phrase)
+        if not seeds:
+            add(node, "cites no source document with a dcterms:identifier", prefer, "", phrase)
+        else:
+            found = [s for s in seeds if text_of(s) is not None]
+            if not found:
+                add(node, f"cited source file not found in {sources_dir}", prefer,
+                    ", ".join(seeds), phrase)
+            elif not any(norm in text_of(s) for s in found):
+                add(node, "evidence phrase not found in source text", prefer,
+                    ", ".join(found), phrase)
+        words = len(norm.split())
+        if words > MAX_WORDS:
+            add(node, f"evidence phrase has {words} words (at most {MAX_WORDS})", prefer,
+                ", ".join(seeds), phrase)
+        if node in observations and node not in derived:
+            values = list(merged.objects(node, URIRef(OBS_VALUE)))
+            nums = [_decimal(v) for v in values]
+            if not values or any(n is None for n in nums):
+                shown = ", ".join(str(v) for v in values) or "none"
+                add(node, f"observation value is not a number ({shown})", prefer,
+                    ", ".join(seeds), phrase)
+            else:
+                for n in nums:
+                    if not value_in_phrase(n, norm):
+                        add(node, f"value {_plain(n)} not found in evidence phrase", prefer,
+                            ", ".join(seeds), phrase)
+
+    # observations without evidence; derived ones without inputs or method
+    for node in sorted(observations, key=str):
+        prefer = files_with((node, rdf_type, None)) or files_with((node, None, None))
+        if node in derived:
+            if (node, URIRef(WAS_DERIVED_FROM), None) not in merged:
+                add(node, "derived observation has no prov:wasDerivedFrom", prefer,
+                    ", ".join(seeds_of(node)))
+            if (node, method_p, None) not in merged:
+                add(node, "derived observation has no ipkg:derivationMethod", prefer,
+                    ", ".join(seeds_of(node)))
+        elif (node, evidence_p, None) not in merged:
+            add(node, "observation has no ipkg:evidence", prefer, ", ".join(seeds_of(node)))
+
+    report.mismatches.sort(key=lambda m: (m.path, m.line, m.entity, m.problem, m.phrase))
+    return report
+
+
+def audit_project(sources_dir: Path, targets: list[Path] | None = None) -> AuditReport:
+    """Load the graph (the repository's, or ``targets``) and audit it against ``sources_dir``."""
+    sources_dir = Path(sources_dir)
+    if not sources_dir.is_dir():
+        raise IpkgError("sources folder not found or not a folder", path=sources_dir,
+                        hint="pass the folder that holds the NNN_*.txt source texts")
+    return audit(load_graph(targets), sources_dir)
