@@ -1,0 +1,625 @@
+"""Read RDF files and the ipkg project (ontology, graph, shapes) into rdflib graphs.
+
+Parsing is done by pyoxigraph (fast, strict, exact error positions) and the result is handed
+over as rdflib terms, so the rest of ipkg works with :class:`rdflib.Graph`. Every failure a user
+can cause becomes an :class:`~ipkg.errors.IpkgError` with ``path:line:col`` (1-based, columns
+counted in characters), a one-line description of what is wrong, and a hint.
+
+* :func:`load_rdf_file` — one file, format by extension (``.ttl .nt .trig .nq .jsonld .json``).
+  For the quad formats (``.trig``, ``.nq``) it returns the **union of all graphs** in the file
+  as one plain :class:`rdflib.Graph`; use :func:`load_rdf_dataset` to keep the graph names.
+* :func:`load_project` — ``ontology/*.ttl``, ``graph/**/*.ttl`` and ``shapes/*.ttl`` under the
+  data root, each file parsed once; see :class:`Project`.
+
+JSON-LD: a remote ``@context`` (``http:``, ``https:`` or any other non-file IRI) is refused —
+ipkg never touches the network while loading. A relative context (``"@context":
+"context.jsonld"``, as in ``dist/ipkg.jsonld``) is read from the file's folder and inlined.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import IpkgError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+    from rdflib import Dataset, Graph
+
+#: File extensions ipkg reads, and the pyoxigraph format name for each.
+FORMATS = {
+    ".ttl": "TURTLE",
+    ".nt": "N_TRIPLES",
+    ".trig": "TRIG",
+    ".nq": "N_QUADS",
+    ".jsonld": "JSON_LD",
+    ".json": "JSON_LD",
+}
+QUAD_FORMATS = {"TRIG", "N_QUADS"}
+
+IPKG = "https://w3id.org/ipkg/"
+ONTOLOGY_NS = IPKG + "ontology#"
+GRAPH_NS = IPKG + "graph/"
+DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+#: The prefixes of the project (docs/prefixes.ttl plus the W3C ones the ontology uses).
+#: Exports bind these; the JSON-LD context is made of them.
+PREFIXES: dict[str, str] = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcterms": DCTERMS,
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "ipkg": ONTOLOGY_NS,
+    "org": "http://www.w3.org/ns/org#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "qb": "http://purl.org/linked-data/cube#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "schema": "https://schema.org/",
+    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
+    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
+    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "time": "http://www.w3.org/2006/time#",
+    "vann": "http://purl.org/vocab/vann/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "icase": IPKG + "id/case/",
+    "icamp": IPKG + "id/campaign/",
+    "icrime": IPKG + "id/crime/",
+    "idoc": IPKG + "id/doc/",
+    "ids": IPKG + "id/dataset/",
+    "iest": IPKG + "id/establishment/",
+    "iev": IPKG + "id/event/",
+    "ifn": IPKG + "id/function/",
+    "ihon": IPKG + "id/honour/",
+    "iind": IPKG + "id/indicator/",
+    "ikind": IPKG + "id/doc-kind/",
+    "ilaw": IPKG + "id/law/",
+    "ilvl": IPKG + "id/level/",
+    "imeas": IPKG + "id/measure/",
+    "iobs": IPKG + "id/obs/",
+    "iorg": IPKG + "id/org/",
+    "iper": IPKG + "id/period/",
+    "iperson": IPKG + "id/person/",
+    "iplace": IPKG + "id/place/",
+    "iq": IPKG + "id/qualifier/",
+    "ischeme": IPKG + "id/scheme/",
+    "isrc": IPKG + "id/source/",
+    "ides": IPKG + "id/designation/",
+    "ist": IPKG + "id/status/",
+    "iuom": IPKG + "id/uom/",
+}
+
+_MAX_CONTEXT_DEPTH = 8
+
+
+# --------------------------------------------------------------------------- reading bytes
+
+
+def _format_for(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise IpkgError(
+            f"cannot tell the RDF format from the extension {path.suffix or '(none)'!r}",
+            path=path,
+            hint="use one of " + ", ".join(sorted(FORMATS)),
+        )
+    return fmt
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and character column of a byte offset in (mostly) UTF-8 ``data``."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    col = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return line, col
+
+
+def _read_checked(path: Path) -> str:
+    """The file's text, after the checks every RDF file must pass."""
+    if not path.exists():
+        raise IpkgError("no such file", path=path)
+    if path.is_dir():
+        raise IpkgError("is a folder, not a file", path=path)
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise IpkgError("cannot read the file: permission denied", path=path) from None
+    except OSError as exc:
+        raise IpkgError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+    if not data.strip():
+        raise IpkgError(
+            "the file is empty", path=path, hint="add triples, or delete the file if it is not needed"
+        )
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, col = _line_col(data, nul)
+        raise IpkgError(
+            "NUL byte in the file (is it binary, or saved as UTF-16?)",
+            path=path,
+            line=line,
+            col=col,
+            hint="RDF text files must be UTF-8",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data, exc.start)
+        raise IpkgError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            path=path,
+            line=line,
+            col=col,
+            hint="re-save the file as UTF-8",
+        ) from None
+    return text[1:] if text.startswith("\ufeff") else text  # tolerate a byte-order mark
+
+
+# --------------------------------------------------------------------------- syntax errors
+
+_POSITION = re.compile(r"^Parser error (?:at line \d+ )?(?:between |at )?[^:]*?: ", re.S)
+_PREFIX = re.compile(r"The prefix (\S*?):? has not been declared")
+
+
+def _hint_for(message: str, fmt: str) -> str | None:
+    m = _PREFIX.search(message)
+    if m:
+        prefix = m.group(1)
+        if prefix in PREFIXES:
+            return (
+                f"add '@prefix {prefix}: <{PREFIXES[prefix]}> .' to the prefix declarations "
+                "at the top of the file (docs/prefixes.ttl has them all)"
+            )
+        return "check the prefix declarations at the top of the file (docs/prefixes.ttl has the project's)"
+    low = message.lower()
+    if "dot is expected" in low or "expected '.'" in low:
+        return "the statement before this point probably lacks its final '.' (or a ';' / ',' is misplaced)"
+    if "end of file" in low or "unexpected end" in low:
+        return "a string, IRI or bracket is not closed, or the last statement lacks its final '.'"
+    if "iri" in low:
+        return "IRIs go in <...> with no spaces, or as prefix:name with a declared prefix"
+    if "language" in low:
+        return "language tags look like @en or @zh"
+    if fmt == "JSON_LD":
+        return "check the JSON syntax (commas, brackets, quotes) and the JSON-LD keywords"
+    return "check the syntax near this position"
+
+
+def _syntax_error(exc: SyntaxError, path: Path, fmt: str, positions: bool = True) -> IpkgError:
+    msg = exc.msg or str(exc)
+    what = _POSITION.sub("", msg).strip()
+    m = _PREFIX.search(what)
+    if m:
+        what = f"undeclared prefix '{m.group(1)}:'"
+    return IpkgError(
+        what[:1].lower() + what[1:] if what else "syntax error",
+        path=path,
+        line=exc.lineno if positions else None,
+        col=exc.offset if positions and exc.lineno else None,
+        hint=_hint_for(msg, fmt),
+    )
+
+
+# --------------------------------------------------------------------------- JSON-LD contexts
+
+
+def _inline_contexts(doc: Any, base: Path, path: Path, depth: int = 0) -> tuple[Any, bool]:
+    """Replace string ``@context`` / ``@import`` references by the local file's context.
+
+    Returns ``(document, changed)``. Remote references raise :class:`IpkgError`.
+    """
+    changed = False
+
+    def resolve(ref: str) -> Any:
+        nonlocal changed
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", ref) and not ref.startswith("file:"):
+            raise IpkgError(
+                f"remote JSON-LD context {ref!r} refused: ipkg never fetches anything from the network",
+                path=path,
+                hint="copy the context into the file, or save it next to the file and refer to it by file name",
+            )
+        if depth >= _MAX_CONTEXT_DEPTH:
+            raise IpkgError("JSON-LD contexts nested too deeply (a loop?)", path=path)
+        if ref.startswith("file:"):
+            from urllib.parse import urlparse
+            from urllib.request import url2pathname
+
+            local = Path(url2pathname(urlparse(ref).path))
+        else:
+            local = base / ref
+        try:
+            ctx_doc = json.loads(_read_checked(local))
+        except json.JSONDecodeError as exc:
+            raise IpkgError(f"invalid JSON: {exc.msg}", path=local, line=exc.lineno, col=exc.colno) from None
+        if not isinstance(ctx_doc, dict) or "@context" not in ctx_doc:
+            raise IpkgError("a JSON-LD context file must be an object with an @context key", path=local)
+        inner, _ = _inline_contexts(ctx_doc["@context"], local.parent, local, depth + 1)
+        changed = True
+        return inner
+
+    def walk(node: Any, in_context: bool) -> Any:
+        if isinstance(node, list):
+            return [walk(item, in_context) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {}
+        for key, value in node.items():
+            if key == "@context":
+                if isinstance(value, str):
+                    value = resolve(value)
+                elif isinstance(value, list):
+                    value = [resolve(v) if isinstance(v, str) else walk(v, True) for v in value]
+                else:
+                    value = walk(value, True)
+            elif key == "@import" and in_context and isinstance(value, str):
+                imported = resolve(value)
+                if isinstance(imported, dict):  # JSON-LD 1.1 @import: merge, local keys win
+                    merged = dict(imported)
+                    merged.update({k: v for k, v in node.items() if k != "@import"})
+                    return walk(merged, True)
+                raise IpkgError("@import must point to a context object", path=path)
+            else:
+                value = walk(value, in_context)
+            out[key] = value
+        return out
+
+    if depth == 0:
+        return walk(doc, False), changed
+    # called on the content of an @context value
+    if isinstance(doc, str):
+        return resolve(doc), True
+    if isinstance(doc, list):
+        return [resolve(v) if isinstance(v, str) else walk(v, True) for v in doc], True
+    return walk(doc, True), changed
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
+    """pyoxigraph quads of one file and the prefixes it declares."""
+    import pyoxigraph
+
+    path = Path(path)
+    fmt = _format_for(path)
+    text = _read_checked(path)
+    positions = True
+    if fmt == "JSON_LD":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise IpkgError(
+                f"invalid JSON: {exc.msg}",
+                path=path,
+                line=exc.lineno,
+                col=exc.colno,
+                hint="check commas, brackets and quotes near this position",
+            ) from None
+        doc, changed = _inline_contexts(doc, path.parent, path)
+        if changed:
+            text = json.dumps(doc, ensure_ascii=False)
+            positions = False  # positions would point into the inlined copy
+    rdf_format = getattr(pyoxigraph.RdfFormat, fmt)
+    try:
+        parser = pyoxigraph.parse(input=text.encode("utf-8"), format=rdf_format, rename_blank_nodes=True)
+        quads = list(parser)
+    except SyntaxError as exc:
+        raise _syntax_error(exc, path, fmt, positions) from None
+    except ValueError as exc:  # e.g. a format the installed pyoxigraph cannot read
+        raise IpkgError(f"cannot parse: {exc}", path=path) from None
+    try:
+        prefixes = dict(parser.prefixes)
+    except Exception:  # pragma: no cover - older pyoxigraph without .prefixes
+        prefixes = {}
+    return quads, prefixes
+
+
+class _Converter:
+    """pyoxigraph terms → rdflib terms, with a cache for IRIs (they repeat a lot)."""
+
+    def __init__(self) -> None:
+        from rdflib import BNode, Literal, URIRef
+
+        self.URIRef, self.Literal, self.BNode = URIRef, Literal, BNode
+        self.iris: dict[str, Any] = {}
+
+    def iri(self, value: str):
+        node = self.iris.get(value)
+        if node is None:
+            node = self.iris[value] = self.URIRef(value)
+        return node
+
+    def term(self, t):
+        import pyoxigraph
+
+        if isinstance(t, pyoxigraph.NamedNode):
+            return self.iri(t.value)
+        if isinstance(t, pyoxigraph.Literal):
+            if t.language:
+                return self.Literal(t.value, lang=t.language)
+            dt = t.datatype.value
+            return self.Literal(t.value, datatype=None if dt == XSD_STRING else self.iri(dt))
+        if isinstance(t, pyoxigraph.BlankNode):
+            return self.BNode(t.value)
+        raise IpkgError(f"unsupported RDF term {t!r} (RDF-star triple terms are not supported)")
+
+    def triple(self, q):
+        return (self.term(q.subject), self.term(q.predicate), self.term(q.object))
+
+
+def _new_graph(prefixes: dict[str, str] | None = None, identifier=None) -> Graph:
+    from rdflib import Graph
+
+    g = Graph(identifier=identifier)
+    for prefix, ns in (prefixes or {}).items():
+        if prefix:
+            g.bind(prefix, ns, override=True, replace=True)
+    return g
+
+
+def _graph_from_quads(quads, prefixes, conv: _Converter | None = None, identifier=None) -> Graph:
+    conv = conv or _Converter()
+    g = _new_graph(prefixes, identifier)
+    triple = conv.triple
+    g.addN((*triple(q), g) for q in quads)
+    return g
+
+
+class _FileGraphs(Mapping):
+    """Path → graph of that file alone, built on first access (most callers need few)."""
+
+    def __init__(self, quads: dict[Path, list], prefixes: dict[Path, dict], conv: _Converter) -> None:
+        self._quads, self._prefixes, self._conv = quads, prefixes, conv
+        self._graphs: dict[Path, Graph] = {}
+
+    def __getitem__(self, path) -> Graph:
+        path = Path(path)
+        g = self._graphs.get(path)
+        if g is None:
+            g = self._graphs[path] = _graph_from_quads(self._quads[path], self._prefixes[path], self._conv)
+        return g
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._quads)
+
+    def __len__(self) -> int:
+        return len(self._quads)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} file graphs>"
+
+
+def load_rdf_file(path: str | Path) -> Graph:
+    """Parse one RDF file (format by extension) into a :class:`rdflib.Graph`.
+
+    Quad formats (TriG, N-Quads) come back as the union of all their graphs; see
+    :func:`load_rdf_dataset` to keep the graph names. Raises :class:`IpkgError` (exit 2) with
+    ``path:line:col`` for anything that cannot be read.
+    """
+    quads, prefixes = _parse_quads(Path(path))
+    return _graph_from_quads(quads, prefixes)
+
+
+def load_rdf_dataset(path: str | Path) -> Dataset:
+    """Parse one RDF file into an :class:`rdflib.Dataset`, keeping named graphs (TriG, N-Quads).
+
+    Triples outside any named graph go to the dataset's default graph.
+    """
+    import pyoxigraph
+    from rdflib import Dataset
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    quads, prefixes = _parse_quads(Path(path))
+    conv = _Converter()
+    ds = Dataset()
+    for prefix, ns in prefixes.items():
+        if prefix:
+            ds.bind(prefix, ns, override=True, replace=True)
+    graphs: dict[str, Any] = {}
+    for q in quads:
+        name = q.graph_name
+        key = "" if isinstance(name, pyoxigraph.DefaultGraph) else str(name)
+        g = graphs.get(key)
+        if g is None:
+            ident = DATASET_DEFAULT_GRAPH_ID if key == "" else conv.term(name)
+            g = graphs[key] = ds.graph(ident)
+        g.add(conv.triple(q))
+    return ds
+
+
+# --------------------------------------------------------------------------- the project
+
+
+@dataclass
+class Project:
+    """The ontology, graph and shapes of one data root, each file parsed once.
+
+    ``files`` maps every loaded file (absolute path) to its own graph; ``ontology``, ``data``
+    and ``shapes`` are the merged graphs of ``ontology/*.ttl``, ``graph/**/*.ttl`` and
+    ``shapes/*.ttl``.
+    """
+
+    root: Path
+    ontology: Graph
+    data: Graph
+    shapes: Graph
+    files: Mapping[Path, Graph] = field(default_factory=dict)
+    #: the project prefixes (:data:`PREFIXES` plus any other declared in the files), for exports
+    prefixes: dict[str, str] = field(default_factory=dict)
+    #: the pyoxigraph quads of every file, as parsed (exports serialize from these)
+    quads: dict[Path, list] = field(default_factory=dict, repr=False)
+    _conv: Any = field(default=None, repr=False)
+    _merged: Graph | None = field(default=None, repr=False)
+
+    @property
+    def ontology_files(self) -> list[Path]:
+        return [p for p in self.files if self.kind(p) == "ontology"]
+
+    @property
+    def data_files(self) -> list[Path]:
+        return [p for p in self.files if self.kind(p) == "graph"]
+
+    @property
+    def shapes_files(self) -> list[Path]:
+        return [p for p in self.files if self.kind(p) == "shapes"]
+
+    def kind(self, path: Path) -> str:
+        """'ontology', 'graph' or 'shapes': the top folder a loaded file comes from."""
+        return Path(path).relative_to(self.root).parts[0]
+
+    def relpath(self, path: Path) -> Path:
+        """``path`` relative to the data root (e.g. ``graph/sources/002-shanghai.ttl``)."""
+        return Path(path).relative_to(self.root)
+
+    def merged(self) -> Graph:
+        """Ontology + data in one graph (built once, then cached — do not modify it)."""
+        if self._merged is None:
+            quads = [q for p in self.files if self.kind(p) != "shapes" for q in self.quads[p]]
+            self._merged = _graph_from_quads(quads, self.prefixes, self._conv)
+        return self._merged
+
+    def source_documents(self) -> dict[str, str]:
+        """``dcterms:identifier`` → source document IRI, for every ``ipkg:SourceDocument``."""
+        from rdflib import RDF, URIRef
+
+        out = {}
+        merged = self.merged()
+        for s in merged.subjects(RDF.type, URIRef(ONTOLOGY_NS + "SourceDocument")):
+            for ident in merged.objects(s, URIRef(DCTERMS + "identifier")):
+                out[str(ident)] = str(s)
+        return out
+
+    def graph_name(self, path: Path) -> str:
+        """The named graph a file belongs to (the rule in docs/modeling.md).
+
+        ``graph/sources/NNN-*.ttl`` → the source document whose ``dcterms:identifier`` starts
+        with ``NNN_``; any other file → ``https://w3id.org/ipkg/graph/<file stem>``.
+        """
+        return self._graph_names()[Path(path)]
+
+    def _graph_names(self) -> dict[Path, str]:
+        sources = self.source_documents()
+        names: dict[Path, str] = {}
+        seen_stems: dict[str, Path] = {}
+        for path in self.files:
+            if self.kind(path) == "shapes":
+                continue
+            rel = self.relpath(path)
+            m = re.match(r"^(\d{3})-", path.name)
+            if rel.parts[:2] == ("graph", "sources") and m:
+                key = m.group(1) + "_"
+                matches = sorted({iri for ident, iri in sources.items() if ident.startswith(key)})
+                if len(matches) != 1:
+                    raise IpkgError(
+                        f"no source document has a dcterms:identifier starting with {key!r}"
+                        if not matches
+                        else f"several source documents have a dcterms:identifier starting with {key!r}: "
+                        + ", ".join(matches),
+                        path=path,
+                        hint="graph/sources/NNN-*.ttl belongs to the ipkg:SourceDocument whose text file "
+                        "is NNN_….txt (see graph/reference/sources.ttl)",
+                    )
+                names[path] = matches[0]
+            else:
+                stem = path.stem
+                if stem in seen_stems:
+                    raise IpkgError(
+                        f"two files would share the named graph {GRAPH_NS}{stem}: {self.relpath(seen_stems[stem])} and {rel}",
+                        path=path,
+                        hint="rename one of them (file stems outside graph/sources/ must be unique)",
+                    )
+                seen_stems[stem] = path
+                names[path] = GRAPH_NS + stem
+        return names
+
+    def named_graphs(self) -> dict[str, Graph]:
+        """Graph IRI → graph, for ontology and data files (shapes are not part of the data)."""
+        from rdflib import URIRef
+
+        by_name: dict[str, list] = {}
+        for path, name in self._graph_names().items():
+            by_name.setdefault(name, []).extend(self.quads[path])
+        return {
+            name: _graph_from_quads(quads, self.prefixes, self._conv, identifier=URIRef(name))
+            for name, quads in sorted(by_name.items())
+        }
+
+
+def _project_files(root: Path) -> dict[str, list[Path]]:
+    if not root.is_dir():
+        raise IpkgError(
+            "the data folder does not exist" if not root.exists() else "the data root is not a folder",
+            path=root,
+            hint="run ipkg from a checkout, install the package, or set IPKG_DATA to a folder "
+            "with ontology/, graph/ and shapes/",
+        )
+    found: dict[str, list[Path]] = {}
+    for name, pattern, required in (
+        ("ontology", "*.ttl", True),
+        ("graph", "**/*.ttl", True),
+        ("shapes", "*.ttl", False),
+    ):
+        folder = root / name
+        if not folder.is_dir():
+            raise IpkgError(
+                f"missing folder {name}/",
+                path=folder,
+                hint=f"the data root {root} must hold ontology/, graph/ and shapes/",
+            )
+        paths = sorted(
+            p
+            for p in folder.glob(pattern)
+            if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        )
+        if required and not paths:
+            raise IpkgError(f"no .ttl files in {name}/", path=folder)
+        found[name] = paths
+    return found
+
+
+def load_project(root: str | Path | None = None) -> Project:
+    """Load ``ontology/``, ``graph/`` and ``shapes/`` under ``root`` (default: the data root).
+
+    Raises :class:`IpkgError` (exit 2) for a missing folder or any file that cannot be read.
+    """
+    from .paths import data_root
+
+    root = Path(root) if root is not None else data_root()
+    root = root.absolute()
+    found = _project_files(root)
+    conv = _Converter()
+    prefixes: dict[str, str] = dict(PREFIXES)
+    quads_by_file: dict[Path, list] = {}
+    prefixes_by_file: dict[Path, dict] = {}
+    for paths in found.values():
+        for path in paths:
+            quads_by_file[path], prefixes_by_file[path] = _parse_quads(path)
+    known = set(prefixes.values())
+    for file_prefixes in prefixes_by_file.values():
+        for p, ns in file_prefixes.items():
+            if p and p not in prefixes and ns not in known:
+                prefixes[p] = ns
+                known.add(ns)
+    merged = {
+        name: _graph_from_quads([q for p in paths for q in quads_by_file[p]], prefixes, conv)
+        for name, paths in found.items()
+    }
+    return Project(
+        root=root,
+        ontology=merged["ontology"],
+        data=merged["graph"],
+        shapes=merged["shapes"],
+        files=_FileGraphs(quads_by_file, prefixes_by_file, conv),
+        prefixes=prefixes,
+        quads=quads_by_file,
+        _conv=conv,
+    )
