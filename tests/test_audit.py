@@ -20,8 +20,8 @@ REAL_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def _expected_lines() -> list[str]:
-    g = str(GRAPH)
-    s = str(SEEDS)
+    g = "graph.ttl"
+    s = "seeds"
     return [
         f'{g}:24: iobs:fx-absent: evidence phrase not found in source text — file 900_fixture.txt, phrase "the county office received 12 files"',
         f'{g}:30: iobs:fx-wrong-value: value 8 not found in evidence phrase — file 900_fixture.txt, phrase "A panel of nine judges"',
@@ -32,8 +32,9 @@ def _expected_lines() -> list[str]:
     ]
 
 
-def test_fixture_mismatch_lines_and_exit_code(capsys):
-    rc = main(["audit", "--sources", str(SEEDS), "--graph", str(GRAPH)])
+def test_fixture_mismatch_lines_and_exit_code(capsys, monkeypatch):
+    monkeypatch.chdir(DATA)  # paths in the output are shown relative to the working folder
+    rc = main(["audit", "--sources", "seeds", "--graph", "graph.ttl"])
     out = capsys.readouterr().out.splitlines()
     assert rc == 1
     assert out[:-1] == _expected_lines()

@@ -154,6 +154,15 @@ class AuditReport:
 
 # --------------------------------------------------------------------------- locating blocks
 
+
+def _shown(path: Path) -> str:
+    """A path as the user should see it: relative to the working folder when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 _PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
 
 
@@ -199,10 +208,10 @@ class BlockIndex:
         for p in prefer:
             for path, no in hits:
                 if path == p:
-                    return str(path), no
+                    return _shown(path), no
         if hits:
-            return str(hits[0][0]), hits[0][1]
-        return (str(prefer[0]) if prefer else "-"), 0
+            return _shown(hits[0][0]), hits[0][1]
+        return (_shown(prefer[0]) if prefer else "-"), 0
 
     def name(self, iri: str) -> str:
         return self.curies.get(iri, f"<{iri}>")
@@ -261,10 +270,11 @@ def load_graph(targets: list[Path] | None = None) -> dict[Path, Graph]:
             targets = [folder("graph")]
         else:
             project = load_project()
-            files = {Path(p): g for p, g in project.files.items()}
-            graph_dir = (Path(project.root) / "graph").resolve()
-            in_graph = {p: g for p, g in files.items() if graph_dir in p.resolve().parents}
-            return in_graph or files
+            paths = getattr(project, "data_files", None)
+            if paths is None:
+                graph_dir = (Path(project.root) / "graph").resolve()
+                paths = [p for p in project.files if graph_dir in Path(p).resolve().parents]
+            return {Path(p): project.files[p] for p in paths}
     paths: list[Path] = []
     for t in targets:
         paths.extend(graph_files(Path(t)))
