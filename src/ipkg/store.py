@@ -1,0 +1,276 @@
+"""The on-disk Oxigraph store: open it (read-only by default) and bulk-load files into it atomically.
+
+``pyoxigraph.Store.bulk_load`` is the fast path (it writes sorted SST files directly), but it is not
+transactional: a failure or a kill half-way leaves a half-loaded store. :func:`load_files`
+therefore never loads into the live directory. It loads into a sibling ``DIR.tmp-<pid>`` (a
+fresh store, or with ``append=True`` a checkpoint copy of the existing one made by
+``Store.backup``, which hard-links the immutable files) and then swaps the two directories with one
+``renameat2(RENAME_EXCHANGE)`` call (or, where that is unavailable, two renames). Until the swap
+the old store is untouched and usable; after it, readers that reopen see the new data.
+Leftover ``DIR.tmp-<pid>`` folders of dead processes are removed on the next load.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import EXIT_INPUT, IpkgError
+
+#: file extension -> pyoxigraph RdfFormat attribute name
+FORMATS = {
+    ".nt": "N_TRIPLES",
+    ".nq": "N_QUADS",
+    ".ttl": "TURTLE",
+    ".trig": "TRIG",
+}
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+
+
+def _is_store_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "CURRENT").is_file()
+
+
+def open_store(path: str | Path, read_only: bool = True):
+    """Open the Oxigraph store in ``path``; read-only by default so several readers can share it.
+
+    Raises :class:`IpkgError` (exit 2) when the folder is missing or is not an Oxigraph store.
+    """
+    import pyoxigraph
+
+    path = Path(path)
+    if not path.exists():
+        hint = "create it with: ipkg load FILE ... --store " + str(path)
+        leftovers = sorted(path.parent.glob(path.name + ".old-*")) if path.parent.exists() else []
+        if leftovers:
+            hint = f"an interrupted swap left the previous store in {leftovers[-1]}; rename it back to {path}"
+        raise IpkgError("no store here", path=path, hint=hint)
+    if not path.is_dir():
+        raise IpkgError("not a store folder (it is a file)", path=path,
+                        hint="--store takes the folder 'ipkg load' wrote, not an RDF file")
+    if not _is_store_dir(path):
+        raise IpkgError("not an Oxigraph store (no RocksDB CURRENT file)", path=path,
+                        hint="create one with: ipkg load FILE ... --store " + str(path))
+    try:
+        return pyoxigraph.Store.read_only(str(path)) if read_only else pyoxigraph.Store(str(path))
+    except OSError as exc:
+        raise IpkgError(f"cannot open the store: {exc}", path=path,
+                        hint="is another process writing to it? 'ipkg load' replaces stores atomically") from None
+
+
+@dataclass
+class LoadStats:
+    store: Path
+    files: list[Path] = field(default_factory=list)
+    bytes: int = 0
+    quads: int | None = None
+    seconds: float = 0.0
+
+
+def _format_for(path: Path):
+    import pyoxigraph
+
+    name = FORMATS.get(path.suffix.lower())
+    if name is None:
+        raise IpkgError(
+            f"unsupported file type '{path.suffix}'", path=path,
+            hint="ipkg load reads " + ", ".join(sorted(FORMATS)),
+        )
+    return getattr(pyoxigraph.RdfFormat, name)
+
+
+class _CountingReader:
+    """A binary reader that reports how many bytes bulk_load has consumed (for the progress bar)."""
+
+    def __init__(self, fh, on_read: Callable[[int], None]):
+        self._fh = fh
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(size)
+        self._on_read(len(data))
+        return data
+
+    def readinto(self, buf) -> int:
+        n = self._fh.readinto(buf)
+        self._on_read(n or 0)
+        return n
+
+
+def tty_progress(stream=None) -> Progress | None:
+    """A one-line progress bar on ``stream`` (stderr) when it is a terminal, else ``None``."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        return None
+    start = time.monotonic()
+    state = {"last": 0.0}
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - state["last"] < 0.2:
+            return
+        state["last"] = now
+        frac = done / total if total else 1.0
+        width = 30
+        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+        rate = done / max(now - start, 1e-6) / 1e6
+        stream.write(f"\rloading [{bar}] {frac:6.1%} {done / 1e6:,.0f}/{total / 1e6:,.0f} MB {rate:,.0f} MB/s")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean_leftovers(store_dir: Path) -> None:
+    """Remove ``DIR.tmp-<pid>`` folders left by loads that were killed."""
+    for tmp in store_dir.parent.glob(store_dir.name + ".tmp-*"):
+        try:
+            pid = int(tmp.name.rsplit("-", 1)[1])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False if the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    res = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if res == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def _swap_in(tmp: Path, store_dir: Path) -> None:
+    """Make ``tmp`` the store at ``store_dir``; the old store (if any) is removed afterwards."""
+    if not store_dir.exists():
+        os.rename(tmp, store_dir)
+        return
+    if _exchange(tmp, store_dir):
+        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old store
+        return
+    old = store_dir.with_name(f"{store_dir.name}.old-{os.getpid()}")
+    os.rename(store_dir, old)
+    os.rename(tmp, store_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load_files(
+    files: Sequence[str | Path],
+    store_dir: str | Path,
+    progress: Progress | None = None,
+    *,
+    append: bool = False,
+    lenient: bool = False,
+    count: bool = True,
+) -> LoadStats:
+    """Bulk-load RDF ``files`` into the on-disk store ``store_dir``, all or nothing.
+
+    Without ``append`` the store afterwards holds exactly the given files (an existing store is
+    replaced); with ``append`` the files are added to what it holds. Triples of .nt/.ttl files go
+    to the default graph, quads of .nq/.trig files to their named graphs.
+    Syntax errors raise :class:`IpkgError` with ``path:line:col``; the old store is left as it was.
+    """
+    import pyoxigraph
+
+    started = time.monotonic()
+    store_dir = Path(store_dir)
+    paths = [Path(f) for f in files]
+    if not paths:
+        raise IpkgError("no files to load", hint="ipkg load FILE ... --store DIR")
+    for p in paths:
+        if not p.is_file():
+            raise IpkgError("no such file", path=p)
+        _format_for(p)
+    if store_dir.exists() and not _is_store_dir(store_dir):
+        raise IpkgError("exists but is not an Oxigraph store; refusing to replace it", path=store_dir,
+                        hint="choose another --store folder or remove this one")
+    if append and not store_dir.exists():
+        append = False
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(store_dir)
+    tmp = store_dir.with_name(f"{store_dir.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    stats = LoadStats(store=store_dir, files=paths)
+    total = sum(p.stat().st_size for p in paths)
+    done = 0
+
+    def on_read(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(min(done, total), total)
+
+    try:
+        if append:
+            open_store(store_dir, read_only=True).backup(str(tmp))
+        store = pyoxigraph.Store(str(tmp))
+        for p in paths:
+            fmt = _format_for(p)
+            try:
+                with open(p, "rb") as fh:
+                    reader = _CountingReader(fh, on_read) if progress else fh
+                    store.bulk_load(input=reader, format=fmt, lenient=lenient)
+            except SyntaxError as exc:
+                raise IpkgError(
+                    f"syntax error: {exc.msg}", path=p, line=exc.lineno, col=exc.offset,
+                    hint="nothing was loaded; the store is unchanged",
+                ) from None
+            except (OSError, ValueError) as exc:
+                raise IpkgError(f"cannot load: {exc}", path=p,
+                                hint="nothing was loaded; the store is unchanged") from None
+        if progress:
+            progress(total, total)
+        if count:
+            stats.quads = len(store)
+        store.flush()
+        del store
+        _swap_in(tmp, store_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    stats.bytes = total
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def iter_store_files(store_dir: Path) -> Iterable[Path]:
+    """The files of a store folder (for size reports)."""
+    return (p for p in Path(store_dir).rglob("*") if p.is_file())
+
+
+__all__ = ["open_store", "load_files", "LoadStats", "tty_progress", "FORMATS", "EXIT_INPUT"]
