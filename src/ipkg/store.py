@@ -235,9 +235,12 @@ def load_files(
         if progress:
             progress(min(done, total), total)
 
+    store = None
     try:
         if append:
-            open_store(store_dir, read_only=True).backup(str(tmp))
+            source = open_store(store_dir, read_only=True)
+            source.backup(str(tmp))
+            del source
         store = pyoxigraph.Store(str(tmp))
         for p in paths:
             fmt = _format_for(p)
@@ -258,9 +261,10 @@ def load_files(
         if count:
             stats.quads = len(store)
         store.flush()
-        del store
+        store = None  # closes RocksDB before the folder moves
         _swap_in(tmp, store_dir)
     except BaseException:
+        store = None  # release the RocksDB lock (the traceback keeps this frame alive)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     stats.bytes = total
