@@ -290,8 +290,10 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
     import pyoxigraph
 
     path = Path(path)
-    fmt = _format_for(path)
+    if path.exists() and not path.is_dir():
+        fmt = _format_for(path)  # before reading: an unknown extension needs no read
     text = _read_checked(path)
+    fmt = _format_for(path)
     positions = True
     if fmt == "JSON_LD":
         try:

@@ -1,0 +1,107 @@
+"""HTML documentation of the ontology with pyLODE, cached by the ontology's content hash.
+
+pyLODE's output for a given input is deterministic, and it takes about a second, so the HTML is
+cached under ``$IPKG_CACHE_DIR`` (default ``$XDG_CACHE_HOME/ipkg`` or ``~/.cache/ipkg``) keyed
+by the SHA-256 of the ontology files plus the pyLODE and ipkg versions. A cache that cannot be
+read or written is simply not used.
+
+pyLODE 3.4.1 (the newest release) cannot be imported from a wheel install: its
+``pylode/version.py`` reads a ``pyproject.toml`` that the wheel does not ship
+(RDFLib/pyLODE#260, fixed upstream after that release). :func:`_import_ontpub` works around it
+by providing ``pylode.version`` from the installed package metadata before importing pyLODE.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import os
+import sys
+import types
+from pathlib import Path
+
+from . import __version__
+from .errors import IpkgError
+from .load import Project
+
+
+def _import_ontpub():
+    try:
+        import pylode.version  # noqa: F401
+    except FileNotFoundError:
+        for name in [m for m in sys.modules if m == "pylode" or m.startswith("pylode.")]:
+            del sys.modules[name]
+        shim = types.ModuleType("pylode.version")
+        shim.__version__ = importlib.metadata.version("pylode")
+        sys.modules["pylode.version"] = shim
+    except ImportError as exc:
+        raise IpkgError(f"pyLODE is not installed ({exc})", hint="pip install pylode") from None
+    from pylode import OntPub
+
+    return OntPub
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("IPKG_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ipkg"
+
+
+def _cache_key(project: Project) -> str:
+    h = hashlib.sha256()
+    try:
+        pylode_version = importlib.metadata.version("pylode")
+    except importlib.metadata.PackageNotFoundError:
+        pylode_version = "none"
+    h.update(f"ipkg {__version__}\npylode {pylode_version}\n".encode())
+    for path in project.ontology_files:
+        h.update(project.relpath(path).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def render_html(project: Project) -> str:
+    """pyLODE's HTML for the project's ontology (uncached)."""
+    OntPub = _import_ontpub()
+    from .load import _graph_from_quads
+
+    # a fresh graph: pyLODE adds inferred triples to the graph it is given
+    graph = _graph_from_quads(
+        [q for p in project.ontology_files for q in project.quads[p]], project.prefixes
+    )
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.WARNING)  # pyLODE logs progress at INFO on the root logger
+    try:
+        return OntPub(ontology=graph).make_html()
+    finally:
+        root.setLevel(level)
+
+
+def write_ontology_docs(project: Project, outdir: Path) -> Path:
+    """Write ``outdir/ontology/index.html``; returns its path."""
+    target = Path(outdir) / "ontology" / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    key = _cache_key(project)
+    cached = cache_dir() / f"ontology-{key}.html"
+    html: bytes | None = None
+    try:
+        html = cached.read_bytes()
+    except OSError:
+        pass
+    if html is None:
+        html = render_html(project).encode("utf-8")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_name(f".{cached.name}.tmp-{os.getpid()}")
+            tmp.write_bytes(html)
+            os.replace(tmp, cached)
+        except OSError:
+            pass
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(html)
+    os.replace(tmp, target)
+    return target
