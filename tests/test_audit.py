@@ -125,6 +125,10 @@ def test_unparsable_graph_exits_two(capsys):
         ("70.6", "the 70.6% year-on-year increase", True),
         ("70", "the 70.6% year-on-year increase", False),
         ("2024", "in 2024, 546 protests", True),
+        ("123", "rose 123.0% on the year", True),
+        ("1.8", "rose 1.80 times", True),
+        ("1.8", "rose 1.81 times", False),
+        ("123", "rose 123.5% on the year", False),
     ],
 )
 def test_value_in_phrase(value, phrase, found):

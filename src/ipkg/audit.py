@@ -101,9 +101,14 @@ def value_patterns(value: Decimal) -> list[re.Pattern[str]]:
                 numerals.add(f"{_grouped(Decimal(n) / scale)} {name}")
                 if n * 2 == scale:
                     words.add(f"half a {name}")
-    patterns = [
-        re.compile(r"(?<![\d.,])" + re.escape(s) + r"(?!\d|[.,]\d)") for s in sorted(numerals)
-    ]
+    # trailing zeros the text may print: "123.0%" for 123, "1.80" for 1.8
+    def numeral(s: str) -> str:
+        num, _, suffix = s.partition(" ")
+        zeros = r"0*" if "." in num else r"(?:\.0+)?"
+        return re.escape(num) + zeros + (r"\s" + re.escape(suffix) if suffix else "")
+
+    patterns = [re.compile(r"(?<![\d.,])" + numeral(s) + r"(?!\d|[.,]\d)")
+                for s in sorted(numerals)]
     patterns += [re.compile(r"\b" + re.escape(w) + r"\b", re.IGNORECASE) for w in sorted(words)]
     return patterns
 
