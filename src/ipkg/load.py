@@ -564,19 +564,17 @@ def _project_files(root: Path) -> dict[str, list[Path]]:
             hint="run ipkg from a checkout, install the package, or set IPKG_DATA to a folder "
             "with ontology/, graph/ and shapes/",
         )
-    found: dict[str, list[Path]] = {}
-    for name, pattern, required in (
-        ("ontology", "*.ttl", True),
-        ("graph", "**/*.ttl", True),
-        ("shapes", "*.ttl", False),
-    ):
-        folder = root / name
-        if not folder.is_dir():
+    layout = (("ontology", "*.ttl", True), ("graph", "**/*.ttl", True), ("shapes", "*.ttl", False))
+    for name, _, _ in layout:
+        if not (root / name).is_dir():
             raise IpkgError(
                 f"missing folder {name}/",
-                path=folder,
+                path=root / name,
                 hint=f"the data root {root} must hold ontology/, graph/ and shapes/",
             )
+    found: dict[str, list[Path]] = {}
+    for name, pattern, required in layout:
+        folder = root / name
         paths = sorted(
             p
             for p in folder.glob(pattern)

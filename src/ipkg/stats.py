@@ -1,0 +1,141 @@
+"""Counts over the merged graph: entities per class, per source document, per procuratorial function.
+
+:func:`compute` returns plain data (also the JSON output); :func:`render` formats it as an
+aligned text table, CSV, JSON or Markdown.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from .load import DCTERMS, ONTOLOGY_NS, PREFIXES, RDF_TYPE, Project
+
+FORMATS = ("table", "csv", "json", "md")
+QB_OBSERVATION = "http://purl.org/linked-data/cube#Observation"
+SKOS_PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+
+
+def _compact(iri: str) -> str:
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(best):
+            best = ns
+            name = prefix
+    return f"{name}:{iri[len(best):]}" if best else iri
+
+
+def compute(project: Project) -> dict:
+    """Totals and the three tables, computed from ``project.merged()``."""
+    from rdflib import Literal, URIRef
+
+    g = project.merged()
+    label: dict[str, str] = {}
+    for prop in (RDFS_LABEL, SKOS_PREFLABEL):  # prefLabel wins
+        for s, o in g.subject_objects(URIRef(prop)):
+            if isinstance(o, Literal) and o.language == "en":
+                label[str(s)] = str(o)
+
+    types: dict[str, set[str]] = defaultdict(set)
+    for s, o in g.subject_objects(URIRef(RDF_TYPE)):
+        types[str(s)].add(str(o))
+    per_class = Counter(c for cs in types.values() for c in cs)
+    is_obs = {s for s, cs in types.items() if QB_OBSERVATION in cs or ONTOLOGY_NS + "DerivedObservation" in cs}
+
+    def grouped(prop: str) -> list[list]:
+        entities: dict[str, set] = defaultdict(set)
+        for s, o in g.subject_objects(URIRef(prop)):
+            entities[str(o)].add(str(s))
+        rows = []
+        for key, subjects in entities.items():
+            obs = len(subjects & is_obs)
+            rows.append([_compact(key), label.get(key, ""), len(subjects) - obs, obs])
+        return sorted(rows, key=lambda r: (-(r[2] + r[3]), r[0]))
+
+    tables = [
+        Table(
+            "classes",
+            "Entities per class",
+            ["class", "label", "entities"],
+            sorted(([_compact(c), label.get(c, ""), n] for c, n in per_class.items()), key=lambda r: (-r[2], r[0])),
+        ),
+        Table(
+            "sources",
+            "Entities and figures per source document (dcterms:source)",
+            ["source", "label", "entities", "observations"],
+            grouped(DCTERMS + "source"),
+        ),
+        Table(
+            "functions",
+            "Entities and figures per procuratorial function (ipkg:function)",
+            ["function", "label", "entities", "observations"],
+            grouped(ONTOLOGY_NS + "function"),
+        ),
+    ]
+    totals = {
+        "triples": len(g),
+        "subjects": len(set(g.subjects())),
+        "typed_entities": len(types),
+        "observations": len(is_obs),
+        "files": len(project.files),
+    }
+    return {"totals": totals, "tables": tables}
+
+
+def render(stats: dict, fmt: str = "table") -> str:
+    totals, tables = stats["totals"], stats["tables"]
+    if fmt == "json":
+        doc = {"totals": totals}
+        for t in tables:
+            doc[t.name] = [dict(zip(t.columns, row)) for row in t.rows]
+        return json.dumps(doc, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["table", "key", "label", "entities", "observations"])
+        for t in tables:
+            for row in t.rows:
+                w.writerow([t.name, *row, *([""] * (5 - 1 - len(row)))])
+        return buf.getvalue().rstrip("\n")
+    out: list[str] = []
+    summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in totals.items())
+    if fmt == "md":
+        out.append(f"Totals: {summary}.")
+        for t in tables:
+            out += ["", f"### {t.title}", "", "| " + " | ".join(t.columns) + " |"]
+            out.append("|" + "|".join("---:" if c in ("entities", "observations") else "---" for c in t.columns) + "|")
+            for row in t.rows:
+                out.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+        return "\n".join(out)
+    if fmt != "table":
+        raise ValueError(fmt)
+    out.append(f"Totals: {summary}")
+    for t in tables:
+        widths = [max(len(str(x)) for x in [c, *(r[i] for r in t.rows)]) for i, c in enumerate(t.columns)]
+        widths = [min(w, 60) for w in widths]
+        out += ["", t.title]
+
+        def line(values):
+            cells = []
+            for i, v in enumerate(values):
+                s = str(v)
+                s = s if len(s) <= widths[i] else s[: widths[i] - 1] + "…"
+                cells.append(s.rjust(widths[i]) if isinstance(v, int) else s.ljust(widths[i]))
+            return "  ".join(cells).rstrip()
+
+        out.append(line(t.columns))
+        out.append("  ".join("-" * w for w in widths))
+        out += [line(r) for r in t.rows]
+    return "\n".join(out)
