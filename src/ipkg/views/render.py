@@ -1,0 +1,368 @@
+"""Render a view (an ``nx.MultiDiGraph`` from :mod:`ipkg.views.builders`) as ONE self-contained
+HTML file.
+
+* vis-network 10 (standalone UMD build, vendored under ``static/`` with its licences) and our own
+  CSS and JS are inlined; there is no CDN, no Bootstrap, no font, no image file: nothing on the
+  page makes a request. A strict Content-Security-Policy says so to the browser too:
+  ``default-src 'none'``; scripts only by their SHA-256 hashes; ``style-src 'unsafe-inline'``
+  (vis-network injects its own stylesheet); ``img-src data:``.
+* The data travel as JSON in a ``<script type="application/json">`` block, with ``<``, ``>``,
+  ``&``, U+2028 and U+2029 escaped so no label can end the block; the page reads it with
+  ``JSON.parse`` and puts every data string into the DOM with ``textContent`` only.
+* Our own template rather than pyvis's: pyvis's template pulls Bootstrap and vis-network from
+  CDNs even in its "in_line" mode, and builds tooltips from HTML strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+import os
+import re
+import tempfile
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import networkx as nx
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import SKOS
+
+from .builders import DCT, IPKG, Context
+
+_SKIP_FACTS = {
+    RDF.type,
+    SKOS.prefLabel,
+    URIRef(DCT + "source"),
+    URIRef(IPKG + "locator"),
+    URIRef(IPKG + "evidence"),
+}
+
+#: Interface strings, English and Chinese.
+UI = {
+    "en": {
+        "search_label": "Find a node by its English or Chinese name",
+        "search_placeholder": "Search English / 中文 …",
+        "search_button": "Find",
+        "no_match": "Nothing in this view is called “{q}”.",
+        "other_language": "中文",
+        "switch_language": "切换到中文",
+        "fit": "Show all",
+        "home": "All views",
+        "legend": "Legend",
+        "click_hint": "Click a node to see what the graph says about it and where that comes from. Drag to move, scroll or pinch to zoom.",
+        "counts": "{n} nodes, {e} links in this view.",
+        "empty": "This view is empty: the graph has nothing of this kind yet.",
+        "class": "Kind",
+        "iri": "Identifier",
+        "full_iri": "IRI",
+        "value": "Value",
+        "founded": "Founded",
+        "undated": "no date in the sources",
+        "undated_legend": "dashed border: no founding date in the sources",
+        "depth": "Steps from centre",
+        "facts": "Facts",
+        "sources": "Sources",
+        "no_sources": "No source recorded.",
+        "statement": "Statement",
+        "locator": "Section",
+        "evidence": "Evidence",
+        "source": "Source",
+        "connections": "Links in this view",
+    },
+    "zh": {
+        "search_label": "按中文或英文名称查找节点",
+        "search_placeholder": "搜索 中文 / English …",
+        "search_button": "查找",
+        "no_match": "本视图中没有名为“{q}”的节点。",
+        "other_language": "English",
+        "switch_language": "Switch to English",
+        "fit": "显示全部",
+        "home": "全部视图",
+        "legend": "图例",
+        "click_hint": "点击节点，查看图谱中关于它的事实及其来源。拖动可移动，滚动或双指缩放。",
+        "counts": "本视图共 {n} 个节点、{e} 条关联。",
+        "empty": "本视图为空：图谱中尚无此类数据。",
+        "class": "类型",
+        "iri": "标识符",
+        "full_iri": "IRI",
+        "value": "数值",
+        "founded": "设立",
+        "undated": "来源未给出日期",
+        "undated_legend": "虚线边框：来源未给出设立日期",
+        "depth": "与中心的距离",
+        "facts": "事实",
+        "sources": "来源",
+        "no_sources": "未记录来源。",
+        "statement": "陈述",
+        "locator": "章节",
+        "evidence": "证据原文",
+        "source": "来源",
+        "connections": "本视图中的关联",
+    },
+}
+
+_TEMPLATES = resources.files("ipkg.views") / "templates"
+_STATIC = resources.files("ipkg.views") / "static"
+
+
+@lru_cache(maxsize=None)
+def _asset(kind: str, name: str) -> str:
+    base = _TEMPLATES if kind == "templates" else _STATIC
+    text = (base / name).read_text(encoding="utf-8")
+    if name.endswith(".js"):
+        # A source-map comment would make DevTools fetch a file; drop it.
+        text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
+        text = text.replace("</script", "<\\/script")
+    return text
+
+
+def safe_json(data) -> str:
+    """JSON that cannot end or confuse the <script> block it is embedded in."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def csp(scripts: list[str]) -> str:
+    """The page's Content-Security-Policy: nothing may be fetched; only our scripts run."""
+    return (
+        "default-src 'none'; "
+        f"script-src {' '.join(_sha256(s) for s in scripts)}; "
+        "style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; "
+        "media-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'; "
+        "manifest-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# what the side panel shows
+
+
+def _value(ctx: Context, o) -> dict | None:
+    if isinstance(o, Literal):
+        return {"text": str(o), "lang": o.language or ""}
+    if isinstance(o, URIRef):
+        return {"en": ctx.label(o, "en"), "zh": ctx.label(o, "zh"), "ref": str(o)}
+    return None
+
+
+def _source(ctx: Context, s) -> dict:
+    title_en = ctx._lang_value((ctx.g,), s, (URIRef(DCT + "title"),), "en")
+    title = ctx.labels(s)
+    if title_en:
+        title = {"en": title_en, "zh": title["zh"]}
+    ident = next((str(i) for i in ctx.g.objects(s, URIRef(DCT + "identifier"))), "")
+    return {"title": title, "identifier": ident, "iri": str(s)}
+
+
+def _statements(ctx: Context, subject, about=None) -> list[dict]:
+    locs = sorted(str(x) for x in ctx.g.objects(subject, URIRef(IPKG + "locator")))
+    evs = sorted(str(x) for x in ctx.g.objects(subject, URIRef(IPKG + "evidence")))
+    srcs = sorted(ctx.g.objects(subject, URIRef(DCT + "source")), key=str)
+    out = []
+    for i in range(max(len(locs), len(evs))):
+        st = {}
+        if about:
+            st["about"] = about
+        if i < len(locs):
+            st["locator"] = locs[i]
+        if i < len(evs):
+            st["evidence"] = evs[i]
+        if len(srcs) == 1:
+            st["source"] = _source(ctx, srcs[0])["title"]
+        out.append(st)
+    return out
+
+
+def node_details(ctx: Context, iri: str) -> dict:
+    """Class, properties, dates and sources of one node, for the side panel."""
+    node = URIRef(iri)
+    cls = ctx.class_of(node)
+    facts: dict = {}
+    for p, o in ctx.g.predicate_objects(node):
+        if p in _SKIP_FACTS:
+            continue
+        v = _value(ctx, o)
+        if v is not None:
+            facts.setdefault(p, []).append(v)
+    fact_list = [
+        {"p": ctx.labels(p), "v": sorted(vs, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))}
+        for p, vs in facts.items()
+    ]
+    fact_list.sort(key=lambda f: f["p"]["en"].casefold())
+    sources = [_source(ctx, s) for s in sorted(ctx.g.objects(node, URIRef(DCT + "source")), key=str)]
+    statements = _statements(ctx, node)
+    for est in ctx.establishments(node):
+        dates = sorted(str(d) for d in ctx.g.objects(est, URIRef(DCT + "date")))
+        about = {
+            "en": "establishment" + (f" ({', '.join(dates)})" if dates else ""),
+            "zh": "设立" + (f"（{'、'.join(dates)}）" if dates else ""),
+        }
+        sts = _statements(ctx, est, about) or [{"about": about}]
+        for st in sts:
+            if "source" not in st:
+                srcs = sorted(ctx.g.objects(est, URIRef(DCT + "source")), key=str)
+                if srcs:
+                    st["source"] = _source(ctx, srcs[0])["title"]
+        statements += sts
+    return {
+        "curie": ctx.curie(node),
+        "class_label": ctx.labels(cls) if cls is not None else {"en": "", "zh": ""},
+        "facts": fact_list,
+        "sources": sources,
+        "statements": statements,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# layout and page
+
+
+def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
+    simple = nx.Graph()
+    simple.add_nodes_from(sorted(G.nodes))
+    simple.add_edges_from((s, o) for s, o in G.edges() if s != o)
+    n = max(simple.number_of_nodes(), 1)
+    pos = nx.spring_layout(simple, seed=seed, iterations=60)
+    scale = 95 * math.sqrt(n)
+    return {k: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for k, (x, y) in pos.items()}
+
+
+def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Context | None = None) -> dict:
+    """Everything the page needs, as plain JSON-ready data."""
+    ctx = ctx or Context(graph)
+    cfg_layout = ctx.cfg.get("layout", {})
+    seed = int(cfg_layout.get("seed", 42))
+    n = G.number_of_nodes()
+    precomputed = n == 0 or n > int(cfg_layout.get("precompute_above", 300))
+    pos = _positions(G, seed) if precomputed and n else {}
+    unit_labels: dict = {}
+    nodes = []
+    for nid in sorted(G.nodes):
+        a = G.nodes[nid]
+        item = {
+            "id": nid,
+            "curie": ctx.curie(nid),
+            "label_en": a.get("label_en", ""),
+            "label_zh": a.get("label_zh", ""),
+            "group": a.get("group", "other"),
+            "class": a.get("class", ""),
+        }
+        if a.get("value"):
+            item["value"] = a["value"]
+            if a.get("unit"):
+                u = a["unit"].split()[0]
+                if u not in unit_labels:
+                    unit_labels[u] = ctx.labels(ctx.expand(u)) if ":" in u else {"en": u, "zh": u}
+                item["unit"] = unit_labels[u]
+        if a.get("undated"):
+            item["undated"] = True
+        if "depth" in a:
+            item["depth"] = a["depth"]
+            item["centre"] = a["depth"] == 0
+        if nid in pos:
+            item["x"], item["y"] = pos[nid]
+        nodes.append(item)
+    edges = [
+        {"from": s, "to": o, "predicate": d.get("predicate", k), "label": {"en": d.get("label_en", k), "zh": d.get("label_zh", k)}}
+        for s, o, k, d in sorted(G.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1]))
+    ]
+    date_props = {c.partition(":")[2]: c for c in ctx.cfg.get("dates", {}).get("properties", [])}
+    details = {}
+    for nid in sorted(G.nodes):
+        d = node_details(ctx, nid)
+        a = G.nodes[nid]
+        d["dates"] = [
+            {"p": ctx.labels(ctx.expand(curie)), "v": a[local]} for local, curie in date_props.items() if a.get(local)
+        ]
+        if a.get("established"):
+            d["dates"].append({"p": {"en": "established", "zh": "设立"}, "v": a["established"]})
+        details[nid] = d
+    groups = ctx.cfg.get("groups", {})
+    return {
+        "lang": lang,
+        "view": {
+            "name": G.graph.get("name", "view"),
+            "title": {"en": G.graph.get("title_en", ""), "zh": G.graph.get("title_zh", "")},
+            "description": {"en": G.graph.get("description_en", ""), "zh": G.graph.get("description_zh", "")},
+        },
+        "groups": {
+            k: {"colour": v["colour"], "shape": v["shape"], "label": v["label"], "font": int(v.get("font", 16))}
+            for k, v in groups.items()
+        },
+        "group_order": list(groups),
+        "nodes": nodes,
+        "edges": edges,
+        "details": details,
+        "ui": UI,
+        "layout": {"precomputed": precomputed, "seed": seed, "iterations": 250 if n <= 120 else 150},
+    }
+
+
+def render_data(data: dict, *, home: str | None = None) -> str:
+    """The HTML page for :func:`view_data`'s output. ``home``: a relative link back to the site."""
+    vis_js = _asset("static", "vis-network.min.js")
+    app_js = _asset("templates", "view.js")
+    title = data["view"]["title"].get(data.get("lang", "en")) or data["view"]["title"].get("en", "")
+    if not data["nodes"]:
+        data = dict(data, ui={k: dict(v, click_hint=v["empty"]) for k, v in data["ui"].items()})
+    values = {
+        "LANG": "zh-Hans" if data.get("lang") == "zh" else "en",
+        "CSP": html.escape(csp([vis_js, app_js]), quote=True),
+        "TITLE": html.escape(title + " — ipkg"),
+        "CSS": _asset("templates", "view.css").replace("</style", "<\\/style"),
+        "DATA": safe_json(data),
+        "VIS_JS": vis_js,
+        "APP_JS": app_js,
+        "HOME": (f'<a id="home" class="button" href="{html.escape(home, quote=True)}"></a>' if home else ""),
+    }
+    template = _asset("templates", "view.html")
+    return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: values[m.group(1)], template)
+
+
+def render_html(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Context | None = None,
+                home: str | None = None) -> str:
+    return render_data(view_data(G, graph, lang=lang, ctx=ctx), home=home)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def write_view(G: nx.MultiDiGraph, graph: Graph, out: Path, *, lang: str = "en", ctx: Context | None = None,
+               home: str | None = None) -> Path:
+    """Write one view page to ``out`` (atomically) and return the path."""
+    return write_text_atomic(Path(out), render_html(G, graph, lang=lang, ctx=ctx, home=home))
