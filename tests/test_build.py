@@ -1,0 +1,274 @@
+"""ipkg build: exports that round-trip, determinism, atomicity, error format, VoID counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Namespace, URIRef
+from rdflib.compare import isomorphic
+
+from ipkg import build as build_mod
+from ipkg.cli import main
+from ipkg.load import GRAPH_NS, load_rdf_dataset, load_rdf_file
+
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+DATASET = URIRef("https://w3id.org/ipkg/dataset")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_dist_has_every_export(built_dist):
+    for name in ("ipkg.ttl", "ipkg.nt", "ipkg.jsonld", "context.jsonld", "ipkg.trig", "void.ttl"):
+        assert (built_dist / name).stat().st_size > 0, name
+    assert (built_dist / "ontology" / "index.html").read_text(encoding="utf-8").lstrip().startswith("<!DOCTYPE")
+    assert not list(built_dist.parent.glob("dist.tmp-*"))
+
+
+@pytest.mark.parametrize("name", ["ipkg.ttl", "ipkg.nt", "ipkg.jsonld", "ipkg.trig"])
+def test_exports_are_isomorphic_to_the_merged_graph(built_dist, project, name):
+    assert isomorphic(load_rdf_file(built_dist / name), project.merged())
+
+
+@pytest.mark.parametrize("name, fmt", [("ipkg.ttl", "turtle"), ("ipkg.nt", "nt"), ("ipkg.trig", "trig")])
+def test_exports_parse_with_rdflib(built_dist, project, name, fmt):
+    """An independent parser (rdflib's own) reads the same triples."""
+    if fmt == "trig":
+        ds = Dataset()
+        ds.parse(built_dist / name, format="trig")
+        g = Graph()
+        for s, p, o, _ in ds.quads((None, None, None, None)):
+            g.add((s, p, o))
+    else:
+        g = Graph().parse(built_dist / name, format=fmt)
+    assert isomorphic(g, project.merged())
+
+
+def test_jsonld_uses_the_context_file(built_dist, project):
+    doc = json.loads((built_dist / "ipkg.jsonld").read_text(encoding="utf-8"))
+    ctx = json.loads((built_dist / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    assert doc["@context"] == "context.jsonld"
+    assert ctx["ipkg"] == "https://w3id.org/ipkg/ontology#"
+    # compact IRIs are used, so the context matters
+    assert any(node["@id"].startswith("iorg:") for node in doc["@graph"])
+    # rdflib's JSON-LD parser, given the context inline, agrees
+    doc["@context"] = ctx
+    g = Graph().parse(data=json.dumps(doc), format="json-ld")
+    assert isomorphic(g, project.merged())
+
+
+def test_ntriples_sorted(built_dist):
+    lines = (built_dist / "ipkg.nt").read_bytes().splitlines()
+    assert lines == sorted(lines) and len(lines) == len(set(lines))
+
+
+def test_trig_has_one_graph_per_source_document(built_dist, project):
+    ds = load_rdf_dataset(built_dist / "ipkg.trig")
+    graphs = {str(g.identifier): g for g in ds.graphs() if len(g)}
+    source_files = [p for p in project.data_files if project.relpath(p).parts[1] == "sources"]
+    expected_sources = {project.graph_name(p) for p in source_files}
+    for iri in expected_sources:
+        assert iri in set(project.source_documents().values())
+        assert iri in graphs
+        union = Graph()
+        for p in source_files:
+            if project.graph_name(p) == iri:
+                union += project.files[p]
+        assert isomorphic(graphs[iri], union), iri
+    others = {GRAPH_NS + p.stem for p in project.files if p not in source_files and project.kind(p) != "shapes"}
+    assert set(graphs) == expected_sources | others
+
+
+def test_void_counts_are_real(built_dist, project):
+    void = load_rdf_file(built_dist / "void.ttl")
+    merged = project.merged()
+
+    def one(s, p):
+        values = list(void.objects(s, p))
+        assert len(values) == 1, (s, p, values)
+        return values[0].toPython()
+
+    assert one(DATASET, VOID.triples) == len(merged)
+    assert one(DATASET, VOID.distinctSubjects) == len(set(merged.subjects()))
+    assert one(DATASET, VOID.entities) == len(set(merged.subjects(RDF_TYPE)))
+    assert one(DATASET, URIRef("http://purl.org/dc/terms/license")) is not None
+    classes = {}
+    for part in void.objects(DATASET, VOID.classPartition):
+        classes[one(part, VOID["class"])] = one(part, VOID.entities)
+    real = {}
+    for cls in set(merged.objects(None, RDF_TYPE)):
+        real[str(cls)] = len(set(merged.subjects(RDF_TYPE, cls)))
+    assert {str(k): v for k, v in classes.items()} == real
+    ds = load_rdf_dataset(built_dist / "ipkg.trig")
+    trig = {str(g.identifier): len(g) for g in ds.graphs() if len(g)}
+    subsets = {str(one(s, SD.name)): one(s, VOID.triples) for s in void.objects(DATASET, VOID.subset)}
+    assert subsets == trig
+    for dist in void.objects(DATASET, DCAT.distribution):
+        fname = one(dist, URIRef("http://purl.org/dc/terms/identifier"))
+        assert one(dist, DCAT.byteSize) == (built_dist / fname).stat().st_size
+        assert str(one(dist, DCAT.mediaType)).startswith("https://www.iana.org/assignments/media-types/")
+
+
+def test_two_builds_are_byte_identical(built_dist, tmp_path):
+    out = tmp_path / "again"
+    # a separate process: different hash seed, fresh caches
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-m", "ipkg", "build", "--out", str(out), "-q"], check=True, env=env)
+    a, b = snapshot(built_dist), snapshot(out)
+    assert sorted(a) == sorted(b)
+    different = [name for name in a if a[name] != b[name]]
+    assert not different
+
+
+# --------------------------------------------------------------------------- atomicity
+
+
+def small_build(out: Path) -> int:
+    return main(["build", "--out", str(out), "-q", "--no-views", "--no-docs"])
+
+
+def test_load_error_leaves_dist_untouched(project_copy, tmp_path, capsys):
+    out = tmp_path / "dist"
+    assert small_build(out) == 0
+    before = snapshot(out)
+    bad = project_copy / "graph" / "reference" / "vocabularies.ttl"
+    bad.write_text(bad.read_text(encoding="utf-8") + "\nbroken triple here\n", encoding="utf-8")
+    assert small_build(out) == 2
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob("dist.tmp-*"))
+    assert "vocabularies.ttl:" in capsys.readouterr().err
+
+
+class FakeReport:
+    conforms = False
+    results = ["x"]
+
+    def format_text(self, color=False):
+        return "Violation: fake report for the atomicity test"
+
+
+def test_violations_leave_dist_untouched(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "dist"
+    assert small_build(out) == 0
+    before = snapshot(out)
+    real_optional = build_mod._optional
+    monkeypatch.setattr(
+        build_mod, "_optional", lambda step: (lambda project: FakeReport()) if step == "validate" else real_optional(step)
+    )
+    assert small_build(out) == 1
+    captured = capsys.readouterr()
+    assert "fake report" in captured.out
+    assert "left unchanged" in captured.err
+    assert snapshot(out) == before
+
+
+def test_real_violation_leaves_dist_untouched(project_copy, tmp_path, capsys):
+    if build_mod._optional("validate") is None:
+        pytest.skip("ipkg.validate is not available yet")
+    out = tmp_path / "dist"
+    assert small_build(out) == 0
+    before = snapshot(out)
+    # an observation whose value is a string breaks the modelling contract
+    (project_copy / "graph" / "reference" / "zz-bad.ttl").write_text(
+        "@prefix qb: <http://purl.org/linked-data/cube#> .\n"
+        "<https://w3id.org/ipkg/id/obs/test-bad> a qb:Observation ;\n"
+        '  <http://purl.org/linked-data/sdmx/2009/measure#obsValue> "many" .\n',
+        encoding="utf-8",
+    )
+    assert small_build(out) == 1
+    assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("step", ["export", "docs"])
+def test_killed_build_leaves_dist_intact(tmp_path, step):
+    out = tmp_path / "dist"
+    assert small_build(out) == 0
+    before = snapshot(out)
+    env = {**os.environ, build_mod.HOLD_ENV: step}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ipkg", "build", "--out", str(out), "-q", "--no-views"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while "holding" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line and proc.poll() is not None:
+                break
+        assert "holding after " + step in line
+        assert list(tmp_path.glob("dist.tmp-*")), "the build writes into a temp folder"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert snapshot(out) == before
+    # the next build cleans up and works
+    assert small_build(out) == 0
+    assert not list(tmp_path.glob("dist.tmp-*"))
+    assert (out / "ipkg.ttl").exists()
+
+
+def test_refuses_to_replace_a_foreign_folder(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert small_build(out) == 2
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert "refusing to replace" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- error format
+
+
+BROKEN = {
+    "syntax": ("ex:a ex:p ex:b\nex:c ex:p ex:d .\n", "dot"),
+    "prefix": ("ex:a ex:p nope:b .\n", "undeclared prefix 'nope:'"),
+}
+
+
+@pytest.mark.parametrize("folder", ["ontology", "graph", "shapes"])
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_error_format(project_copy, tmp_path, folder, kind, capsys):
+    body, message = BROKEN[kind]
+    (project_copy / folder).mkdir(exist_ok=True)
+    bad = project_copy / folder / "zz-broken.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\n" + body, encoding="utf-8")
+    out = tmp_path / "dist"
+    assert small_build(out) == 2
+    err = capsys.readouterr().err
+    line = 3 if kind == "syntax" else 2
+    col = 1 if kind == "syntax" else 11
+    errors = [x for x in err.splitlines() if x.startswith("ipkg build: error: ")]
+    assert len(errors) == 1 and errors[0].startswith(f"ipkg build: error: {bad}:{line}:{col}: "), err
+    assert message in err
+    assert "hint:" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_error_format_in_a_subprocess(project_copy, tmp_path):
+    bad = project_copy / "ontology" / "ipkg.ttl"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("ipkg:Court a owl:Class ;", "ipkg:Court a owl:Class ;;;\n xx:y", 1), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ipkg", "build", "--out", str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "IPKG_DATA": str(project_copy)},
+    )
+    assert proc.returncode == 2
+    assert f"{bad}:" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "dist").exists()
