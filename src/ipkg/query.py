@@ -1,0 +1,1034 @@
+"""Run SPARQL over the ipkg graph: in memory (pyoxigraph or rdflib), on a store, or at an endpoint.
+
+Every engine returns the same :class:`QueryResult`, whose terms are SPARQL 1.1 JSON term
+dictionaries (``{"type": "uri", "value": …}``), so that results from pyoxigraph, rdflib and a remote
+endpoint can be printed, compared and tested the same way.
+
+* ``oxigraph`` (default): a :class:`pyoxigraph.Store` in memory, loaded from the same files the
+  project loader reads (``ontology/`` and every RDF file under ``graph/``).
+* ``rdflib``: the same files in an :class:`rdflib.Graph`.
+* ``store``: an on-disk Oxigraph store (``ipkg.store.open_store``).
+* ``endpoint``: any SPARQL 1.1 Protocol endpoint, over :mod:`urllib` (no extra dependency).
+
+Parameters (``--param name=value``) are bound as RDF terms, never pasted into the query text: as
+``substitutions`` for pyoxigraph and ``initBindings`` for rdflib. An endpoint cannot take bindings,
+so there the term – serialised by pyoxigraph, hence always one well-formed, escaped RDF term – goes
+into a ``VALUES`` block at the start of the top-level ``WHERE`` group.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from . import paths
+from .errors import EXIT_INPUT, IpkgError
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+#: Prefixes used to compact IRIs in tables and to read ``prefix:local`` parameter values.
+PREFIXES: dict[str, str] = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": XSD,
+    "sh": "http://www.w3.org/ns/shacl#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "ipkg": "https://w3id.org/ipkg/ontology#",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "qb": "http://purl.org/linked-data/cube#",
+    "schema": "https://schema.org/",
+    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
+    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
+    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "time": "http://www.w3.org/2006/time#",
+    "icase": "https://w3id.org/ipkg/id/case/",
+    "icamp": "https://w3id.org/ipkg/id/campaign/",
+    "icrime": "https://w3id.org/ipkg/id/crime/",
+    "idoc": "https://w3id.org/ipkg/id/doc/",
+    "ids": "https://w3id.org/ipkg/id/dataset/",
+    "iest": "https://w3id.org/ipkg/id/establishment/",
+    "iev": "https://w3id.org/ipkg/id/event/",
+    "ifn": "https://w3id.org/ipkg/id/function/",
+    "ihon": "https://w3id.org/ipkg/id/honour/",
+    "iind": "https://w3id.org/ipkg/id/indicator/",
+    "ikind": "https://w3id.org/ipkg/id/doc-kind/",
+    "ilaw": "https://w3id.org/ipkg/id/law/",
+    "ilvl": "https://w3id.org/ipkg/id/level/",
+    "imeas": "https://w3id.org/ipkg/id/measure/",
+    "iobs": "https://w3id.org/ipkg/id/obs/",
+    "iorg": "https://w3id.org/ipkg/id/org/",
+    "iper": "https://w3id.org/ipkg/id/period/",
+    "iperson": "https://w3id.org/ipkg/id/person/",
+    "iplace": "https://w3id.org/ipkg/id/place/",
+    "iq": "https://w3id.org/ipkg/id/qualifier/",
+    "ischeme": "https://w3id.org/ipkg/id/scheme/",
+    "isrc": "https://w3id.org/ipkg/id/source/",
+    "ides": "https://w3id.org/ipkg/id/designation/",
+    "ist": "https://w3id.org/ipkg/id/status/",
+    "iuom": "https://w3id.org/ipkg/id/uom/",
+}
+
+FORMATS = ("table", "csv", "tsv", "json", "md", "ttl", "nt")
+ENGINES = ("oxigraph", "rdflib")
+RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".nq": "nquads",
+                ".jsonld": "json-ld", ".json": "json-ld"}
+NUMERIC_TYPES = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short",
+                                   "byte", "nonNegativeInteger", "positiveInteger",
+                                   "negativeInteger", "nonPositiveInteger", "unsignedInt",
+                                   "unsignedLong", "unsignedShort", "unsignedByte")}
+
+Term = dict  # a SPARQL 1.1 JSON results term: {"type": "uri"|"literal"|"bnode", "value": …}
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueryResult:
+    """The answer to one query, whatever engine produced it.
+
+    ``kind`` is ``select``, ``ask`` or ``graph`` (CONSTRUCT/DESCRIBE). Graph results are also
+    given as rows over ``subject``/``predicate``/``object`` so every output format works.
+    """
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, Term]] = field(default_factory=list)
+    boolean: bool | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # IRI -> label, filled by add_labels
+
+    def to_sparql_json(self, with_labels: bool = False) -> dict:
+        """The SPARQL 1.1 Query Results JSON document (labels as extra ``<var>Label`` columns)."""
+        if self.kind == "ask":
+            return {"head": {}, "boolean": bool(self.boolean)}
+        variables, rows = self.labelled() if with_labels else (self.variables, self.rows)
+        return {"head": {"vars": list(variables)},
+                "results": {"bindings": [{k: v for k, v in r.items() if v is not None} for r in rows]}}
+
+    def labelled(self) -> tuple[list[str], list[dict[str, Term]]]:
+        """Variables and rows with a ``<var>Label`` column after each column holding labelled IRIs."""
+        if not self.labels:
+            return self.variables, self.rows
+        variables: list[str] = []
+        label_cols = []
+        for var in self.variables:
+            variables.append(var)
+            if any((r.get(var) or {}).get("value") in self.labels
+                   for r in self.rows if (r.get(var) or {}).get("type") == "uri"):
+                name = var + "Label"
+                while name in self.variables or name in variables:
+                    name += "_"
+                variables.append(name)
+                label_cols.append((var, name))
+        rows = []
+        for r in self.rows:
+            row = dict(r)
+            for var, name in label_cols:
+                term = r.get(var)
+                label = self.labels.get(term["value"]) if term and term["type"] == "uri" else None
+                row[name] = {"type": "literal", "value": label} if label is not None else None
+            rows.append(row)
+        return variables, rows
+
+    def plain_rows(self) -> list[dict]:
+        """Rows as Python values: IRIs as ``str``, numbers as ``int``/``float``, booleans as ``bool``."""
+        return [{k: to_python(v) for k, v in r.items() if v is not None} for r in self.rows]
+
+
+def to_python(term: Term | None):
+    """A SPARQL JSON term as a plain Python value (IRIs and other literals as ``str``)."""
+    if term is None:
+        return None
+    if term["type"] != "literal":
+        return term["value"]
+    dt = term.get("datatype")
+    value = term["value"]
+    try:
+        if dt in NUMERIC_TYPES:
+            if dt == XSD + "decimal" or dt in (XSD + "double", XSD + "float"):
+                return float(value)
+            return int(value)
+        if dt == XSD + "boolean":
+            return value in ("true", "1")
+    except ValueError:
+        pass
+    return value
+
+
+def compact(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """``iorg:spp`` for ``https://w3id.org/ipkg/id/org/spp``; ``<iri>`` when no prefix fits."""
+    best = None
+    for prefix, ns in prefixes.items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best])):
+            local = iri[len(ns):]
+            if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", local or "x") and not local.endswith("."):
+                best = prefix
+    return f"{best}:{iri[len(prefixes[best]):]}" if best else f"<{iri}>"
+
+
+def normalise_term(term: Term | None, compact_iris: bool = True):
+    """One cell of an expected-results file: engine-independent and readable.
+
+    IRIs compacted (``iorg:spp``), language strings as ``text@zh``, numbers as JSON numbers rounded
+    to 6 decimals (rdflib and Oxigraph print computed decimals differently), booleans as JSON
+    booleans, blank nodes as ``_:b`` (their labels are arbitrary), other literals by lexical form.
+    """
+    if term is None:
+        return None
+    kind = term["type"]
+    if kind == "uri":
+        return compact(term["value"]) if compact_iris else term["value"]
+    if kind == "bnode":
+        return "_:b"
+    if kind == "triple":
+        return "<< triple >>"
+    value = term["value"]
+    lang = term.get("xml:lang")
+    if lang:
+        return f"{value}@{lang}"
+    dt = term.get("datatype")
+    if dt in NUMERIC_TYPES:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return value
+        rounded = round(float(number), 6)
+        return int(rounded) if rounded == int(rounded) and abs(rounded) < 2**53 else rounded
+    if dt == XSD + "boolean":
+        return value in ("true", "1")
+    return value
+
+
+def normalised_rows(result: QueryResult, compact_iris: bool = True) -> list[dict]:
+    """Rows as engine-independent JSON values, sorted: what ``tests/data/expected`` holds."""
+    if result.kind == "ask":
+        return [{"boolean": bool(result.boolean)}]
+    rows = [{var: normalise_term(r.get(var), compact_iris) for var in result.variables}
+            for r in result.rows]
+    return sorted(rows, key=lambda r: json.dumps(r, ensure_ascii=False, sort_keys=True))
+
+
+# --------------------------------------------------------------------------------------------
+# Term conversion
+# --------------------------------------------------------------------------------------------
+
+
+def _from_oxigraph(term) -> Term | None:
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD + "string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def _from_rdflib(term) -> Term | None:
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": str(term)}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype is not None and str(term.datatype) != XSD + "string":
+            out["datatype"] = str(term.datatype)
+        return out
+    return {"type": "literal", "value": str(term)}
+
+
+def _to_rdflib(term):
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD + "string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------------------------
+
+_LITERAL_RE = re.compile(r'^"(?P<text>(?:[^"\\]|\\.)*)"(?:@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)'
+                         r'|\^\^(?P<dt><[^>]*>|[A-Za-z][\w\-]*:[\w\-.]*))?$', re.S)
+
+
+def parse_param_value(value: str):
+    """One ``--param`` value as a pyoxigraph term.
+
+    ``<https://…>`` → IRI; ``iorg:spp`` (a known prefix) → IRI; ``"text"@zh`` or
+    ``"42"^^xsd:integer`` → that literal; an integer or decimal → a number; ``true``/``false`` → a
+    boolean; anything else → a plain string, taken literally (quotes, braces and all).
+    """
+    import pyoxigraph as ox
+
+    try:
+        if value.startswith("<") and value.endswith(">") and len(value) > 2:
+            return ox.NamedNode(value[1:-1])
+        m = re.fullmatch(r"([A-Za-z][\w\-]*):([\w\-.]*)", value)
+        if m and m.group(1) in PREFIXES:
+            return ox.NamedNode(PREFIXES[m.group(1)] + m.group(2))
+        m = _LITERAL_RE.match(value)
+        if m:
+            text = re.sub(r"\\(.)", lambda x: {"n": "\n", "t": "\t"}.get(x.group(1), x.group(1)),
+                          m.group("text"))
+            if m.group("lang"):
+                return ox.Literal(text, language=m.group("lang"))
+            if m.group("dt"):
+                dt = m.group("dt")
+                dt_iri = dt[1:-1] if dt.startswith("<") else _expand(dt)
+                return ox.Literal(text, datatype=ox.NamedNode(dt_iri))
+            return ox.Literal(text)
+        if re.fullmatch(r"[+-]?\d+", value):
+            return ox.Literal(value, datatype=ox.NamedNode(XSD + "integer"))
+        if re.fullmatch(r"[+-]?\d*\.\d+", value):
+            return ox.Literal(value, datatype=ox.NamedNode(XSD + "decimal"))
+        if value in ("true", "false"):
+            return ox.Literal(value, datatype=ox.NamedNode(XSD + "boolean"))
+    except ValueError as exc:
+        raise IpkgError(f"bad parameter value {value!r}: {exc}") from None
+    return ox.Literal(value)
+
+
+def _expand(pname: str) -> str:
+    prefix, _, local = pname.partition(":")
+    if prefix not in PREFIXES:
+        raise IpkgError(f"unknown prefix {prefix!r} in parameter value",
+                        hint="write the full IRI in angle brackets: <https://…>")
+    return PREFIXES[prefix] + local
+
+
+def parse_params(items: Iterable[str] | Mapping[str, object] | None) -> dict:
+    """``["name=value", …]`` or ``{"name": value}`` → ``{name: pyoxigraph term}``."""
+    import pyoxigraph as ox
+
+    out: dict = {}
+    if not items:
+        return out
+    pairs: list[tuple[str, object]]
+    if isinstance(items, Mapping):
+        pairs = list(items.items())
+    else:
+        pairs = []
+        for item in items:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise IpkgError(f"bad --param {item!r}", hint="write --param name=value")
+            pairs.append((name.strip(), value))
+    for name, value in pairs:
+        name = name.lstrip("?$")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise IpkgError(f"bad parameter name {name!r}", hint="a SPARQL variable name, e.g. name")
+        if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+            out[name] = value
+        elif isinstance(value, bool):
+            out[name] = ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+        elif isinstance(value, int):
+            out[name] = ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+        elif isinstance(value, (float, Decimal)):
+            out[name] = ox.Literal(str(value), datatype=ox.NamedNode(XSD + "decimal"))
+        else:
+            out[name] = parse_param_value(str(value))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Finding the query text
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QuerySource:
+    text: str
+    origin: str  # file path, example name or "<query>"
+    example: object | None = None  # ipkg.examples.Example when the query is an example
+
+
+def resolve_query(query: str) -> QuerySource:
+    """Inline SPARQL, a path to a ``.rq`` file, or the name of an example query."""
+    from . import examples
+
+    stripped = query.strip()
+    if not stripped:
+        raise IpkgError("empty query")
+    if re.fullmatch(r"[\w\-]+", stripped):
+        ex = examples.get_example(stripped)  # raises with the list of names when unknown
+        return QuerySource(ex.query, str(ex.path), ex)
+    if "\n" not in stripped and (stripped.endswith((".rq", ".sparql")) or Path(stripped).is_file()):
+        path = Path(stripped)
+        if not path.is_file():
+            raise IpkgError("query file not found", path=path)
+        try:
+            return QuerySource(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IpkgError(f"cannot read query file: {exc}", path=path) from None
+    return QuerySource(query, "<query>")
+
+
+def syntax_error(message: str, text: str, origin: str, line: int | None, col: int | None) -> IpkgError:
+    """An :class:`IpkgError` that shows the offending query line with a caret under ``col``."""
+    detail = message
+    if line is not None:
+        lines = text.splitlines() or [""]
+        if 1 <= line <= len(lines):
+            src = lines[line - 1]
+            caret_at = max(0, min(len(src), (col or 1) - 1))
+            detail += f"\n    {src}\n    {' ' * caret_at}^"
+    return IpkgError(f"SPARQL syntax error: {detail}", path=origin, line=line, col=col,
+                     hint="check the query near the caret; see docs/querying.md for examples",
+                     exit_code=EXIT_INPUT)
+
+
+def check_syntax(text: str, origin: str = "<query>") -> str:
+    """Parse ``text`` with pyoxigraph (on an empty store) and return its kind: select/ask/graph."""
+    import pyoxigraph as ox
+
+    try:
+        res = ox.Store().query(text)
+    except SyntaxError as exc:
+        raise _oxigraph_syntax_error(exc, text, origin) from None
+    return _kind_of(res)
+
+
+def _oxigraph_syntax_error(exc: SyntaxError, text: str, origin: str) -> IpkgError:
+    msg = str(exc)
+    m = re.match(r"error at (\d+):(\d+): (.*)", msg, re.S)
+    if m:
+        # pyoxigraph reports the column just after the offending character; point at it
+        return syntax_error(m.group(3), text, origin, int(m.group(1)), max(1, int(m.group(2)) - 1))
+    return syntax_error(msg, text, origin, None, None)
+
+
+def _kind_of(res) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(res, ox.QueryBoolean):
+        return "ask"
+    if isinstance(res, ox.QueryTriples):
+        return "graph"
+    return "select"
+
+
+# --------------------------------------------------------------------------------------------
+# Loading the project
+# --------------------------------------------------------------------------------------------
+
+
+def project_files(root: Path | None = None) -> list[Path]:
+    """The RDF files a query runs over: ``ontology/*`` and everything under ``graph/``.
+
+    The same set ``ipkg.load.load_project`` merges (``Project.merged()``: ontology + data).
+    """
+    root = Path(root) if root else paths.data_root()
+    files: list[Path] = []
+    for folder in ("ontology", "graph"):
+        base = root / folder
+        if not base.is_dir():
+            raise IpkgError(f"missing folder {folder}/", path=base,
+                            hint="run from a checkout of the ipkg repository or set IPKG_DATA")
+        files += sorted(p for p in base.rglob("*") if p.is_file() and p.suffix in RDF_SUFFIXES)
+    return files
+
+
+def load_oxigraph(root: Path | None = None, files: Sequence[Path] | None = None):
+    """A pyoxigraph in-memory Store holding the project's ontology and graph files."""
+    import pyoxigraph as ox
+
+    formats = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
+               ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS,
+               ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD}
+    store = ox.Store()
+    for path in files if files is not None else project_files(root):
+        try:
+            if path.suffix in (".trig", ".nq"):  # datasets: every quad into the default graph
+                store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                             for q in ox.parse(path=str(path), format=formats[path.suffix]))
+            else:
+                store.load(path=str(path), format=formats[path.suffix], to_graph=ox.DefaultGraph())
+        except SyntaxError as exc:
+            m = re.search(r"(\d+):(\d+)", str(exc))
+            raise IpkgError(f"cannot parse: {exc}", path=path,
+                            line=int(m.group(1)) if m else None,
+                            col=int(m.group(2)) if m else None) from None
+        except OSError as exc:
+            raise IpkgError(f"cannot read: {exc}", path=path) from None
+    return store
+
+
+def load_rdflib(root: Path | None = None, files: Sequence[Path] | None = None):
+    """An rdflib Graph holding the same files as :func:`load_oxigraph`.
+
+    Uses ``ipkg.load.load_rdf_file`` (precise syntax errors) when the loader is installed.
+    """
+    from rdflib import Graph
+
+    try:
+        from .load import load_rdf_file  # type: ignore
+    except ImportError:
+        load_rdf_file = None
+    graph = Graph()
+    for path in files if files is not None else project_files(root):
+        if load_rdf_file is not None:
+            part = load_rdf_file(path)
+            for triple in (part.triples((None, None, None)) if not hasattr(part, "quads")
+                           else (q[:3] for q in part.quads((None, None, None, None)))):
+                graph.add(triple)
+        else:
+            try:
+                graph.parse(path, format=RDF_SUFFIXES[path.suffix])
+            except Exception as exc:  # rdflib raises many types for bad input
+                raise IpkgError(f"cannot parse: {exc}", path=path) from None
+    return graph
+
+
+# --------------------------------------------------------------------------------------------
+# Engines
+# --------------------------------------------------------------------------------------------
+
+LABEL_QUERY = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?s ?label ?pref WHERE {
+  VALUES ?s { %s }
+  { ?s skos:prefLabel ?label BIND(true AS ?pref) }
+  UNION { ?s rdfs:label ?label BIND(false AS ?pref) }
+}"""
+
+
+def _pick_labels(pairs: Iterable[tuple[str, str, str | None, bool]], lang: str) -> dict[str, str]:
+    """From (iri, label, language, is_pref) choose: prefLabel@lang, rdfs:label@lang, then English."""
+    scores: dict[str, tuple[int, str]] = {}
+    for iri, label, label_lang, is_pref in pairs:
+        label_lang = (label_lang or "").lower()
+        if label_lang.split("-")[0] == lang:
+            score = 0 if is_pref else 1
+        elif label_lang.split("-")[0] == "en":
+            score = 2 if is_pref else 3
+        elif not label_lang:
+            score = 4
+        else:
+            continue
+        if iri not in scores or (score, label) < scores[iri]:
+            scores[iri] = (score, label)
+    return {iri: label for iri, (_, label) in scores.items()}
+
+
+class Engine:
+    """Something that answers SPARQL: :meth:`run` and :meth:`labels`."""
+
+    name = "engine"
+
+    def run(self, text: str, params: Mapping | None = None, origin: str = "<query>") -> QueryResult:
+        raise NotImplementedError
+
+    def labels(self, iris: Iterable[str], lang: str = "en") -> dict[str, str]:
+        iris = sorted(set(iris))
+        if not iris:
+            return {}
+        pairs = []
+        for start in range(0, len(iris), 500):
+            chunk = iris[start:start + 500]
+            values = " ".join(f"<{i}>" for i in chunk if _safe_iri(i))
+            if not values:
+                continue
+            res = self.run(LABEL_QUERY % values)
+            for r in res.rows:
+                label = r.get("label")
+                if label and label["type"] == "literal":
+                    is_pref = (r.get("pref") or {}).get("value") in ("true", "1")
+                    pairs.append((r["s"]["value"], label["value"], label.get("xml:lang"), is_pref))
+        return _pick_labels(pairs, lang)
+
+
+def _safe_iri(iri: str) -> bool:
+    return not re.search(r'[\x00-\x20<>"{}|^`\\]', iri)
+
+
+class OxigraphEngine(Engine):
+    """pyoxigraph: an in-memory store loaded from the project, or an on-disk store."""
+
+    name = "oxigraph"
+
+    def __init__(self, store, union_default_graph: bool = False):
+        self.store = store
+        self.union = union_default_graph
+
+    def run(self, text, params=None, origin="<query>"):
+        import pyoxigraph as ox
+
+        subs = {ox.Variable(k): v for k, v in (params or {}).items()}
+        try:
+            res = self.store.query(text, substitutions=subs or None,
+                                   use_default_graph_as_union=self.union)
+        except SyntaxError as exc:
+            raise _oxigraph_syntax_error(exc, text, origin) from None
+        except OSError as exc:
+            raise IpkgError(f"query failed: {exc}", path=origin) from None
+        kind = _kind_of(res)
+        if kind == "ask":
+            return QueryResult("ask", boolean=bool(res))
+        if kind == "graph":
+            return _graph_result((_from_oxigraph(t.subject), _from_oxigraph(t.predicate),
+                                  _from_oxigraph(t.object)) for t in res)
+        variables = [v.value for v in res.variables]
+        rows = [{v: _from_oxigraph(sol[v]) for v in variables} for sol in res]
+        return QueryResult("select", variables, rows)
+
+    def labels(self, iris, lang="en"):
+        import pyoxigraph as ox
+
+        skos_pref = ox.NamedNode(PREFIXES["skos"] + "prefLabel")
+        rdfs_label = ox.NamedNode(PREFIXES["rdfs"] + "label")
+        pairs = []
+        for iri in set(iris):
+            try:
+                node = ox.NamedNode(iri)
+            except ValueError:
+                continue
+            for pred, is_pref in ((skos_pref, True), (rdfs_label, False)):
+                for q in self.store.quads_for_pattern(node, pred, None, None if self.union else ox.DefaultGraph()):
+                    if isinstance(q.object, ox.Literal):
+                        pairs.append((iri, q.object.value, q.object.language, is_pref))
+        return _pick_labels(pairs, lang)
+
+
+class RdflibEngine(Engine):
+    """rdflib's SPARQL engine over an in-memory Graph (slower; a cross-check)."""
+
+    name = "rdflib"
+
+    def __init__(self, graph):
+        self.graph = graph
+
+    def run(self, text, params=None, origin="<query>"):
+        from rdflib import Variable
+
+        check_syntax(text, origin)  # one syntax-error format for every engine
+        bindings = {Variable(k): _to_rdflib(v) for k, v in (params or {}).items()}
+        try:
+            res = self.graph.query(text, initBindings=bindings or None)
+        except Exception as exc:  # rdflib's parser and evaluator raise many types
+            raise IpkgError(f"rdflib could not run the query: {exc}", path=origin) from None
+        if res.type == "ASK":
+            return QueryResult("ask", boolean=bool(res.askAnswer))
+        if res.type in ("CONSTRUCT", "DESCRIBE"):
+            return _graph_result((_from_rdflib(s), _from_rdflib(p), _from_rdflib(o))
+                                 for s, p, o in res.graph)
+        variables = [str(v) for v in res.vars]
+        rows = [{v: _from_rdflib(row[i]) for i, v in enumerate(variables)} for row in res]
+        return QueryResult("select", variables, rows)
+
+    def labels(self, iris, lang="en"):
+        from rdflib import Literal, URIRef
+        from rdflib.namespace import RDFS, SKOS
+
+        pairs = []
+        for iri in set(iris):
+            for pred, is_pref in ((SKOS.prefLabel, True), (RDFS.label, False)):
+                for obj in self.graph.objects(URIRef(iri), pred):
+                    if isinstance(obj, Literal):
+                        pairs.append((iri, str(obj), obj.language, is_pref))
+        return _pick_labels(pairs, lang)
+
+
+def _graph_result(triples: Iterable[tuple[Term, Term, Term]]) -> QueryResult:
+    rows = [{"subject": s, "predicate": p, "object": o} for s, p, o in triples]
+    return QueryResult("graph", ["subject", "predicate", "object"], rows)
+
+
+class EndpointEngine(Engine):
+    """A SPARQL 1.1 Protocol endpoint, over HTTP with :mod:`urllib`.
+
+    A result is accepted only when the whole body arrived within ``timeout`` seconds and parses:
+    a server that stops streaming at its time limit leaves a truncated body, which is an error.
+    """
+
+    name = "endpoint"
+
+    def __init__(self, url: str, timeout: float = 30.0, user: str | None = None,
+                 password: str | None = None, max_bytes: int = 512 * 1024 * 1024):
+        if not re.match(r"https?://", url):
+            raise IpkgError(f"not an http(s) URL: {url!r}", hint="e.g. http://127.0.0.1:7878/query")
+        self.url = url
+        self.timeout = timeout
+        self.user = user
+        self.password = password
+        self.max_bytes = max_bytes
+
+    def run(self, text, params=None, origin="<query>"):
+        kind = check_syntax(text, origin)
+        if params:
+            text = bind_values(text, params)
+        accept = {"select": "application/sparql-results+json",
+                  "ask": "application/sparql-results+json",
+                  "graph": "application/n-triples"}[kind]
+        body, ctype = http_request(self.url, data={"query": text}, accept=accept,
+                                   timeout=self.timeout, user=self.user, password=self.password,
+                                   max_bytes=self.max_bytes)
+        if kind == "graph":
+            return _parse_graph_body(body, ctype, self.url)
+        return _parse_json_results(body, self.url)
+
+
+def _parse_json_results(body: bytes, url: str) -> QueryResult:
+    bad = IpkgError(f"incomplete or invalid SPARQL JSON results from {url}",
+                    hint="the server may have stopped at its time limit; narrow the query or "
+                         "raise the server's --timeout-s")
+    try:
+        doc = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise bad from None
+    if not isinstance(doc, dict):
+        raise bad
+    if "boolean" in doc:
+        if not isinstance(doc["boolean"], bool):
+            raise bad
+        return QueryResult("ask", boolean=doc["boolean"])
+    try:
+        variables = list(doc["head"].get("vars", []))
+        bindings = doc["results"]["bindings"]
+        if not isinstance(bindings, list):
+            raise TypeError
+        rows = []
+        for b in bindings:
+            row = {}
+            for var in variables:
+                term = b.get(var)
+                if term is not None and (not isinstance(term, dict) or "type" not in term
+                                         or "value" not in term):
+                    raise TypeError
+                if term is not None and term["type"] == "typed-literal":  # SPARQL 1.0 servers
+                    term = {**term, "type": "literal"}
+                if term is not None and term.get("datatype") in (XSD + "string", RDF_LANGSTRING):
+                    term = {k: v for k, v in term.items() if k != "datatype"}
+                row[var] = term
+            rows.append(row)
+    except (KeyError, TypeError, AttributeError):
+        raise bad from None
+    return QueryResult("select", variables, rows)
+
+
+def _parse_graph_body(body: bytes, ctype: str, url: str) -> QueryResult:
+    import pyoxigraph as ox
+
+    fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML,
+           "application/n-quads": ox.RdfFormat.N_QUADS}.get(ctype, ox.RdfFormat.N_TRIPLES)
+    if fmt == ox.RdfFormat.N_TRIPLES and body and not body.endswith(b"\n"):
+        raise IpkgError(f"incomplete RDF response from {url} (body does not end with a newline)")
+    try:
+        triples = [(_from_oxigraph(q.subject), _from_oxigraph(q.predicate), _from_oxigraph(q.object))
+                   for q in ox.parse(body, format=fmt)]
+    except SyntaxError as exc:
+        raise IpkgError(f"incomplete or invalid RDF response from {url}: {exc}") from None
+    return _graph_result(triples)
+
+
+def http_request(url: str, *, data: Mapping[str, str] | bytes | None = None, method: str | None = None,
+                 accept: str = "*/*", content_type: str | None = None, timeout: float = 30.0,
+                 user: str | None = None, password: str | None = None,
+                 max_bytes: int = 512 * 1024 * 1024) -> tuple[bytes, str]:
+    """One HTTP exchange with clear errors; returns (body, media type). Raises IpkgError (exit 2).
+
+    The whole body must arrive within ``timeout`` seconds in total (not just per read).
+    """
+    import base64
+    import http.client
+    import socket
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    if isinstance(data, Mapping):
+        payload = urllib.parse.urlencode(data).encode("utf-8")
+        content_type = content_type or "application/x-www-form-urlencoded"
+    else:
+        payload = data
+    headers = {"Accept": accept, "User-Agent": "ipkg"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if user is not None:
+        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    req = urllib.request.Request(url, data=payload, headers=headers, method=method)
+    deadline = time.monotonic() + timeout
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            chunks, size = [], 0
+            while True:
+                if time.monotonic() > deadline:
+                    raise IpkgError(f"{url} did not send a complete answer within {timeout:g} s",
+                                    hint="the query may be too expensive; raise --timeout or narrow it")
+                chunk = resp.read(65536)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise IpkgError(f"the answer from {url} exceeds {max_bytes // (1024 * 1024)} MB",
+                                    hint="add a LIMIT or narrow the query")
+                chunks.append(chunk)
+            ctype = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            return b"".join(chunks), ctype
+    except urllib.error.HTTPError as exc:
+        detail = ""
+        try:
+            detail = exc.read(2000).decode("utf-8", "replace").strip()
+        except Exception:  # noqa: BLE001 - the body is only a courtesy
+            pass
+        if exc.code in (401, 403):
+            raise IpkgError(f"{url} refused access (HTTP {exc.code}{': ' + detail if detail else ''})",
+                            hint="check --user/--password, or whether the endpoint is read-only") from None
+        if exc.code == 400:
+            raise IpkgError(f"{url} rejected the request (HTTP 400): {detail}") from None
+        raise IpkgError(f"{url} answered HTTP {exc.code}: {detail or exc.reason}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            raise IpkgError(f"{url} did not answer within {timeout:g} s") from None
+        raise IpkgError(f"cannot reach {url}: {reason}",
+                        hint="is the server running? check the URL and port") from None
+    except (TimeoutError, socket.timeout):
+        raise IpkgError(f"{url} did not send a complete answer within {timeout:g} s") from None
+    except http.client.IncompleteRead:
+        raise IpkgError(f"the answer from {url} was cut off (incomplete body)",
+                        hint="the server may have stopped at its time limit") from None
+    except (http.client.HTTPException, ConnectionError, OSError) as exc:
+        raise IpkgError(f"connection to {url} failed: {exc}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Binding parameters for endpoints
+# --------------------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(
+    r'(?P<comment>\#[^\n]*)'
+    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
+    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
+    r'|(?P<word>[A-Za-z_][\w\-]*)'
+    r'|(?P<brace>[{}])'
+    r'|(?P<other>.)', re.S)
+
+
+def bind_values(text: str, params: Mapping) -> str:
+    """Bind ``params`` for an endpoint: ``VALUES (?a ?b) { (t1 t2) }`` opens the top-level WHERE.
+
+    The terms are written by pyoxigraph (N-Triples syntax, escaped), so a value can only ever be
+    one RDF term – it cannot close the block or add clauses.
+    """
+    insert_at = None
+    seen_where = False
+    kind = None
+    for m in _TOKEN_RE.finditer(text):
+        if m.lastgroup == "word":
+            word = m.group().upper()
+            if kind is None and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                kind = word
+            elif word == "WHERE" and kind is not None:
+                seen_where = True
+        elif m.lastgroup == "brace" and m.group() == "{" and kind is not None:
+            if seen_where or kind in ("SELECT", "ASK", "DESCRIBE"):
+                insert_at = m.end()
+                break
+    if insert_at is None:
+        raise IpkgError("cannot find the WHERE clause to bind parameters into")
+    names = list(params)
+    values = " ".join(str(params[n]) for n in names)
+    clause = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }} "
+    return text[:insert_at] + clause + text[insert_at:]
+
+
+# --------------------------------------------------------------------------------------------
+# Running and printing
+# --------------------------------------------------------------------------------------------
+
+_ENGINE_CACHE: dict[tuple, Engine] = {}
+
+
+def get_engine(engine: str = "oxigraph", *, endpoint: str | None = None, store: str | Path | None = None,
+               root: Path | None = None, timeout: float = 30.0, user: str | None = None,
+               password: str | None = None, cache: bool = True) -> Engine:
+    """The engine the CLI options ask for (in-memory engines are cached per data root)."""
+    if endpoint:
+        return EndpointEngine(endpoint, timeout=timeout, user=user, password=password)
+    if store:
+        try:
+            from .store import open_store  # type: ignore
+        except ImportError:
+            raise IpkgError("--store needs ipkg.store.open_store, which is not installed",
+                            hint="update ipkg, or query the store through 'ipkg serve --store DIR'") from None
+        path = Path(store)
+        if not path.exists():
+            raise IpkgError("no Oxigraph store here", path=path)
+        return OxigraphEngine(open_store(path), union_default_graph=False)
+    if engine not in ENGINES:
+        raise IpkgError(f"unknown engine {engine!r}", hint=f"one of {', '.join(ENGINES)}")
+    key = (engine, str(Path(root).resolve()) if root else str(paths.data_root()))
+    if cache and key in _ENGINE_CACHE:
+        return _ENGINE_CACHE[key]
+    eng: Engine = OxigraphEngine(load_oxigraph(root)) if engine == "oxigraph" else RdflibEngine(load_rdflib(root))
+    if cache:
+        _ENGINE_CACHE[key] = eng
+    return eng
+
+
+def run_query(query: str, *, params=None, engine: str | Engine = "oxigraph", lang: str | None = None,
+              **engine_options) -> QueryResult:
+    """Resolve ``query`` (SPARQL, .rq path or example name), bind ``params``, run it.
+
+    ``lang`` (``en``/``zh``) adds labels for the IRIs in the result.
+    Example defaults (``# param:`` header lines) apply to parameters not given.
+    """
+    src = resolve_query(query)
+    bound = {}
+    if src.example is not None:
+        bound.update(parse_params(src.example.params))
+    bound.update(parse_params(params))
+    eng = engine if isinstance(engine, Engine) else get_engine(engine, **engine_options)
+    result = eng.run(src.text, bound, src.origin)
+    if lang:
+        add_labels(result, eng, lang)
+    return result
+
+
+def add_labels(result: QueryResult, engine: Engine, lang: str = "en") -> QueryResult:
+    iris = {t["value"] for r in result.rows for t in r.values() if t and t["type"] == "uri"}
+    result.labels = engine.labels(iris, lang) if iris else {}
+    return result
+
+
+def _cell(term: Term | None, compact_iris: bool) -> str:
+    if term is None:
+        return ""
+    if term["type"] == "uri":
+        return compact(term["value"]) if compact_iris else term["value"]
+    if term["type"] == "bnode":
+        return "_:" + term["value"]
+    if term.get("xml:lang") and compact_iris:
+        return f"{term['value']}@{term['xml:lang']}"
+    return term["value"]
+
+
+def _nt(term: Term) -> str:
+    import pyoxigraph as ox
+
+    if term["type"] == "uri":
+        return str(ox.NamedNode(term["value"]))
+    if term["type"] == "bnode":
+        return "_:" + term["value"]
+    if term.get("xml:lang"):
+        return str(ox.Literal(term["value"], language=term["xml:lang"]))
+    if term.get("datatype"):
+        return str(ox.Literal(term["value"], datatype=ox.NamedNode(term["datatype"])))
+    return str(ox.Literal(term["value"]))
+
+
+def format_result(result: QueryResult, fmt: str = "table", labels: bool = True) -> str:
+    """Render for the terminal or a file: table, csv, tsv, json (SPARQL 1.1 JSON), md, ttl, nt.
+
+    Labels (from :func:`add_labels`) appear as an extra ``<var>Label`` column after each column
+    holding IRIs, in every format.
+    """
+    if fmt not in FORMATS:
+        raise IpkgError(f"unknown format {fmt!r}", hint=f"one of {', '.join(FORMATS)}")
+    if fmt in ("ttl", "nt"):
+        if result.kind != "graph":
+            raise IpkgError(f"--format {fmt} is for CONSTRUCT/DESCRIBE queries",
+                            hint="use table, csv, tsv, json or md for SELECT and ASK")
+        nt = "".join(f"{_nt(r['subject'])} {_nt(r['predicate'])} {_nt(r['object'])} .\n"
+                     for r in result.rows)
+        if fmt == "nt":
+            return nt
+        from rdflib import Graph
+
+        g = Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns, override=True)
+        g.parse(data=nt, format="nt")
+        return g.serialize(format="turtle")
+    if fmt == "json":
+        return json.dumps(result.to_sparql_json(with_labels=labels), ensure_ascii=False, indent=1) + "\n"
+    if result.kind == "ask":
+        return {"csv": "_askResult\r\n{}\r\n", "tsv": "?_askResult\n{}\n"}.get(fmt, "{}\n").format(
+            "true" if result.boolean else "false")
+    variables, rows = result.labelled() if labels else (result.variables, result.rows)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(variables)
+        for r in rows:
+            writer.writerow([_cell(r.get(v), False) for v in variables])
+        return buf.getvalue()
+    if fmt == "tsv":
+        lines = ["\t".join("?" + v for v in variables)]
+        lines += ["\t".join(_nt(r[v]) if r.get(v) else "" for v in variables) for r in rows]
+        return "\n".join(lines) + "\n"
+    table = [[_cell(r.get(v), True) for v in variables] for r in rows]
+    if fmt == "md":
+        esc = lambda s: s.replace("|", "\\|").replace("\n", " ")  # noqa: E731
+        out = ["| " + " | ".join(variables) + " |", "|" + "---|" * len(variables)]
+        out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in table]
+        return "\n".join(out) + f"\n\n{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
+    return _text_table(variables, table) + f"{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
+
+
+def _text_table(headers: list[str], rows: list[list[str]], max_width: int = 60) -> str:
+    import unicodedata
+
+    def width(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+    def clip(s: str) -> str:
+        s = s.replace("\n", " ")
+        if width(s) <= max_width:
+            return s
+        out, w = "", 0
+        for ch in s:
+            cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+            if w + cw > max_width - 1:
+                break
+            out, w = out + ch, w + cw
+        return out + "…"
+
+    cells = [[clip(c) for c in row] for row in rows]
+    widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    pad = lambda s, w: s + " " * (w - width(s))  # noqa: E731
+    lines = ["  ".join(pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(pad(c, widths[i]) for i, c in enumerate(row)).rstrip() for row in cells]
+    return "\n".join(lines) + "\n"
