@@ -1,0 +1,62 @@
+"""The ipkg command line: help, version, every subcommand documented with an example."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from ipkg import __version__
+from ipkg.cli import COMMANDS, _load_command, build_parser, main
+
+
+def registered():
+    return [name for name in COMMANDS if _load_command(name) is not None]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"ipkg {__version__}"
+
+
+def test_help_lists_every_registered_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "exit codes:" in out
+    for name in registered():
+        assert name in out
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    assert "usage: ipkg" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", registered())
+def test_each_command_has_help_and_an_example(name, capsys):
+    module = _load_command(name)
+    assert module.HELP.strip() and "\n" not in module.HELP.strip()
+    assert "Example" in module.DESCRIPTION or f"ipkg {name}" in module.DESCRIPTION
+    with pytest.raises(SystemExit) as info:
+        main([name, "--help"])
+    assert info.value.code == 0
+    assert f"usage: ipkg {name}" in capsys.readouterr().out
+
+
+def test_bad_option_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["build", "--no-such-option"])
+    assert info.value.code == 2
+
+
+def test_python_m_ipkg_works():
+    proc = subprocess.run([sys.executable, "-m", "ipkg", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"ipkg {__version__}"
+
+
+def test_parser_builds():
+    assert build_parser().prog == "ipkg"

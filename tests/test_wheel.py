@@ -1,0 +1,55 @@
+"""The wheel ships ontology/graph/shapes: installed (not editable) in a fresh venv, `ipkg build` works.
+
+Builds the wheel with ``pip wheel --no-deps`` (no build isolation when hatchling is installed,
+so it works offline), installs it into a ``python -m venv --system-site-packages`` venv (the
+dependencies come from the system site-packages), and runs ``ipkg build`` in an empty folder.
+Takes about 10-30 s; part of the normal suite and of CI.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ipkg.load import load_rdf_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(cmd, **kw):
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    assert proc.returncode == 0, f"{cmd} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def wheel_venv(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("wheel")
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "wheels"), str(REPO)]
+    if importlib.util.find_spec("hatchling") is not None:
+        cmd.insert(4, "--no-build-isolation")
+    run(cmd)
+    (wheel,) = (tmp / "wheels").glob("ipkg-*.whl")
+    venv = tmp / "venv"
+    run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
+    python = venv / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--force-reinstall", str(wheel)])
+    return venv
+
+
+def test_installed_wheel_builds(wheel_venv, tmp_path, project):
+    python = wheel_venv / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if k not in ("IPKG_DATA", "PYTHONPATH")}
+    where = run([str(python), "-c", "import ipkg, ipkg.paths; print(ipkg.__file__); print(ipkg.paths.data_root())"], env=env, cwd=tmp_path)
+    module_file, data_root = where.stdout.split()
+    assert module_file.startswith(str(wheel_venv)), "the venv must use the installed wheel, not the checkout"
+    assert data_root.startswith(str(wheel_venv)) and data_root.endswith("_data")
+    run([str(wheel_venv / "bin" / "ipkg"), "build", "-q"], env=env, cwd=tmp_path)
+    built = load_rdf_file(tmp_path / "dist" / "ipkg.nt")
+    assert len(built) == len(project.merged())
+    assert (tmp_path / "dist" / "void.ttl").exists()
