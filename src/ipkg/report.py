@@ -1,0 +1,422 @@
+"""The validation report: SHACL results plus hygiene-check results, in text, JSON, Markdown, Turtle.
+
+A :class:`ValidationReport` holds :class:`Result` objects, each with its severity, focus node
+(and the node's English/Chinese label), the ``path:line`` where the focus node is defined, the
+result path and value, the shape or check that produced it, the constraint component, and the
+message in English and Chinese. ``conforms`` is true when no result is a ``sh:Violation``
+(warnings are allowed).
+
+Message languages: pyshacl keeps the language tags of ``sh:message`` on ordinary constraints
+but drops them after substituting ``{?var}`` in SPARQL-based constraints; an untagged message
+containing CJK characters is taken as the Chinese one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SH = "http://www.w3.org/ns/shacl#"
+SHAPES_NS = "https://w3id.org/ipkg/shapes#"
+CHECKS_NS = "https://w3id.org/ipkg/checks#"
+#: the report-graph property that records where a focus node is defined ("path:line")
+DEFINED_AT = SHAPES_NS + "definedAt"
+
+SEVERITIES = ("Violation", "Warning", "Info")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+_ANSI = {"Violation": "\033[31m", "Warning": "\033[33m", "Info": "\033[36m", "bold": "\033[1m", "dim": "\033[2m", "end": "\033[0m"}
+
+
+def default_prefixes() -> dict[str, str]:
+    try:
+        from .load import PREFIXES
+
+        prefixes = dict(PREFIXES)
+    except ImportError:  # pragma: no cover - load.py always ships
+        prefixes = {}
+    prefixes.setdefault("ipkgsh", SHAPES_NS)
+    prefixes.setdefault("ipkgcheck", CHECKS_NS)
+    prefixes.setdefault("sh", SH)
+    return prefixes
+
+
+class Compactor:
+    """IRI → prefixed name with the longest matching namespace."""
+
+    def __init__(self, prefixes: dict[str, str] | None = None) -> None:
+        self.prefixes = prefixes if prefixes is not None else default_prefixes()
+        self._ordered = sorted(((ns, p) for p, ns in self.prefixes.items() if ns), key=lambda x: -len(x[0]))
+
+    def __call__(self, iri: Any) -> str | None:
+        if iri is None:
+            return None
+        s = str(iri)
+        for ns, p in self._ordered:
+            if s.startswith(ns) and len(s) > len(ns):
+                local = s[len(ns):]
+                if re.fullmatch(r"[\w.-]*[\w-]|[\w]", local):
+                    return f"{p}:{local}"
+        return f"<{s}>" if re.match(r"^[a-z][a-z0-9+.-]*:", s) else s
+
+
+@dataclass
+class Result:
+    severity: str  # "Violation" | "Warning" | "Info"
+    focus: str  # the focus node (IRI, or _:id for a blank node)
+    message_en: str = ""
+    message_zh: str = ""
+    focus_label: str | None = None
+    focus_label_zh: str | None = None
+    file: str | None = None  # where the focus node is defined
+    line: int | None = None
+    result_path: str | None = None
+    value: str | None = None
+    source_shape: str | None = None
+    source_constraint: str | None = None  # the SPARQL constraint, for SPARQL-based rules
+    component: str | None = None  # local name, e.g. "MinCountConstraintComponent"
+    kind: str = "shacl"  # "shacl" or "check"
+    check: str | None = None  # the hygiene check's name, for kind == "check"
+
+    @property
+    def location(self) -> str | None:
+        if not self.file:
+            return None
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    @property
+    def rule(self) -> str | None:
+        """The most specific rule IRI: the SPARQL constraint, else the shape (or the check)."""
+        return self.source_constraint or self.source_shape
+
+    def message(self, lang: str = "en") -> str:
+        if lang == "zh":
+            return self.message_zh or self.message_en
+        return self.message_en or self.message_zh
+
+
+@dataclass
+class ValidationReport:
+    """What ``ipkg validate`` found. ``results`` = SHACL results; ``check_results`` = hygiene checks."""
+
+    results: list[Result] = field(default_factory=list)
+    check_results: list[Result] = field(default_factory=list)
+    shacl_graph: Any = None  # the pyshacl report graph (rdflib.Graph)
+    prefixes: dict[str, str] = field(default_factory=default_prefixes)
+    seconds: float | None = None
+    checks_run: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_results_graph(cls, report_graph, shapes_graph=None, data_graph=None, origins=None, prefixes=None):
+        """Build a report from a SHACL report graph (pyshacl's, or one merged from batches)."""
+        report = cls(prefixes=prefixes or default_prefixes())
+        report.shacl_graph = report_graph
+        report.results = results_from_graph(report_graph, data_graph, origins, report.compact)
+        return report
+
+    from_graph = from_results_graph
+
+    @property
+    def compact(self) -> Compactor:
+        c = getattr(self, "_compactor", None)
+        if c is None or c.prefixes is not self.prefixes:
+            c = Compactor(self.prefixes)
+            self._compactor = c
+        return c
+
+    # ------------------------------------------------------------------ summary
+
+    @property
+    def all_results(self) -> list[Result]:
+        return self.results + self.check_results
+
+    @property
+    def conforms(self) -> bool:
+        return not any(r.severity == "Violation" for r in self.all_results)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.all_results if r.severity == severity)
+
+    @property
+    def violations(self) -> int:
+        return self.count("Violation")
+
+    @property
+    def warnings(self) -> int:
+        return self.count("Warning")
+
+    def fails(self, fail_on: str = "violation") -> bool:
+        if fail_on == "warning":
+            return any(r.severity in ("Violation", "Warning") for r in self.all_results)
+        return not self.conforms
+
+    def summary(self) -> str:
+        state = "conforms" if self.conforms else "does not conform"
+        s = f"{state}: {self.violations} violation(s), {self.warnings} warning(s)"
+        info = self.count("Info")
+        if info:
+            s += f", {info} info"
+        if self.seconds is not None:
+            s += f" ({self.seconds:.2f} s)"
+        return s
+
+    # ------------------------------------------------------------------ outputs
+
+    def _grouped(self, results: list[Result]):
+        for sev in SEVERITIES:
+            rs = [r for r in results if r.severity == sev]
+            if not rs:
+                continue
+            by_focus: dict[str, list[Result]] = {}
+            for r in sorted(rs, key=lambda r: (r.file or "~", r.line or 0, r.focus, r.rule or "", r.value or "")):
+                by_focus.setdefault(r.focus, []).append(r)
+            yield sev, rs, by_focus
+
+    def format_text(self, color: bool = False, lang: str = "en") -> str:
+        def c(code: str, text: str) -> str:
+            return f"{_ANSI[code]}{text}{_ANSI['end']}" if color else text
+
+        out: list[str] = []
+        plural = {"Violation": "Violations", "Warning": "Warnings", "Info": "Info"}
+        for title, results in (("SHACL", self.results), ("Hygiene checks", self.check_results)):
+            if not results:
+                continue
+            out.append(c("bold", f"== {title} =="))
+            for sev, rs, by_focus in self._grouped(results):
+                out.append(c(sev, f"{plural[sev]} ({len(rs)})"))
+                for focus, items in by_focus.items():
+                    first = items[0]
+                    label = first.focus_label_zh if lang == "zh" and first.focus_label_zh else first.focus_label
+                    head = f"  {self.compact(focus)}"
+                    if label:
+                        head += f" “{label}”"
+                    if first.location:
+                        head += "  " + c("dim", first.location)
+                    out.append(head)
+                    for r in items:
+                        what = r.check if r.kind == "check" else (r.component or "").replace("ConstraintComponent", "")
+                        path = f" {self.compact(r.result_path)}" if r.result_path else ""
+                        loc = f"{r.location}: " if r.location else ""
+                        out.append(f"    {loc}{sev.lower()}: [{what}]{path} {r.message(lang)}")
+                        extra = []
+                        if r.value is not None and r.value != r.focus:
+                            extra.append(f"value {self._show(r.value)}")
+                        if r.rule:
+                            extra.append(f"rule {self.compact(r.rule)}")
+                        if extra:
+                            out.append("      " + c("dim", "; ".join(extra)))
+            out.append("")
+        if self.checks_run and not self.check_results:
+            out.append(f"Hygiene checks: {len(self.checks_run)} run, no rows.")
+        out.append(c("bold", self.summary()))
+        return "\n".join(out) + "\n"
+
+    def _show(self, value: str) -> str:
+        if re.match(r"^[a-z][a-z0-9+.-]*://", value):
+            return self.compact(value) or value
+        return value
+
+    def to_dict(self) -> dict:
+        def row(r: Result) -> dict:
+            d = asdict(r)
+            d["location"] = r.location
+            d["focus_compact"] = self.compact(r.focus)
+            d["rule"] = r.rule
+            return d
+
+        return {
+            "conforms": self.conforms,
+            "violations": self.violations,
+            "warnings": self.warnings,
+            "info": self.count("Info"),
+            "seconds": self.seconds,
+            "results": [row(r) for r in self._sorted(self.results)],
+            "checks": {"run": self.checks_run, "results": [row(r) for r in self._sorted(self.check_results)]},
+        }
+
+    @staticmethod
+    def _sorted(results: list[Result]) -> list[Result]:
+        order = {s: i for i, s in enumerate(SEVERITIES)}
+        return sorted(results, key=lambda r: (order.get(r.severity, 9), r.file or "~", r.line or 0, r.focus, r.rule or "", r.value or ""))
+
+    def to_json(self, indent: int = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
+
+    def to_markdown(self, lang: str = "en") -> str:
+        def cell(text: Any) -> str:
+            return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+        out = ["# ipkg validation report", "", f"**{self.summary()}**", ""]
+        for title, results in (("SHACL", self.results), ("Hygiene checks", self.check_results)):
+            if not results:
+                continue
+            out += [f"## {title}", ""]
+            for sev, rs, by_focus in self._grouped(results):
+                out += [f"### {sev} ({len(rs)})", "", "| focus | label | defined at | rule | path | value | message |", "|---|---|---|---|---|---|---|"]
+                for focus, items in by_focus.items():
+                    for r in items:
+                        label = r.focus_label_zh if lang == "zh" and r.focus_label_zh else r.focus_label
+                        rule = r.check if r.kind == "check" else self.compact(r.rule)
+                        out.append(
+                            f"| `{cell(self.compact(focus))}` | {cell(label)} | {cell(r.location)} | `{cell(rule)}` | "
+                            f"{cell(self.compact(r.result_path) if r.result_path else '')} | "
+                            f"{cell(self._show(r.value) if r.value is not None and r.value != r.focus else '')} | {cell(r.message(lang))} |"
+                        )
+                out.append("")
+        if self.checks_run and not self.check_results:
+            out += [f"Hygiene checks: {len(self.checks_run)} run, no rows.", ""]
+        return "\n".join(out)
+
+    @property
+    def graph(self):
+        """The SHACL report graph, with the hygiene-check results added as sh:ValidationResult
+        nodes and ``ipkgsh:definedAt "path:line"`` on every result whose focus node is known."""
+        from rdflib import BNode, Graph, Literal, URIRef
+        from rdflib.namespace import RDF
+
+        sh = lambda n: URIRef(SH + n)  # noqa: E731
+        g = Graph()
+        for p, ns in self.prefixes.items():
+            g.bind(p, ns)
+        report_node = None
+        if self.shacl_graph is not None:
+            for t in self.shacl_graph:
+                g.add(t)
+            report_node = next(iter(g.subjects(RDF.type, sh("ValidationReport"))), None)
+            for node in g.subjects(RDF.type, sh("ValidationResult")):
+                r = _origin_by_node(self, node)
+                if r is not None and r.location:
+                    g.add((node, URIRef(DEFINED_AT), Literal(r.location)))
+        if report_node is None:
+            report_node = BNode()
+            g.add((report_node, RDF.type, sh("ValidationReport")))
+        g.remove((report_node, sh("conforms"), None))
+        g.add((report_node, sh("conforms"), Literal(self.conforms)))
+        for r in self.check_results:
+            node = BNode()
+            g.add((report_node, sh("result"), node))
+            g.add((node, RDF.type, sh("ValidationResult")))
+            g.add((node, sh("focusNode"), _term(r.focus)))
+            g.add((node, sh("resultSeverity"), sh(r.severity)))
+            g.add((node, sh("sourceShape"), URIRef(CHECKS_NS + (r.check or "check"))))
+            g.add((node, sh("sourceConstraintComponent"), sh("SPARQLConstraintComponent")))
+            if r.value is not None:
+                g.add((node, sh("value"), _term(r.value)))
+            if r.message_en:
+                g.add((node, sh("resultMessage"), Literal(r.message_en, lang="en")))
+            if r.message_zh:
+                g.add((node, sh("resultMessage"), Literal(r.message_zh, lang="zh")))
+            if r.location:
+                g.add((node, URIRef(DEFINED_AT), Literal(r.location)))
+        return g
+
+    def to_turtle(self) -> str:
+        return self.graph.serialize(format="turtle")
+
+    def format(self, fmt: str = "text", *, color: bool = False, lang: str = "en") -> str:
+        if fmt == "json":
+            return self.to_json()
+        if fmt in ("md", "markdown"):
+            return self.to_markdown(lang=lang)
+        if fmt in ("ttl", "turtle"):
+            return self.to_turtle()
+        return self.format_text(color=color, lang=lang)
+
+
+def _term(value: str):
+    from rdflib import BNode, Literal, URIRef
+
+    if value.startswith("_:"):
+        return BNode(value[2:])
+    if re.match(r"^[a-z][a-z0-9+.-]*:\S*$", value) and " " not in value:
+        return URIRef(value)
+    return Literal(value)
+
+
+def _origin_by_node(report: ValidationReport, node) -> Result | None:
+    index = getattr(report, "_by_node", None)
+    if index is None:
+        index = {r._node: r for r in report.results if getattr(r, "_node", None) is not None}
+        report._by_node = index
+    return index.get(node)
+
+
+def _label(graph, node, lang: str) -> str | None:
+    if graph is None:
+        return None
+    from rdflib import URIRef
+
+    for p in ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"):
+        for o in graph.objects(node, URIRef(p)):
+            if getattr(o, "language", None) == lang:
+                return str(o)
+    return None
+
+
+def results_from_graph(report_graph, data_graph=None, origins=None, compact=None) -> list[Result]:
+    """Turn the ``sh:ValidationResult`` nodes of a report graph into :class:`Result` objects."""
+    from rdflib import BNode, URIRef
+    from rdflib.namespace import RDF
+
+    sh = lambda n: URIRef(SH + n)  # noqa: E731
+    out = []
+    for node in report_graph.subjects(RDF.type, sh("ValidationResult")):
+        val = report_graph.value
+        focus = val(node, sh("focusNode"))
+        severity = val(node, sh("resultSeverity"))
+        sev = str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation"
+        en, zh = "", ""
+        untagged = []
+        for m in report_graph.objects(node, sh("resultMessage")):
+            lang = getattr(m, "language", None)
+            if lang == "en" and not en:
+                en = str(m)
+            elif lang == "zh" and not zh:
+                zh = str(m)
+            elif lang is None:
+                untagged.append(str(m))
+        for m in untagged:
+            if _CJK.search(m):
+                zh = zh or m
+            else:
+                en = en or m
+        comp = val(node, sh("sourceConstraintComponent"))
+        path = val(node, sh("resultPath"))
+        value = val(node, sh("value"))
+        r = Result(
+            severity=sev,
+            focus=f"_:{focus}" if isinstance(focus, BNode) else str(focus),
+            message_en=en,
+            message_zh=zh,
+            result_path=(str(path) if isinstance(path, URIRef) else (f"_:{path}" if path is not None else None)),
+            value=None if value is None else (f"_:{value}" if isinstance(value, BNode) else str(value)),
+            source_shape=None if val(node, sh("sourceShape")) is None else str(val(node, sh("sourceShape"))),
+            source_constraint=None if val(node, sh("sourceConstraint")) is None else str(val(node, sh("sourceConstraint"))),
+            component=None if comp is None else str(comp).rsplit("#", 1)[-1],
+        )
+        if isinstance(path, BNode) and compact is not None:
+            r.result_path = _describe_path(report_graph, path, compact)
+        if focus is not None and not isinstance(focus, BNode):
+            r.focus_label = _label(data_graph, focus, "en")
+            r.focus_label_zh = _label(data_graph, focus, "zh")
+            if origins is not None:
+                hit = origins.lookup(focus)
+                if hit:
+                    r.file, r.line = hit
+        r._node = node  # type: ignore[attr-defined]
+        out.append(r)
+    return out
+
+
+def _describe_path(g, path, compact) -> str:
+    from rdflib import URIRef
+
+    inv = g.value(path, URIRef(SH + "inversePath"))
+    if inv is not None:
+        return f"^{compact(inv)}"
+    return "(complex path)"

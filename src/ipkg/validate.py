@@ -1,0 +1,172 @@
+"""Validate the graph (or a user's files) against the SHACL shapes, plus the hygiene checks.
+
+* :func:`validate_project` — the repository graph (``project.data``), or, with ``extra_files``,
+  the user's files checked together with the repository ontology, shapes and reference graph
+  (so their data can point at existing entities); only results about the user's own subjects
+  are reported then.
+* :func:`validate_graph` — any data graph with given shapes and ontology.
+
+The data graph handed to pyshacl is ontology + data, so ``sh:targetClass`` and ``sh:class`` see
+``rdfs:subClassOf`` without RDFS inference (``inference='none'``: the ontology's subclass triples
+are all pyshacl needs, and inference would copy and expand the graph for nothing).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import IpkgError
+from .report import ValidationReport, default_prefixes
+
+#: extensions ``ipkg validate PATH`` picks up inside folders
+DATA_EXTENSIONS = (".ttl", ".trig", ".nt", ".nq", ".jsonld")
+
+
+def _pyshacl_validate(data_graph, shapes_graph):
+    import pyshacl
+
+    conforms, report_graph, _text = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes_graph,
+        inference="none",
+        abort_on_first=False,
+        allow_infos=True,
+        allow_warnings=True,
+        advanced=False,
+    )
+    return report_graph
+
+
+def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True, prefixes=None,
+                   merged=None, report_focus: set | None = None) -> ValidationReport:
+    """Validate ``data`` (rdflib Graph) against ``shapes`` with ``ontology`` merged in.
+
+    ``origins`` (:class:`ipkg.origins.Origins`) gives each result its ``path:line``;
+    ``merged`` is ``ontology + data`` if the caller already has it; ``report_focus``, when
+    given, keeps only results whose focus node is in that set.
+    """
+    started = time.perf_counter()
+    if merged is None:
+        merged = ontology + data
+    report_graph = _pyshacl_validate(merged, shapes)
+    if report_focus is not None:
+        _keep_only(report_graph, report_focus)
+    report = ValidationReport.from_results_graph(report_graph, shapes, merged, origins, prefixes or default_prefixes())
+    if checks:
+        from .checks import run_checks
+
+        report.check_results, report.checks_run = run_checks(data, ontology, compact=report.compact, origins=origins)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _keep_only(report_graph, focus_nodes: set) -> None:
+    """Drop results (and their nested triples) whose focus node is not in ``focus_nodes``."""
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+
+    sh = "http://www.w3.org/ns/shacl#"
+    report = next(iter(report_graph.subjects(RDF.type, URIRef(sh + "ValidationReport"))), None)
+    drop = [r for r in report_graph.subjects(RDF.type, URIRef(sh + "ValidationResult"))
+            if report_graph.value(r, URIRef(sh + "focusNode")) not in focus_nodes]
+    for r in drop:
+        if report is not None:
+            report_graph.remove((report, URIRef(sh + "result"), r))
+        _remove_tree(report_graph, r)
+
+
+def _remove_tree(g, node) -> None:
+    from rdflib import BNode
+
+    for _, _, o in list(g.triples((node, None, None))):
+        if isinstance(o, BNode):
+            _remove_tree(g, o)
+    g.remove((node, None, None))
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The RDF files named by ``paths`` (files as given; folders searched recursively)."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in DATA_EXTENSIONS and f.is_file())
+            if not found:
+                raise IpkgError("no RDF files (.ttl .trig .nt .nq .jsonld) in this folder", path=p)
+            out += found
+        elif p.exists():
+            out.append(p)
+        else:
+            raise IpkgError("no such file or folder", path=p)
+    return out
+
+
+def _project_origins(project, extra: Iterable[Path] = ()):
+    from .origins import Origins
+
+    origins = Origins()
+    for path in list(extra) + [p for p in project.files if project.kind(p) != "shapes"]:
+        origins.add_file(path)
+    return origins
+
+
+def validate_project(project=None, extra_files=(), *, checks: bool = True) -> ValidationReport:
+    """Validate the repository graph, or (with ``extra_files``) the user's files against it.
+
+    ``project`` is an :class:`ipkg.load.Project` (loaded when None). Raises
+    :class:`IpkgError` (exit 2) when a file cannot be read or the shapes are missing.
+    """
+    from .load import load_project, load_rdf_file
+
+    if project is None:
+        project = load_project()
+    shapes = project.shapes
+    if len(shapes) == 0:
+        raise IpkgError("no shapes to validate against", path=Path(project.root) / "shapes",
+                        hint="the shapes/*.ttl files are missing or empty")
+    prefixes = dict(default_prefixes())
+    prefixes.update({p: ns for p, ns in getattr(project, "prefixes", {}).items() if p and ns})
+    extra_files = [Path(p) for p in extra_files]
+    if not extra_files:
+        origins = _project_origins(project)
+        report = validate_graph(project.data, shapes, project.ontology, origins, checks=checks,
+                                prefixes=prefixes, merged=project.merged())
+        report.files = [str(project.relpath(p)) for p in project.files if project.kind(p) == "graph"]
+        return report
+
+    started = time.perf_counter()
+    from rdflib import Graph
+
+    user = Graph()
+    for path in extra_files:
+        g = load_rdf_file(path)
+        for t in g:
+            user.add(t)
+        for p, ns in g.namespaces():
+            if p and p not in prefixes and str(ns) not in prefixes.values():
+                prefixes[p] = str(ns)
+    reference = Graph()
+    for path in project.data_files:
+        if project.relpath(path).parts[:2] == ("graph", "reference"):
+            for t in project.files[path]:
+                reference.add(t)
+    merged = project.ontology + reference
+    for t in user:
+        merged.add(t)
+    origins = _project_origins(project, extra_files)
+    focus = set(user.subjects())
+    report = validate_graph(user, shapes, project.ontology, origins, checks=False, prefixes=prefixes,
+                            merged=merged, report_focus=focus)
+    if checks:
+        from .checks import run_checks
+
+        report.check_results, report.checks_run = run_checks(
+            user, project.ontology, compact=report.compact, origins=origins
+        )
+        # the ontology-labels check is about the repository ontology, not the user's files
+        report.check_results = [r for r in report.check_results if r.check != "ontology-labels"]
+    report.files = [str(p) for p in extra_files]
+    report.seconds = time.perf_counter() - started
+    return report
