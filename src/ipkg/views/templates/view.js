@@ -180,7 +180,6 @@
     addRow(dl, t('full_iri'), el('code', null, id));
     if (n.value) addRow(dl, t('value'), n.value + (n.unit ? ' ' + pick(n.unit) : ''));
     (d.dates || []).forEach(function (x) { addRow(dl, pick(x.p), x.v); });
-    if (!INSIDE[g.shape]) { o.value = 1 + (degree[n.id] || 0); }
     if (n.undated) {
       var b = el('span', 'badge', t('undated'));
       addRow(dl, t('founded'), b);

@@ -1,0 +1,351 @@
+"""The educator views: networkx builders, HTML rendering, site, CLI and snapshots.
+
+Snapshots of each curated view built from the real graph live in tests/snapshots/views/; after
+a deliberate change to the graph or to ontology/views.toml, regenerate them with
+``IPKG_UPDATE_SNAPSHOTS=1 pytest tests/test_views.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from rdflib import Graph
+
+from ipkg.errors import IpkgError
+from ipkg.views import builders, render, site
+from ipkg.views.builders import Context
+
+SNAPSHOTS = Path(__file__).parent / "snapshots" / "views"
+UPDATE = os.environ.get("IPKG_UPDATE_SNAPSHOTS") == "1"
+
+PREFIXES = """
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix ipkg: <https://w3id.org/ipkg/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix qb: <http://purl.org/linked-data/cube#> .
+@prefix schema: <https://schema.org/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#> .
+@prefix sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#> .
+@prefix sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#> .
+@prefix iorg: <https://w3id.org/ipkg/id/org/> .
+@prefix iest: <https://w3id.org/ipkg/id/establishment/> .
+@prefix ifn: <https://w3id.org/ipkg/id/function/> .
+@prefix isrc: <https://w3id.org/ipkg/id/source/> .
+@prefix iobs: <https://w3id.org/ipkg/id/obs/> .
+@prefix iuom: <https://w3id.org/ipkg/id/uom/> .
+@prefix iper: <https://w3id.org/ipkg/id/period/> .
+@prefix icrime: <https://w3id.org/ipkg/id/crime/> .
+@prefix icase: <https://w3id.org/ipkg/id/case/> .
+@prefix imeas: <https://w3id.org/ipkg/id/measure/> .
+"""
+
+#: A small graph with every kind of date, a hub and an ambiguous label.
+FIXTURE = PREFIXES + """
+isrc:doc a ipkg:SourceDocument ; skos:prefLabel "Test source"@en , "测试来源"@zh ;
+    dcterms:title "A test source document"@en ; dcterms:identifier "999_test.txt" ; dcterms:source isrc:doc .
+ifn:criminal a ipkg:ProcuratorialFunction ; skos:prefLabel "criminal procuratorial work"@en , "刑事检察"@zh ;
+    dcterms:source isrc:doc .
+iorg:proc a ipkg:Procuratorate ; skos:prefLabel "Test Procuratorate"@en , "测试检察院"@zh ;
+    skos:altLabel "TP"@en ; schema:foundingDate "2019"^^xsd:gYear ; dcterms:source isrc:doc .
+iorg:old-unit a ipkg:Department ; skos:prefLabel "Old Department"@en , "老部门"@zh ;
+    org:unitOf iorg:proc ; schema:foundingDate "2020-03-01"^^xsd:date ; ipkg:function ifn:criminal ;
+    dcterms:source isrc:doc .
+iorg:new-unit a ipkg:Office ; skos:prefLabel "New Office"@en , "新办公室"@zh ;
+    org:unitOf iorg:proc ; ipkg:function ifn:criminal ; dcterms:source isrc:doc .
+iest:new-unit-2022 a ipkg:Establishment ; skos:prefLabel "establishing the New Office"@en , "设立新办公室"@zh ;
+    org:resultingOrganization iorg:new-unit ; prov:wasAssociatedWith iorg:proc ;
+    dcterms:date "2022-05"^^xsd:gYearMonth ; dcterms:source isrc:doc ;
+    ipkg:locator "II.3" ; ipkg:evidence "set up the new office in May 2022" .
+iorg:undated-unit a ipkg:Team ; skos:prefLabel "Undated Team"@en , "无日期专班"@zh ;
+    org:unitOf iorg:proc ; dcterms:source isrc:doc .
+iorg:other-proc a ipkg:Procuratorate ; skos:prefLabel "Second Procuratorate"@en , "第二检察院"@zh ;
+    skos:altLabel "TP"@en ; org:subOrganizationOf iorg:proc ; dcterms:source isrc:doc .
+icrime:secrets a ipkg:CrimeType ; skos:prefLabel "infringing trade secrets"@en , "侵犯商业秘密罪"@zh ;
+    dcterms:source isrc:doc .
+icase:c1 a ipkg:Case ; skos:prefLabel "A trade-secret case"@en , "商业秘密案"@zh ;
+    ipkg:charge icrime:secrets ; ipkg:handledBy iorg:other-proc ; ipkg:function ifn:criminal ;
+    dcterms:source isrc:doc .
+iobs:t-cases a qb:Observation ; skos:prefLabel "Test: cases accepted"@en , "测试：受理案件数"@zh ;
+    sdmx-measure:obsValue 42 ; sdmx-attribute:unitMeasure iuom:cases ; ipkg:function ifn:criminal ;
+    ipkg:crimeType icrime:secrets ; ipkg:reportingBody iorg:proc ; dcterms:source isrc:doc ;
+    ipkg:locator "I.1" ; ipkg:evidence "accepted 42 cases" .
+iuom:cases a ipkg:UnitOfMeasure ; skos:prefLabel "cases"@en , "件（案件）"@zh ; dcterms:source <https://w3id.org/ipkg/ontology> .
+imeas:m1 a ipkg:Measure ; skos:prefLabel "A measure"@en , "一项举措"@zh ; ipkg:adoptedBy iorg:proc ;
+    dcterms:source isrc:doc .
+iobs:t-measure a qb:Observation ; skos:prefLabel "Test: measure result"@en , "测试：举措成效"@zh ;
+    sdmx-measure:obsValue 7 ; ipkg:concerns imeas:m1 ; dcterms:source isrc:doc .
+"""
+
+IORG = "https://w3id.org/ipkg/id/org/"
+
+
+@pytest.fixture(scope="module")
+def small() -> Graph:
+    g = Graph()
+    g.parse(data=FIXTURE, format="turtle")
+    return g
+
+
+@pytest.fixture(scope="module")
+def merged(project) -> Graph:
+    return project.merged()
+
+
+# ----------------------------------------------------------------------------- builders
+
+
+def test_institutions_as_of_hides_unit_founded_after_date(small):
+    full = builders.institutions(small)
+    assert {IORG + "old-unit", IORG + "new-unit", IORG + "undated-unit", IORG + "proc"} <= set(full)
+    assert full.nodes[IORG + "new-unit"]["established"] == "2022-05"
+    assert full.nodes[IORG + "undated-unit"]["undated"] is True
+    assert full.nodes[IORG + "old-unit"]["undated"] is False
+
+    before = builders.institutions(small, as_of="2021-12-31")
+    assert IORG + "new-unit" not in before            # established 2022-05
+    assert IORG + "old-unit" in before                # founded 2020-03-01
+    assert IORG + "undated-unit" in before            # undated entities stay ...
+    assert before.nodes[IORG + "undated-unit"]["undated"] is True  # ... marked undated
+    assert before.has_edge(IORG + "old-unit", IORG + "proc", key="org:unitOf")
+    assert before.graph["as_of"] == "2021-12-31"
+
+    # a partial date counts from its first day; a partial --as-of means the end of the period
+    assert IORG + "new-unit" in builders.institutions(small, as_of="2022-05")
+    assert IORG + "new-unit" not in builders.institutions(small, as_of="2022-04-30")
+    assert IORG + "proc" not in builders.institutions(small, as_of="2018")
+
+
+@pytest.mark.parametrize("bad", ["2021-13", "yesterday", "2021/01/01", "2021-02-30"])
+def test_as_of_rejects_bad_dates(small, bad):
+    with pytest.raises(IpkgError) as exc:
+        builders.institutions(small, as_of=bad)
+    assert exc.value.exit_code == 2
+
+
+def test_functions_view_links_units_cases_figures_to_functions(small):
+    G = builders.functions(small)
+    crim = "https://w3id.org/ipkg/id/function/criminal"
+    linked = {s for s, o, k in G.in_edges(crim, keys=True) if k == "ipkg:function"}
+    assert linked == {IORG + "old-unit", IORG + "new-unit",
+                      "https://w3id.org/ipkg/id/case/c1", "https://w3id.org/ipkg/id/obs/t-cases"}
+    assert G.nodes[crim]["group"] == "function"
+    assert G.nodes[crim]["label_zh"] == "刑事检察"
+    edge = G.get_edge_data(IORG + "old-unit", crim, key="ipkg:function")
+    assert edge == {"predicate": "ipkg:function", "label_en": "procuratorial function", "label_zh": "检察职能"}
+    assert G.nodes[IORG + "old-unit"]["functions"] == "ifn:criminal"
+    assert G.nodes[IORG + "old-unit"]["class"] == "ipkg:Department"
+    assert G.nodes[IORG + "old-unit"]["group"] == "unit"  # via rdfs:subClassOf org:OrganizationalUnit
+
+
+def test_crimes_and_campaigns_views(small):
+    C = builders.crimes(small)
+    secrets = "https://w3id.org/ipkg/id/crime/secrets"
+    assert C.has_edge("https://w3id.org/ipkg/id/case/c1", secrets, key="ipkg:charge")
+    assert C.has_edge("https://w3id.org/ipkg/id/obs/t-cases", secrets, key="ipkg:crimeType")
+    assert C.nodes["https://w3id.org/ipkg/id/obs/t-cases"]["value"] == "42"
+    M = builders.campaigns(small)
+    m1 = "https://w3id.org/ipkg/id/measure/m1"
+    assert M.has_edge(m1, IORG + "proc", key="ipkg:adoptedBy")
+    assert M.has_edge("https://w3id.org/ipkg/id/obs/t-measure", m1, key="ipkg:concerns")
+    assert "https://w3id.org/ipkg/id/obs/t-cases" not in M
+
+
+def test_ego_depth(small):
+    one = builders.ego(small, "iorg:new-unit", depth=1)
+    assert set(one) == {IORG + "new-unit", IORG + "proc", "https://w3id.org/ipkg/id/function/criminal",
+                        "https://w3id.org/ipkg/id/source/doc", "https://w3id.org/ipkg/id/establishment/new-unit-2022"}
+    assert one.nodes[IORG + "new-unit"]["depth"] == 0
+    assert one.nodes[IORG + "proc"]["depth"] == 1
+    two = builders.ego(small, "iorg:new-unit", depth=2)
+    assert set(one) < set(two)
+    assert two.nodes[IORG + "old-unit"]["depth"] == 2       # via the procuratorate
+    # hubs (function, source) are not expanded through: the case is reached only via them
+    assert "https://w3id.org/ipkg/id/case/c1" not in two
+    zero = builders.ego(small, "iorg:new-unit", depth=0)
+    assert list(zero) == [IORG + "new-unit"]
+
+
+@pytest.mark.parametrize("text", [
+    "iorg:proc", IORG + "proc", "proc", "test procuratorate", "测试检察院", "  TEST PROCURATORATE ",
+])
+def test_resolve_entity(small, text):
+    assert str(builders.resolve_entity(small, text)) == IORG + "proc"
+
+
+def test_resolve_entity_ambiguous_and_unknown(small):
+    with pytest.raises(IpkgError) as exc:
+        builders.resolve_entity(small, "TP")
+    assert exc.value.exit_code == 2 and "ambiguous" in exc.value.message
+    assert "iorg:proc" in exc.value.hint and "iorg:other-proc" in exc.value.hint
+    with pytest.raises(IpkgError) as exc:
+        builders.resolve_entity(small, "Test Procuratorat")
+    assert exc.value.exit_code == 2 and "iorg:proc" in exc.value.hint  # suggestion
+    with pytest.raises(IpkgError):
+        builders.resolve_entity(small, "ipkg:Procuratorate")  # a class is not an entity
+
+
+def _scalar_attrs(G):
+    for _, a in G.nodes(data=True):
+        yield from a.values()
+    for *_, a in G.edges(keys=True, data=True):
+        yield from a.values()
+    yield from G.graph.values()
+
+
+def test_attributes_are_graphml_safe_and_round_trip(small, tmp_path):
+    from ipkg.views import export_graph
+
+    for G in (builders.whole(small), builders.institutions(small, as_of="2021"), builders.ego(small, "proc", 2)):
+        assert all(isinstance(v, (str, int, float, bool)) for v in _scalar_attrs(G))
+        out = export_graph(G, "graphml", tmp_path / f"{G.graph['name']}.graphml")
+        back = nx.read_graphml(out, force_multigraph=True)
+        assert set(back) == set(G)
+        assert back.number_of_edges() == G.number_of_edges()
+        n = IORG + "proc"
+        assert back.nodes[n]["label_zh"] == G.nodes[n]["label_zh"]
+        gexf = export_graph(G, "gexf", tmp_path / f"{G.graph['name']}.gexf")
+        back = nx.read_gexf(gexf)
+        assert set(back) == set(G)
+        assert back.nodes[n]["label"] == G.nodes[n]["label_en"]
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def test_safe_json_cannot_break_out():
+    nasty = {"a": "</script><script>alert(1)</script>", "b": "<img src=x onerror=alert(1)>",
+             "c": "&amp; \u2028\u2029 <!-- -->"}
+    text = render.safe_json(nasty)
+    assert not set("<>&\u2028\u2029") & set(text)
+    assert json.loads(text) == nasty
+
+
+def test_page_is_self_contained_with_strict_csp(small):
+    G = builders.ego(small, "proc", 2)
+    page = render.render_html(G, small)
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in page
+    m = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    policy = m.group(1).replace("&#x27;", "'")
+    assert "default-src 'none'" in policy and "img-src data:" in policy
+    # every executable script is allowed by its hash, nothing else
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 2
+    for s in scripts:
+        digest = base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
+    assert "unsafe-eval" not in policy and "script-src 'unsafe-inline'" not in policy
+    # nothing is loaded from elsewhere
+    assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)=""", page)
+    assert "sourceMappingURL" not in page
+    data = json.loads(re.search(r'<script type="application/json" id="ipkg-data">(.*?)</script>', page, re.S).group(1))
+    assert data["view"]["name"] == "ego-proc"
+    assert len(data["nodes"]) == G.number_of_nodes()
+    new = data["details"][IORG + "new-unit"]
+    assert new["sources"][0]["identifier"] == "999_test.txt"
+    assert {"locator": "II.3", "evidence": "set up the new office in May 2022"}.items() <= new["statements"][0].items()
+
+
+def test_script_probes_in_labels_stay_data(small, tmp_path):
+    g = Graph()
+    g.parse(data=PREFIXES + """
+        iorg:evil a ipkg:Procuratorate ; skos:prefLabel "</script><script>window.__pwned=1</script>"@en ,
+            "<img src=x onerror=window.__pwned=1>"@zh ; dcterms:source isrc:doc .
+    """, format="turtle")
+    page = render.render_html(builders.whole(g + small), g + small)
+    assert "</script><script>window.__pwned" not in page
+    assert "<img src=x" not in page
+    assert page.count("</script>") == 3  # data block + two scripts
+
+
+def test_write_site(small, tmp_path):
+    (tmp_path / "ipkg.ttl").write_text("")  # a download that exists
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "q1.rq").write_text("SELECT * {}")
+    paths = site.write_site(small, tmp_path)
+    names = sorted(p.relative_to(tmp_path).as_posix() for p in paths)
+    assert names == sorted(["index.html", *(f"views/{v}.html" for v in builders.VIEWS),
+                            "views/institutions-as-of-2021-12-31.html"])
+    index = (tmp_path / "index.html").read_text()
+    for v in builders.VIEWS:
+        assert f'href="views/{v}.html"' in index
+    assert 'href="ipkg.ttl"' in index and 'href="ipkg.nt"' not in index  # only what exists
+    assert 'href="queries/q1.rq"' in index
+    assert 'href="ontology/index.html"' not in index
+    assert "<script" not in index and "default-src 'none'" in index.replace("&#x27;", "'")
+    assert "http://" not in index and "https://" not in index
+    assert 'href="../index.html"' in (tmp_path / "views" / "crimes.html").read_text()
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def test_cli_view_and_export(tmp_path, capsys, monkeypatch):
+    from ipkg.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["view", "institutions", "--as-of", "2020", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == "institutions-2020-12-31.html" and (tmp_path / out).exists()
+    assert '<html lang="zh-Hans">' in (tmp_path / out).read_text()
+    assert main(["view", "iorg:spp", "--depth", "1", "--out", str(tmp_path / "spp.html")]) == 0
+    assert (tmp_path / "spp.html").exists()
+    assert main(["view", "no-such-entity-anywhere"]) == 2
+    err = capsys.readouterr().err
+    assert "no entity matches" in err and "Traceback" not in err
+    assert main(["view", "crimes", "--as-of", "2020"]) == 2
+    assert main(["export", "--format", "graphml", "--view", "crimes", "--out", str(tmp_path / "c.graphml")]) == 0
+    G = nx.read_graphml(tmp_path / "c.graphml", force_multigraph=True)
+    assert any(d.get("predicate") == "ipkg:charge" or d.get("predicate") == "ipkg:crimeType"
+               for *_, d in G.edges(data=True))
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+
+def _snapshot(name: str, G) -> None:
+    path = SNAPSHOTS / f"{name}.json"
+    got = json.dumps(builders.to_json(G), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(got, encoding="utf-8")
+        return
+    if not path.exists():
+        pytest.fail(f"no snapshot {path}; create it with IPKG_UPDATE_SNAPSHOTS=1 and review it")
+    want = path.read_text(encoding="utf-8")
+    if got != want:
+        import difflib
+
+        diff = "".join(list(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
+                                                 f"snapshot/{name}.json", "built", n=2))[:80])
+        pytest.fail(f"view {name!r} differs from its snapshot (IPKG_UPDATE_SNAPSHOTS=1 to accept):\n{diff}")
+
+
+@pytest.mark.parametrize("name", builders.VIEWS)
+def test_view_snapshot(merged, name):
+    ctx = Context(merged)
+    G = builders.build(merged, name, ctx=ctx)
+    assert G.number_of_nodes() > 0
+    _snapshot(name, G)
+
+
+def test_real_graph_views_have_content(merged):
+    ctx = Context(merged)
+    F = builders.functions(merged, ctx=ctx)
+    fns = [n for n, a in F.nodes(data=True) if a["group"] == "function"]
+    assert len(fns) == 4 and F.number_of_edges() > 0
+    I = builders.institutions(merged, ctx=ctx)
+    spp = IORG + "spp"
+    assert spp in I and I.nodes[spp]["label_zh"] == "最高人民检察院"
+    S = builders.sources(merged, ctx=ctx)
+    assert sum(1 for _, a in S.nodes(data=True) if a["group"] == "source") == 5
