@@ -1,0 +1,40 @@
+"""ipkg serve: serve the built graph read-only over the SPARQL 1.1 Protocol (Oxigraph server)."""
+
+from __future__ import annotations
+
+HELP = "serve the built graph read-only over SPARQL (the Oxigraph server)"
+
+DESCRIPTION = """\
+Serve the graph over the SPARQL 1.1 Protocol with the Oxigraph server from the 'oxigraph' PyPI
+package, read-only. Builds dist/ first when it is missing, loads dist/ipkg.nt (default graph),
+dist/ipkg.trig (named graphs, one per source document or reference file) and the example
+queries (graph <https://w3id.org/ipkg/.well-known/sparql-examples>) into an on-disk store next
+to the build (dist-store/, replaced atomically), then runs
+'oxigraph serve-read-only --location DIR --bind HOST:PORT --timeout-s N'. Updates and Graph Store
+writes are refused (HTTP 403). Ctrl-C stops the server and leaves no process behind.
+
+Examples:
+  ipkg serve                              # http://127.0.0.1:7878/ ; endpoint /query
+  ipkg serve --bind 127.0.0.1:8080 --timeout 10
+  ipkg serve --store /data/ipkg-store     # serve an existing Oxigraph store as it is
+  ipkg query org-hierarchy --endpoint http://127.0.0.1:7878/query
+"""
+
+
+def add_arguments(parser) -> None:
+    from ..serve import DEFAULT_BIND, DEFAULT_TIMEOUT_S
+
+    parser.add_argument("--bind", default=DEFAULT_BIND, help=f"HOST:PORT to listen on (default: {DEFAULT_BIND})")
+    parser.add_argument("--dist", default="dist", help="the build folder (default: dist)")
+    parser.add_argument("--store", metavar="DIR", help="serve this existing Oxigraph store instead of the build")
+    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S,
+                        help=f"stop queries after this many seconds (default: {DEFAULT_TIMEOUT_S}; 0 = no limit)")
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from ..serve import serve
+
+    return serve(dist=Path(args.dist), store=Path(args.store) if args.store else None,
+                 bind=args.bind, timeout_s=args.timeout or None)
