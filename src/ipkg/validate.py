@@ -24,6 +24,9 @@ from .report import ValidationReport, default_prefixes
 DATA_EXTENSIONS = (".ttl", ".trig", ".nt", ".nq", ".jsonld")
 
 
+SH = "http://www.w3.org/ns/shacl#"
+
+
 def _pyshacl_validate(data_graph, shapes_graph):
     import pyshacl
 
@@ -39,25 +42,164 @@ def _pyshacl_validate(data_graph, shapes_graph):
     return report_graph
 
 
+def split_sparql_shapes(shapes):
+    """``(core, sparql)``: the shapes graph without its SPARQL-based constraints, and the list of
+    ``(node shape, constraint)`` pairs taken out (run by :func:`run_sparql_constraints`)."""
+    from rdflib import Graph, URIRef
+
+    sparql_p = URIRef(SH + "sparql")
+    pairs = sorted(shapes.subject_objects(sparql_p))
+    if not pairs:
+        return shapes, []
+    core = Graph()
+    for p, ns in shapes.namespaces():
+        core.bind(p, ns)
+    for t in shapes:
+        if t[1] != sparql_p:
+            core.add(t)
+    return core, pairs
+
+
+_MSG_VAR = __import__("re").compile(r"\{[?$](\w+)\}")
+
+
+def run_sparql_constraints(store, shapes, pairs, report_graph, focus_filter=None) -> int:
+    """Run SHACL-SPARQL constraints on a pyoxigraph ``store`` and add their results to
+    ``report_graph`` exactly as a SHACL engine would (focus node, value, severity, messages,
+    sourceShape, sourceConstraint, sh:SPARQLConstraintComponent).
+
+    Each ``sh:select`` is run once for all focus nodes (``$this`` becomes a variable) and its
+    rows are kept for the shape's targets — the SHACL-SPARQL semantics, without one query per
+    focus node. Data in the store's default graph, the ontology in ``GRAPH <urn:ipkg:ontology>``
+    (for ``sh:targetClass`` with subclasses). Returns the number of results added.
+    """
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import RDF
+
+    from .checks import ONTOLOGY_GRAPH
+
+    sh = lambda n: URIRef(SH + n)  # noqa: E731
+    report_node = next(iter(report_graph.subjects(RDF.type, sh("ValidationReport"))))
+    added = 0
+    for shape, constraint in pairs:
+        if (constraint, sh("deactivated"), Literal(True)) in shapes or (shape, sh("deactivated"), Literal(True)) in shapes:
+            continue
+        select = shapes.value(constraint, sh("select"))
+        if select is None:
+            continue
+        prologue = "".join(
+            f"PREFIX {shapes.value(d, sh('prefix'))}: <{shapes.value(d, sh('namespace'))}>\n"
+            for prefixes in shapes.objects(constraint, sh("prefixes"))
+            for d in shapes.objects(prefixes, sh("declare"))
+        )
+        query = prologue + str(select).replace("$this", "?this")
+        targets = _targets(store, shapes, shape, ONTOLOGY_GRAPH)
+        severity = shapes.value(shape, sh("severity")) or sh("Violation")
+        messages = list(shapes.objects(constraint, sh("message"))) or list(shapes.objects(shape, sh("message")))
+        rows = store.query(query)
+        names = [v.value for v in rows.variables]
+        seen = set()
+        for row in rows:
+            this = row["this"]
+            if this is None or this not in targets:
+                continue
+            focus = _to_rdflib(this)
+            if focus_filter is not None and focus not in focus_filter:
+                continue
+            values = {n: row[n] for n in names}
+            key = (this, values.get("value"), values.get("path"))
+            if key in seen:
+                continue
+            seen.add(key)
+            node = BNode()
+            report_graph.add((report_node, sh("result"), node))
+            report_graph.add((node, RDF.type, sh("ValidationResult")))
+            report_graph.add((node, sh("focusNode"), focus))
+            value = values.get("value")
+            report_graph.add((node, sh("value"), _to_rdflib(value) if value is not None else focus))
+            if values.get("path") is not None:
+                report_graph.add((node, sh("resultPath"), _to_rdflib(values["path"])))
+            report_graph.add((node, sh("resultSeverity"), severity))
+            report_graph.add((node, sh("sourceShape"), shape))
+            report_graph.add((node, sh("sourceConstraint"), constraint))
+            report_graph.add((node, sh("sourceConstraintComponent"), sh("SPARQLConstraintComponent")))
+            for m in messages:
+                text = _MSG_VAR.sub(lambda mm: _show(values.get(mm.group(1)) if mm.group(1) != "this" else this), str(m))
+                report_graph.add((node, sh("resultMessage"), Literal(text, lang=getattr(m, "language", None))))
+            added += 1
+    return added
+
+
+def _show(term) -> str:
+    if term is None:
+        return "?"
+    return term.value
+
+
+def _to_rdflib(term):
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def _targets(store, shapes, shape, ontology_graph) -> set:
+    """The focus nodes of ``shape`` in ``store`` (targetNode/Class/SubjectsOf/ObjectsOf)."""
+    import pyoxigraph as ox
+    from rdflib import URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    sh = lambda n: URIRef(SH + n)  # noqa: E731
+    out: set = set()
+    for node in shapes.objects(shape, sh("targetNode")):
+        out.add(ox.NamedNode(str(node)))
+    classes = list(shapes.objects(shape, sh("targetClass")))
+    if (shape, RDF.type, RDFS.Class) in shapes:
+        classes.append(shape)
+    for c in classes:
+        q = (f"SELECT DISTINCT ?this WHERE {{ {{ ?this a <{c}> }} UNION "
+             f"{{ GRAPH <{ontology_graph}> {{ ?sub <{RDFS.subClassOf}>+ <{c}> }} ?this a ?sub }} }}")
+        out.update(row["this"] for row in store.query(q))
+    for p in shapes.objects(shape, sh("targetSubjectsOf")):
+        out.update(row["s"] for row in store.query(f"SELECT DISTINCT ?s WHERE {{ ?s <{p}> ?o }}"))
+    for p in shapes.objects(shape, sh("targetObjectsOf")):
+        out.update(row["o"] for row in store.query(f"SELECT DISTINCT ?o WHERE {{ ?s <{p}> ?o }}"))
+    return out
+
+
 def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True, prefixes=None,
-                   merged=None, report_focus: set | None = None) -> ValidationReport:
+                   merged=None, report_focus: set | None = None, store=None) -> ValidationReport:
     """Validate ``data`` (rdflib Graph) against ``shapes`` with ``ontology`` merged in.
 
-    ``origins`` (:class:`ipkg.origins.Origins`) gives each result its ``path:line``;
-    ``merged`` is ``ontology + data`` if the caller already has it; ``report_focus``, when
-    given, keeps only results whose focus node is in that set.
+    Core constraints run in pyshacl on ontology + data; SHACL-SPARQL constraints and the
+    hygiene checks run on a pyoxigraph store of the same triples (see bench/results/validate.md
+    for why). ``origins`` (:class:`ipkg.origins.Origins`) gives each result its ``path:line``;
+    ``merged`` is ``ontology + data`` if the caller already has it; ``store`` a pyoxigraph store
+    with the data in the default graph and the ontology in ``GRAPH <urn:ipkg:ontology>``;
+    ``report_focus``, when given, keeps only results whose focus node is in that set.
     """
+    from .checks import make_store, run_checks
+
     started = time.perf_counter()
     if merged is None:
         merged = ontology + data
-    report_graph = _pyshacl_validate(merged, shapes)
+    core, pairs = split_sparql_shapes(shapes)
+    report_graph = _pyshacl_validate(merged, core)
     if report_focus is not None:
         _keep_only(report_graph, report_focus)
+    if store is None:
+        store = make_store(data, ontology)
+    run_sparql_constraints(store, shapes, pairs, report_graph, report_focus)
     report = ValidationReport.from_results_graph(report_graph, shapes, merged, origins, prefixes or default_prefixes())
     if checks:
-        from .checks import run_checks
-
-        report.check_results, report.checks_run = run_checks(data, ontology, compact=report.compact, origins=origins)
+        report.check_results, report.checks_run = run_checks(data, ontology, compact=report.compact,
+                                                             origins=origins, store=store)
     report.seconds = time.perf_counter() - started
     return report
 
