@@ -27,8 +27,39 @@ DATA_EXTENSIONS = (".ttl", ".trig", ".nt", ".nq", ".jsonld")
 SH = "http://www.w3.org/ns/shacl#"
 
 
-def _pyshacl_validate(data_graph, shapes_graph):
+class _ParameterList(list):
+    """pyshacl's list of constraint parameters with a hashed ``in`` (see :func:`_speed_up_pyshacl`)."""
+
+    def __init__(self, items) -> None:
+        super().__init__(items)
+        self._set = frozenset(items)
+
+    def __contains__(self, item) -> bool:
+        return item in self._set
+
+
+def _speed_up_pyshacl() -> None:
+    """pyshacl (0.2x–0.40) tests each shape predicate for ``in`` a *list* of ~40 constraint
+    parameters on every shape evaluation, nested ones included; with rdflib's slow term
+    ``__eq__`` that was half of validation time on the ipkg graph (bench/bench_validate.py).
+    Give it the same list with a hashed ``in``. Behaviour is unchanged; if pyshacl's internals
+    differ, nothing is patched."""
+    try:
+        import pyshacl.shape as shape_module
+        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+    except ImportError:  # pragma: no cover
+        return
+    current = getattr(shape_module, "CONSTRAINT_PARAMS", None)
+    if current and isinstance(current[0], _ParameterList):
+        return
+    shape_module.CONSTRAINT_PARAMS = (_ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+
+
+def _pyshacl_validate(data_graph, shapes_graph, fast: bool = True):
     import pyshacl
+
+    if fast:
+        _speed_up_pyshacl()
 
     conforms, report_graph, _text = pyshacl.validate(
         data_graph,
@@ -254,6 +285,29 @@ def _project_origins(project, extra: Iterable[Path] = ()):
     return origins
 
 
+def _project_store(project):
+    """A pyoxigraph store straight from the quads ipkg.load parsed (no rdflib round trip):
+    graph/ files in the default graph, ontology/ files in ``GRAPH <urn:ipkg:ontology>``."""
+    quads = getattr(project, "quads", None)
+    if not quads:
+        return None
+    import pyoxigraph as ox
+
+    from .checks import ONTOLOGY_GRAPH
+
+    store = ox.Store()
+    default, onto = ox.DefaultGraph(), ox.NamedNode(ONTOLOGY_GRAPH)
+    batch = []
+    for path, qs in quads.items():
+        kind = project.kind(path)
+        if kind == "shapes":
+            continue
+        g = onto if kind == "ontology" else default
+        batch.extend(ox.Quad(q.subject, q.predicate, q.object, g) for q in qs)
+    store.extend(batch)
+    return store
+
+
 def validate_project(project=None, extra_files=(), *, checks: bool = True) -> ValidationReport:
     """Validate the repository graph, or (with ``extra_files``) the user's files against it.
 
@@ -274,7 +328,7 @@ def validate_project(project=None, extra_files=(), *, checks: bool = True) -> Va
     if not extra_files:
         origins = _project_origins(project)
         report = validate_graph(project.data, shapes, project.ontology, origins, checks=checks,
-                                prefixes=prefixes, merged=project.merged())
+                                prefixes=prefixes, merged=project.merged(), store=_project_store(project))
         report.files = [str(project.relpath(p)) for p in project.files if project.kind(p) == "graph"]
         return report
 
