@@ -363,6 +363,11 @@ def parse_params(items: Iterable[str] | Mapping[str, object] | None) -> dict:
             out[name] = ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
         elif isinstance(value, (float, Decimal)):
             out[name] = ox.Literal(str(value), datatype=ox.NamedNode(XSD + "decimal"))
+        elif isinstance(items, Mapping):  # Python values: IRIs by form, every other str verbatim
+            text = str(value)
+            is_iri = (text.startswith("<") and text.endswith(">") and " " not in text) or (
+                re.fullmatch(r"([A-Za-z][\w\-]*):[\w\-.]*", text) and text.split(":")[0] in PREFIXES)
+            out[name] = parse_param_value(text) if is_iri else ox.Literal(text)
         else:
             out[name] = parse_param_value(str(value))
     return out
@@ -401,17 +406,36 @@ def resolve_query(query: str) -> QuerySource:
     return QuerySource(query, "<query>")
 
 
+def _second_opinion(text: str) -> str | None:
+    """rdflib's parser's view of a query pyoxigraph rejected (it names undeclared prefixes)."""
+    try:
+        from rdflib.plugins.sparql import prepareQuery
+
+        prepareQuery(text)
+    except Exception as exc:  # noqa: BLE001 - any message is better than none
+        msg = str(exc).splitlines()[0].strip()
+        return f"rdflib says: {msg}" if msg else None
+    return None
+
+
 def syntax_error(message: str, text: str, origin: str, line: int | None, col: int | None) -> IpkgError:
     """An :class:`IpkgError` that shows the offending query line with a caret under ``col``."""
     detail = message
     if line is not None:
         lines = text.splitlines() or [""]
+        # Oxigraph's parser may report the end of the input; point at the last token instead
+        offset = sum(len(l) + 1 for l in lines[:line - 1]) + (col or 1) - 1
+        if not text[offset:].strip() and text.strip():
+            last = len(text.rstrip()) - 1
+            line = text.count("\n", 0, last) + 1
+            col = last - (text.rfind("\n", 0, last) + 1) + 1
         if 1 <= line <= len(lines):
             src = lines[line - 1]
             caret_at = max(0, min(len(src), (col or 1) - 1))
             detail += f"\n    {src}\n    {' ' * caret_at}^"
+    other = _second_opinion(text)
     return IpkgError(f"SPARQL syntax error: {detail}", path=origin, line=line, col=col,
-                     hint="check the query near the caret; see docs/querying.md for examples",
+                     hint=(other + "; " if other else "") + "see docs/querying.md for examples",
                      exit_code=EXIT_INPUT)
 
 
@@ -592,13 +616,21 @@ class OxigraphEngine(Engine):
     def run(self, text, params=None, origin="<query>"):
         import pyoxigraph as ox
 
+        _check_param_names(text, params, origin)
         subs = {ox.Variable(k): v for k, v in (params or {}).items()}
         try:
-            res = self.store.query(text, substitutions=subs or None,
-                                   use_default_graph_as_union=self.union)
+            try:
+                res = self.store.query(text, substitutions=subs or None,
+                                       use_default_graph_as_union=self.union)
+            except RuntimeError as exc:
+                # Oxigraph substitutes only variables the query projects (SEP-0007); for the
+                # others bind through a VALUES block (terms serialised by pyoxigraph).
+                if not subs or "projection" not in str(exc):
+                    raise
+                res = self.store.query(bind_values(text, params), use_default_graph_as_union=self.union)
         except SyntaxError as exc:
             raise _oxigraph_syntax_error(exc, text, origin) from None
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise IpkgError(f"query failed: {exc}", path=origin) from None
         kind = _kind_of(res)
         if kind == "ask":
@@ -640,6 +672,7 @@ class RdflibEngine(Engine):
         from rdflib import Variable
 
         check_syntax(text, origin)  # one syntax-error format for every engine
+        _check_param_names(text, params, origin)
         bindings = {Variable(k): _to_rdflib(v) for k, v in (params or {}).items()}
         try:
             res = self.graph.query(text, initBindings=bindings or None)
@@ -665,6 +698,15 @@ class RdflibEngine(Engine):
                     if isinstance(obj, Literal):
                         pairs.append((iri, str(obj), obj.language, is_pref))
         return _pick_labels(pairs, lang)
+
+
+def _check_param_names(text: str, params: Mapping | None, origin: str) -> None:
+    """A parameter must name a variable of the query (a typo would silently bind nothing)."""
+    body = _TOKEN_RE.sub(lambda m: " " if m.lastgroup in ("comment", "string", "iri") else m.group(), text)
+    for name in params or {}:
+        if not re.search(r"[?$]" + re.escape(name) + r"(?![\w])", body):
+            raise IpkgError(f"the query has no variable ?{name} to bind", path=origin,
+                            hint="--param NAME=VALUE binds ?NAME; check the spelling")
 
 
 def _graph_result(triples: Iterable[tuple[Term, Term, Term]]) -> QueryResult:
@@ -693,6 +735,7 @@ class EndpointEngine(Engine):
 
     def run(self, text, params=None, origin="<query>"):
         kind = check_syntax(text, origin)
+        _check_param_names(text, params, origin)
         if params:
             text = bind_values(text, params)
         accept = {"select": "application/sparql-results+json",
