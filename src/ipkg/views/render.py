@@ -39,6 +39,7 @@ _SKIP_FACTS = {
     URIRef(DCT + "source"),
     URIRef(IPKG + "locator"),
     URIRef(IPKG + "evidence"),
+    URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"),  # shown as "value" with its unit
 }
 
 #: Interface strings, English and Chinese.
@@ -236,7 +237,8 @@ def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
     simple.add_nodes_from(sorted(G.nodes))
     simple.add_edges_from((s, o) for s, o in G.edges() if s != o)
     n = max(simple.number_of_nodes(), 1)
-    pos = nx.spring_layout(simple, seed=seed, iterations=60)
+    # Fruchterman-Reingold is O(n^2) per iteration: fewer iterations for big graphs.
+    pos = nx.spring_layout(simple, seed=seed, iterations=60 if n <= 1000 else 30)
     scale = 95 * math.sqrt(n)
     return {k: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for k, (x, y) in pos.items()}
 
@@ -308,7 +310,7 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
         "edges": edges,
         "details": details,
         "ui": UI,
-        "layout": {"precomputed": precomputed, "seed": seed, "iterations": 250 if n <= 120 else 150},
+        "layout": {"precomputed": precomputed, "seed": seed, "iterations": 150 if n <= 120 else 100},
     }
 
 

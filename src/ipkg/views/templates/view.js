@@ -64,7 +64,8 @@
         hover: { background: g.colour, border: '#000000' }
       },
       font: { color: INSIDE[g.shape] ? '#ffffff' : '#111111', size: g.font || 16 },
-      borderWidth: n.centre ? 4 : 1
+      borderWidth: n.centre ? 4 : 1,
+      widthConstraint: { maximum: Math.max(170, (g.font || 16) * 11) }
     };
     if (!INSIDE[g.shape]) { o.value = 1 + (degree[n.id] || 0); }
     if (n.undated) { o.shapeProperties = { borderDashes: [5, 4] }; o.borderWidth = 2; }
@@ -85,7 +86,7 @@
     nodes: {
       font: { size: 16, face: 'system-ui, "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif', multi: false },
       widthConstraint: { maximum: 170 },
-      scaling: { min: 10, max: 34, label: { enabled: false, drawThreshold: 9 } },
+      scaling: { min: 10, max: 48, label: { enabled: false, drawThreshold: 9 } },
       margin: 8
     },
     edges: {
@@ -381,6 +382,7 @@
     document.getElementById('legend').removeAttribute('open');
   }
 
+  api.data = DATA;
   api.search = search;
   api.findNode = findNode;
   api.select = function (id) { return select(id, false); };
