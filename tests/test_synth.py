@@ -108,13 +108,14 @@ def test_skew_of_crimes_years_and_amounts(small):
     assert mean > 1.5 * median, "lognormal amounts are right-skewed"
 
 
-def test_planted_cases_lack_the_chinese_label(tmp_path, entities):
+def test_planted_cases_have_two_english_labels(tmp_path, entities):
     out = tmp_path / "p.nt"
     stats = write_synthetic(500, out, seed=2, entities=entities, plant=4)
     g = Graph().parse(out, format="nt")
-    missing = [c for c in g.subjects(RDF.type, IPKG.Case)
-               if not any(l.language == "zh" for l in g.objects(c, SKOS.prefLabel))]
-    assert stats.planted == len(missing) == 4
+    doubled = [c for c in g.subjects(RDF.type, IPKG.Case)
+               if sum(l.language == "en" for l in g.objects(c, SKOS.prefLabel)) == 2]
+    assert stats.planted == len(doubled) == 4
+    assert stats.triples == len(g)
 
 
 def test_cli_and_errors(tmp_path, capsys):

@@ -10,7 +10,7 @@ procuratorates and courts under them), with a date in 2019-2024, an outcome, a d
 for about one case in eight, an amount-involved observation. About 12 triples per case. Every
 synthetic node has English and Chinese labels and cites one synthetic source document marked as
 synthetic; all IRIs lie under https://w3id.org/ipkg/id/synth/. The same seed gives a byte-identical
-file. --plant K removes the Chinese label of K cases, a known number of SHACL violations.
+file. --plant K gives K cases a second English label, a known number of SHACL violations.
 
 examples:
   ipkg synth --cases 100000 --out synth.nt --seed 42
