@@ -123,8 +123,10 @@ def run_sparql_constraints(store, shapes, pairs, report_graph, focus_filter=None
             for prefixes in shapes.objects(constraint, sh("prefixes"))
             for d in shapes.objects(prefixes, sh("declare"))
         )
-        query = prologue + str(select).replace("$this", "?this")
         targets = _targets(store, shapes, shape, ONTOLOGY_GRAPH)
+        if not targets:
+            continue
+        query = prologue + _bind_this(str(select).replace("$this", "?this"), targets)
         severity = shapes.value(shape, sh("severity")) or sh("Violation")
         messages = list(shapes.objects(constraint, sh("message"))) or list(shapes.objects(shape, sh("message")))
         rows = store.query(query)
@@ -159,6 +161,17 @@ def run_sparql_constraints(store, shapes, pairs, report_graph, focus_filter=None
                 report_graph.add((node, sh("resultMessage"), Literal(text, lang=getattr(m, "language", None))))
             added += 1
     return added
+
+
+def _bind_this(query: str, targets) -> str:
+    """Pre-bind ``?this`` to the focus nodes: a VALUES block at the start of the outer WHERE."""
+    import re
+
+    m = re.search(r"\bWHERE\s*\{", query, re.IGNORECASE)
+    if m is None:
+        raise IpkgError("a SPARQL constraint's sh:select has no WHERE clause", hint=query[:200])
+    values = " ".join(str(t) for t in targets)  # pyoxigraph terms print as <iri> / _:id
+    return f"{query[:m.end()]}\n  VALUES ?this {{ {values} }}\n{query[m.end():]}"
 
 
 def _show(term) -> str:
