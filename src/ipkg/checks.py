@@ -98,7 +98,15 @@ def run_checks(data, ontology, *, checks: list[Check] | None = None, compact: Co
                origins=None, store=None) -> tuple[list[Result], list[str]]:
     """Run every check; ``(results, names of the checks run)``. Rows become :class:`Result`."""
     checks = load_checks() if checks is None else checks
-    compact = compact or Compactor()
+    if compact is None:
+        from .report import default_prefixes
+
+        prefixes = default_prefixes()
+        known = set(prefixes.values())
+        for p, ns in (data.namespaces() if data is not None else ()):
+            if p and p not in prefixes and str(ns) not in known:
+                prefixes[p] = str(ns)
+        compact = Compactor(prefixes)
     store = store if store is not None else make_store(data, ontology)
     results: list[Result] = []
     for check in checks:
