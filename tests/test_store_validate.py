@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pyshacl
 import pytest
-from rdflib import Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 
 from ipkg.load import load_project
 from ipkg.store import load_files
@@ -41,16 +40,17 @@ def project():
 
 
 def _plain(data, project):
-    _, results, _ = pyshacl.validate(data, shacl_graph=project.shapes, ont_graph=project.ontology,
-                                     inference="none", allow_warnings=True)
-    return results
+    """The whole-graph validation of ipkg.validate (pyshacl on ontology + data, SPARQL rules)."""
+    from ipkg.validate import validate_graph
+
+    return validate_graph(data, project.shapes, project.ontology, checks=False).shacl_graph
 
 
 def test_same_results_as_plain_pyshacl_on_the_curated_graph(tmp_path, project):
     planted = tmp_path / "planted.ttl"
     planted.write_text(PLANTED)
     load_files([*project.data_files, planted], tmp_path / "st")
-    data = project.data + project.ontology  # what pyshacl sees with ont_graph mixed in
+    data = project.data + Graph()
     data.parse(planted, format="turtle")
     plain = result_keys(_plain(data, project))
     stats = StoreValidationStats()
@@ -73,8 +73,6 @@ def test_planted_violations_in_synthetic_cases_are_found(tmp_path, project):
     report = validate_store_graph(tmp_path / "st", project.shapes, project.ontology, batch_size=250, stats=stats)
     assert stats.focus_nodes > 600
     # the planted cases are those with two English labels in the file
-    from rdflib import Graph
-
     g = Graph().parse(synth, format="nt")
     en = {}
     for s, o in g.subject_objects(URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")):
@@ -85,3 +83,16 @@ def test_planted_violations_in_synthetic_cases_are_found(tmp_path, project):
     synth_results = {(f, p, s) for f, p, _, s in result_keys(report) if "/synth/" in str(f)}
     assert {f for f, _, _ in synth_results} == planted
     assert all(s == SH.Violation for _, _, s in synth_results)
+
+
+def test_validate_store_returns_the_project_report(tmp_path, project):
+    from ipkg.report import ValidationReport
+    from ipkg.store_validate import validate_store
+
+    planted = tmp_path / "planted.ttl"
+    planted.write_text(PLANTED)
+    load_files([*project.data_files, planted], tmp_path / "st")
+    report = validate_store(tmp_path / "st", project.shapes, project.ontology, workers=1)
+    assert isinstance(report, ValidationReport)
+    assert not report.conforms
+    assert any("test-bad-charge" in str(r.focus) for r in report.results)
