@@ -145,12 +145,12 @@ def _sorted_prefix_lines(data: bytes) -> bytes:
     return b"\n".join(sorted(lines[:n]) + lines[n:])
 
 
-def serialize_turtle(triples: list, prefixes: dict[str, str]) -> bytes:
+def serialize_turtle(triples: list, prefixes: dict[str, str], used: dict[str, str] | None = None) -> bytes:
+    """Turtle; ``used`` (the prefixes the triples use) is computed when not given."""
     import pyoxigraph
 
-    data = pyoxigraph.serialize(
-        triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=_used_prefixes(triples, prefixes)
-    )
+    used = _used_prefixes(triples, prefixes) if used is None else used
+    data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=used)
     return _sorted_prefix_lines(data)
 
 
@@ -162,7 +162,7 @@ def serialize_ntriples(triples) -> bytes:
     return b"\n".join(lines) + b"\n" if lines else b""
 
 
-def serialize_trig(graphs: dict[str, list], prefixes: dict[str, str]) -> bytes:
+def serialize_trig(graphs: dict[str, list], prefixes: dict[str, str], used: dict[str, str] | None = None) -> bytes:
     import pyoxigraph
 
     quads = [
@@ -170,7 +170,7 @@ def serialize_trig(graphs: dict[str, list], prefixes: dict[str, str]) -> bytes:
         for name, triples in graphs.items()
         for t in triples
     ]
-    used = _used_prefixes([q.triple for q in quads], prefixes)
+    used = _used_prefixes([q.triple for q in quads], prefixes) if used is None else used
     return _sorted_prefix_lines(pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.TRIG, prefixes=used))
 
 
@@ -224,8 +224,10 @@ def serialize_jsonld(triples: list, prefixes: dict[str, str], context_ref: str =
             if isinstance(vals, list):
                 vals.sort(key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
         graph.append(node)
-    doc = {"@context": context_ref, "@graph": graph}
-    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    # one node per line: readable, diff-friendly, and json's fast C encoder (no indent)
+    head = json.dumps({"@context": context_ref}, ensure_ascii=False)[:-1]
+    body = ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in graph)
+    return f'{head}, "@graph": [\n{body}\n]}}\n'.encode("utf-8")
 
 
 # --------------------------------------------------------------------------- VoID + DCAT
@@ -344,15 +346,16 @@ def write_exports(project: Project, outdir: Path) -> list[Path]:
     prefixes = project.prefixes
     graphs = named_graph_triples(project)
     merged = sorted({t for triples in graphs.values() for t in triples}, key=_sort_key)
+    used = _used_prefixes(merged, prefixes)
     written = [
-        _write(outdir / "ipkg.ttl", serialize_turtle(merged, prefixes)),
+        _write(outdir / "ipkg.ttl", serialize_turtle(merged, prefixes, used)),
         _write(outdir / "ipkg.nt", serialize_ntriples(merged)),
         _write(
             outdir / "context.jsonld",
             (json.dumps(jsonld_context(prefixes), indent=1, sort_keys=True) + "\n").encode("utf-8"),
         ),
         _write(outdir / "ipkg.jsonld", serialize_jsonld(merged, prefixes)),
-        _write(outdir / "ipkg.trig", serialize_trig(graphs, prefixes)),
+        _write(outdir / "ipkg.trig", serialize_trig(graphs, prefixes, used)),
     ]
     sizes = {p.name: p.stat().st_size for p in written if p.name in DISTRIBUTIONS}
     void_prefixes = {**VOID_PREFIXES, **{k: v for k, v in prefixes.items() if k not in VOID_PREFIXES}}
