@@ -128,20 +128,25 @@ def test_push_into_read_only_server_is_refused(endpoint, built_dist, capsys):
 
 
 def test_runaway_query_is_stopped_and_reported(endpoint, capsys):
-    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    """The server (--timeout-s 2) cancels the cross join mid-answer: HTTP 200 and a cut-off body."""
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
     started = time.monotonic()
-    code = main(["query", runaway, "--endpoint", endpoint + "/query", "--timeout", "30"])
+    code = main(["query", runaway, "--endpoint", endpoint + "/query", "--timeout", "60"])
     out, err = capsys.readouterr()
-    assert time.monotonic() - started < 25
+    assert time.monotonic() - started < 30
     assert code == 2 and out == ""
-    assert "incomplete or invalid" in err or "did not" in err or "HTTP 5" in err
+    assert "incomplete or invalid SPARQL JSON results" in err
 
 
 def test_runaway_streaming_query_is_an_error_not_partial_rows(endpoint, capsys):
+    """Rows stream until the server's or the client's time limit: never printed as a success."""
     runaway = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+    started = time.monotonic()
     code = main(["query", runaway, "--endpoint", endpoint + "/query", "--timeout", "3", "--format", "csv"])
     out, err = capsys.readouterr()
+    assert time.monotonic() - started < 20
     assert code == 2 and out == ""
+    assert "incomplete or invalid" in err or "did not send a complete answer within 3 s" in err
 
 
 def test_push_then_query_same_counts(built_dist, tmp_path, capsys):
@@ -179,7 +184,14 @@ def test_ipkg_serve_stops_cleanly_on_ctrl_c(built_dist, store_dir):
                              "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        serve.wait_for_port("127.0.0.1", port, 20)
+        deadline = time.monotonic() + 30
+        lines = []
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if not line or "press Ctrl-C" in line:
+                break
+        assert "press Ctrl-C" in lines[-1], lines
         children = psutil.Process(proc.pid).children(recursive=True)
         assert any("oxigraph" in c.name() for c in children)
         status, body = http(f"http://127.0.0.1:{port}/query",
@@ -188,12 +200,13 @@ def test_ipkg_serve_stops_cleanly_on_ctrl_c(built_dist, store_dir):
         assert status == 200 and json.loads(body)["boolean"] is True
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=15)
+        out = "".join(lines) + out
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, out
-    assert f"http://127.0.0.1:{port}/" in out and "examples" not in out or True
+    assert f"http://127.0.0.1:{port}/" in out and "stopping the server" in out
     time.sleep(0.2)
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     with pytest.raises(OSError):

@@ -198,8 +198,11 @@ def stop_server(proc: subprocess.Popen, grace: float = 5.0) -> int | None:
 
 
 def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = DEFAULT_BIND,
-          timeout_s: int | None = DEFAULT_TIMEOUT_S, echo=print) -> int:
+          timeout_s: int | None = DEFAULT_TIMEOUT_S, echo=None) -> int:
     """Build if needed, load the store, run the read-only server until Ctrl-C or SIGTERM."""
+    if echo is None:
+        def echo(message: str) -> None:
+            print(message, flush=True)
     dist = Path(dist)
     if store is not None:
         store_dir = Path(store)
@@ -211,25 +214,22 @@ def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = D
             echo(f"no build in {dist}/ - building it first …")
         ensure_build(dist)
         store_dir = prepare_store(dist)
-    proc = start_server(store_dir, bind, timeout_s, read_only=True)
-    host, port = parse_bind(bind)
-    url = f"http://{host}:{port}"
-    echo(f"serving {store_dir} read-only at {url}/  (SPARQL endpoint: {url}/query)")
-    if store is None:
-        echo(f"example queries: {dist / 'queries' / 'examples.ttl'} "
-             f"(also in graph <{EXAMPLES_GRAPH}> of the store)")
-    if timeout_s:
-        echo(f"queries are stopped after {timeout_s} s (--timeout-s)")
-    echo("press Ctrl-C to stop")
-
-    stopping = {"signal": None}
-
     def forward(signum, _frame):
-        stopping["signal"] = signum
         raise KeyboardInterrupt
 
     old_term = signal.signal(signal.SIGTERM, forward)
+    proc = None
     try:
+        proc = start_server(store_dir, bind, timeout_s, read_only=True)
+        host, port = parse_bind(bind)
+        url = f"http://{host}:{port}"
+        echo(f"serving {store_dir} read-only at {url}/  (SPARQL endpoint: {url}/query)")
+        if store is None:
+            echo(f"example queries: {dist / 'queries' / 'examples.ttl'} "
+                 f"(also in graph <{EXAMPLES_GRAPH}> of the store)")
+        if timeout_s:
+            echo(f"queries are stopped after {timeout_s} s (--timeout-s)")
+        echo("press Ctrl-C to stop")
         while proc.poll() is None:
             try:
                 proc.wait(timeout=0.5)
@@ -237,10 +237,11 @@ def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = D
                 continue
     except KeyboardInterrupt:
         echo("stopping the server …")
-        stop_server(proc)
+        if proc is not None:
+            stop_server(proc)
         return 0
     finally:
         signal.signal(signal.SIGTERM, old_term)
-        if proc.poll() is None:
+        if proc is not None and proc.poll() is None:
             stop_server(proc)
     raise IpkgError(f"the oxigraph server stopped unexpectedly (exit code {proc.returncode})")
