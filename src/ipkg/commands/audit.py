@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 HELP = "check evidence phrases and figures against the source texts"
@@ -19,8 +21,14 @@ Turtle line where the entity's block starts, then a summary line.
 Exit status: 0 no mismatches, 1 mismatches found, 2 the graph or the sources folder could
 not be read.
 
+With --coverage it also works the other way round: it lists every number in the cited
+source texts that no evidence phrase contains (years, list numbering, footnote markers and
+dates are skipped), so a curator can see what is not yet modelled. These lines are
+informational and do not change the exit status.
+
 examples:
   ipkg audit --sources ../shared/seeds
+  ipkg audit --sources ../shared/seeds --coverage
   ipkg audit --sources ../shared/seeds --format json > audit.json
   ipkg audit --sources seeds --graph graph/sources/000-spp-new-phase-2025.ttl --graph graph/reference
 """
@@ -34,11 +42,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(repeatable)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
+    parser.add_argument("--coverage", action="store_true",
+                        help="also list numbers in the source texts that no evidence phrase cites")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..audit import audit_project
 
     report = audit_project(args.sources, args.graph)
-    print(report.to_json() if args.format == "json" else report.format_text())
+    missing = _coverage(args) if args.coverage else None
+    if args.format == "json":
+        data = json.loads(report.to_json())
+        if missing is not None:
+            data["coverage"] = [asdict(item) for item in missing]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(report.format_text())
+        if missing is not None:
+            for item in missing:
+                print(f"coverage: {item.format()}")
+            print(f"coverage: {len(missing)} number(s) in the source texts not cited by any "
+                  "evidence phrase")
     return 0 if report.ok else 1
+
+
+def _coverage(args: argparse.Namespace):
+    from rdflib import Graph
+
+    from ..audit import load_graph
+    from ..coverage import coverage
+
+    merged = Graph()
+    for g in load_graph(args.graph).values():
+        merged += g
+    return coverage(merged, args.sources)
