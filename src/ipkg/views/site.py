@@ -38,6 +38,7 @@ header p { margin: .3rem 0 0; }
 main { max-width: 70rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
 h2 { font-size: 1.3rem; border-bottom: 2px solid #c8c8c8; margin-top: 2rem; }
 .zh { color: #333; }
+header .zh { color: #dfe6f0; }
 ul.cards { list-style: none; padding: 0; display: grid; gap: 1rem;
   grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr)); }
 ul.cards li { border: 2px solid #c8c8c8; border-radius: 8px; padding: .8rem 1rem; }
