@@ -50,6 +50,7 @@ def main() -> int:
     from ipkg.build import build
     from ipkg.load import load_project
 
+    load_before = os.getloadavg()[0]
     project = load_project()
     paths = list(project.files)
     triples = len(project.merged())
@@ -94,6 +95,7 @@ def main() -> int:
         t_import = median_time(lambda: subprocess.run([sys.executable, "-c", "import rdflib, pyoxigraph, pyshacl"], check=True), runs)
 
     t_inproc = statistics.median(totals)
+    load_after = os.getloadavg()[0]
     lines = [
         "## `ipkg build` on the curated graph",
         "",
@@ -101,6 +103,8 @@ def main() -> int:
         f"{len(paths)} files, {triples} triples (ontology + data).",
         "",
         machine_markdown(),
+        f"- **load average** (1 min) at start / end: {load_before:.1f} / {load_after:.1f}"
+        + (" — the machine was busy; times are inflated" if max(load_before, load_after) > (os.cpu_count() or 1) else ""),
         "",
         "| what | seconds |",
         "|---|---:|",
