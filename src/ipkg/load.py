@@ -289,15 +289,22 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
     """pyoxigraph quads of one file and the prefixes it declares."""
     import pyoxigraph
 
+    from .safety import check_blank_node_depth, refuse_unsupported_extension, refuse_xml
+
     path = Path(path)
+    refuse_unsupported_extension(path)  # RDF/XML & co: refused before anything reads the file
     if path.exists() and not path.is_dir():
         fmt = _format_for(path)  # before reading: an unknown extension needs no read
     text = _read_checked(path)
     fmt = _format_for(path)
+    refuse_xml(text.encode("utf-8"), path)  # an XML/DTD body under an RDF text extension
     positions = True
     if fmt == "JSON_LD":
         try:
             doc = json.loads(text)
+        except RecursionError:
+            raise IpkgError("JSON nested too deeply to read", path=path,
+                            hint="flatten the document (give nested nodes an @id)") from None
         except json.JSONDecodeError as exc:
             raise IpkgError(
                 f"invalid JSON: {exc.msg}",
@@ -306,7 +313,11 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
                 col=exc.colno,
                 hint="check commas, brackets and quotes near this position",
             ) from None
-        doc, changed = _inline_contexts(doc, path.parent, path)
+        try:
+            doc, changed = _inline_contexts(doc, path.parent, path)
+        except RecursionError:
+            raise IpkgError("JSON nested too deeply to read", path=path,
+                            hint="flatten the document (give nested nodes an @id)") from None
         if changed:
             text = json.dumps(doc, ensure_ascii=False)
             positions = False  # positions would point into the inlined copy
@@ -318,6 +329,7 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
         raise _syntax_error(exc, path, fmt, positions) from None
     except ValueError as exc:  # e.g. a format the installed pyoxigraph cannot read
         raise IpkgError(f"cannot parse: {exc}", path=path) from None
+    check_blank_node_depth(quads, path)
     try:
         prefixes = dict(parser.prefixes)
     except Exception:  # pragma: no cover - older pyoxigraph without .prefixes
@@ -557,6 +569,8 @@ class Project:
 
 
 def _project_files(root: Path) -> dict[str, list[Path]]:
+    from .safety import refuse_non_turtle
+
     if not root.is_dir():
         raise IpkgError(
             "the data folder does not exist" if not root.exists() else "the data root is not a folder",
@@ -575,6 +589,7 @@ def _project_files(root: Path) -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     for name, pattern, required in layout:
         folder = root / name
+        refuse_non_turtle(folder, recursive=pattern.startswith("**"))  # nothing silently skipped
         paths = sorted(
             p
             for p in folder.glob(pattern)
