@@ -154,7 +154,14 @@ class Context:
 
     def label(self, iri, lang: str) -> str:
         """skos:prefLabel / rdfs:label / dcterms:title in ``lang``, else the other language,
-        else the CURIE."""
+        else the CURIE (memoised: the renderer asks for the same labels many times)."""
+        key = (iri, lang)
+        cache = self.__dict__.setdefault("_label_cache", {})
+        if key not in cache:
+            cache[key] = self._label(iri, lang)
+        return cache[key]
+
+    def _label(self, iri, lang: str) -> str:
         graphs = (self.g,) if self.onto is self.g else (self.g, self.onto)
         props = (SKOS.prefLabel, RDFS.label, URIRef(DCT + "title"))
         other = "zh" if lang == "en" else "en"
