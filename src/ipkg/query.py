@@ -486,32 +486,29 @@ def project_files(root: Path | None = None) -> list[Path]:
         if not base.is_dir():
             raise IpkgError(f"missing folder {folder}/", path=base,
                             hint="run from a checkout of the ipkg repository or set IPKG_DATA")
-        files += sorted(p for p in base.rglob("*") if p.is_file() and p.suffix in RDF_SUFFIXES)
+        from .safety import refuse_non_turtle
+
+        refuse_non_turtle(base, recursive=True)  # load_project reads only .ttl here: refuse, as it does
+        files += sorted(p for p in base.rglob("*.ttl") if p.is_file()
+                        and not any(part.startswith(".") for part in p.relative_to(base).parts))
     return files
 
 
 def load_oxigraph(root: Path | None = None, files: Sequence[Path] | None = None):
-    """A pyoxigraph in-memory Store holding the project's ontology and graph files."""
+    """A pyoxigraph in-memory Store holding the project's ontology and graph files.
+
+    Every file goes through ``ipkg.load`` (the same checks and ``path:line:col`` errors as
+    ``ipkg build``: NUL bytes, UTF-8, empty files, XML, remote JSON-LD contexts); quads of
+    TriG/N-Quads files go to the default graph.
+    """
     import pyoxigraph as ox
 
-    formats = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
-               ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS,
-               ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD}
+    from .load import _parse_quads
+
     store = ox.Store()
     for path in files if files is not None else project_files(root):
-        try:
-            if path.suffix in (".trig", ".nq"):  # datasets: every quad into the default graph
-                store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
-                             for q in ox.parse(path=str(path), format=formats[path.suffix]))
-            else:
-                store.load(path=str(path), format=formats[path.suffix], to_graph=ox.DefaultGraph())
-        except SyntaxError as exc:
-            m = re.search(r"(\d+):(\d+)", str(exc))
-            raise IpkgError(f"cannot parse: {exc}", path=path,
-                            line=int(m.group(1)) if m else None,
-                            col=int(m.group(2)) if m else None) from None
-        except OSError as exc:
-            raise IpkgError(f"cannot read: {exc}", path=path) from None
+        quads, _ = _parse_quads(Path(path))
+        store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
     return store
 
 
@@ -616,6 +613,9 @@ class OxigraphEngine(Engine):
     def run(self, text, params=None, origin="<query>"):
         import pyoxigraph as ox
 
+        from .safety import refuse_service
+
+        refuse_service(text, origin)  # pyoxigraph would connect to the SERVICE IRI
         _check_param_names(text, params, origin)
         subs = {ox.Variable(k): v for k, v in (params or {}).items()}
         try:
@@ -671,6 +671,9 @@ class RdflibEngine(Engine):
     def run(self, text, params=None, origin="<query>"):
         from rdflib import Variable
 
+        from .safety import refuse_service
+
+        refuse_service(text, origin)  # rdflib would fetch the SERVICE IRI with urllib
         check_syntax(text, origin)  # one syntax-error format for every engine
         _check_param_names(text, params, origin)
         bindings = {Variable(k): _to_rdflib(v) for k, v in (params or {}).items()}
@@ -734,6 +737,9 @@ class EndpointEngine(Engine):
         self.max_bytes = max_bytes
 
     def run(self, text, params=None, origin="<query>"):
+        from .safety import refuse_service
+
+        refuse_service(text, origin)  # the server would connect to the SERVICE IRI on our behalf
         kind = check_syntax(text, origin)
         _check_param_names(text, params, origin)
         if params:
@@ -790,7 +796,11 @@ def _parse_json_results(body: bytes, url: str) -> QueryResult:
 def _parse_graph_body(body: bytes, ctype: str, url: str) -> QueryResult:
     import pyoxigraph as ox
 
-    fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    if ctype in ("application/rdf+xml", "application/xml", "text/xml"):
+        # pyoxigraph expands XML entities without bound (a 1 KB answer can exhaust memory)
+        raise IpkgError(f"{url} answered XML ({ctype}), which ipkg does not parse",
+                        hint="the endpoint ignored 'Accept: application/n-triples'")
+    fmt = {"text/turtle": ox.RdfFormat.TURTLE,
            "application/n-quads": ox.RdfFormat.N_QUADS}.get(ctype, ox.RdfFormat.N_TRIPLES)
     if fmt == ox.RdfFormat.N_TRIPLES and body and not body.endswith(b"\n"):
         raise IpkgError(f"incomplete RDF response from {url} (body does not end with a newline)")
