@@ -96,6 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug in ipkg: one line, never a traceback (IPKG_DEBUG=1 shows it)
+        import os
+
+        if os.environ.get("IPKG_DEBUG"):
+            raise
+        print(f"ipkg {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+              "  hint: this is a bug in ipkg; set IPKG_DEBUG=1 to see the traceback", file=sys.stderr)
+        return EXIT_INPUT
 
 
 def entry_point() -> None:
