@@ -149,3 +149,27 @@ def test_sigkilled_load_leaves_previous_store_usable(tmp_path):
     assert not tmp_dir.exists()  # ... are cleaned by the next load
     assert _count(st) == 100  # appending the same triples changes nothing
     os.sync()
+
+
+def test_parallel_slices_load_everything_and_report_whole_file_lines(tmp_path, monkeypatch):
+    import ipkg.store as store_module
+
+    monkeypatch.setattr(store_module, "PARALLEL_MIN_BYTES", 0)  # force the sliced path on a small file
+    lines = [f"<http://example.org/s{i}> <http://example.org/p> _:b{i % 7} .\n" for i in range(5000)]
+    f = tmp_path / "a.nt"
+    f.write_text("".join(lines))
+    seen = []
+    stats = load_files([f], tmp_path / "st", progress=lambda d, t: seen.append(d))
+    assert stats.quads == 5000 and seen[-1] == f.stat().st_size
+    # blank-node labels are scoped per bulk_load call: such files are loaded in one piece
+    store = open_store(tmp_path / "st")
+    assert len({q.object for q in store}) == 7
+    lines = [line.replace("_:b", "<http://example.org/o").replace(" .", "> .") for line in lines]
+    f.write_text("".join(lines))
+    assert load_files([f], tmp_path / "st").quads == 5000
+    lines[4321] = "<http://example.org/x> <http://example.org/p> \"unterminated .\n"
+    f.write_text("".join(lines))
+    with pytest.raises(IpkgError) as err:
+        load_files([f], tmp_path / "st")
+    assert err.value.line == 4322
+    assert len(open_store(tmp_path / "st")) == 5000

@@ -108,6 +108,113 @@ class _CountingReader:
         return n
 
 
+class _SliceReader:
+    """Bytes ``start``..``end`` of a file (a line-aligned slice of an N-Triples/N-Quads file)."""
+
+    def __init__(self, path: Path, start: int, end: int, on_read: Callable[[int], None] | None):
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._fh.seek(start)
+        self._left = end - start
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        if self._left <= 0:
+            return 0
+        n = self._fh.readinto(memoryview(buf)[: min(len(buf), self._left)]) or 0
+        self._left -= n
+        if self._on_read:
+            self._on_read(n)
+        return n
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._fh.read(size)
+        self._left -= len(data)
+        if self._on_read:
+            self._on_read(len(data))
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+#: line-based files above this size are parsed in parallel slices (as `oxigraph load` does)
+PARALLEL_MIN_BYTES = 32 * 2**20
+
+
+def _slices(path: Path, parts: int) -> list[tuple[int, int]]:
+    size = path.stat().st_size
+    cuts = [0]
+    with open(path, "rb") as fh:
+        for i in range(1, parts):
+            fh.seek(max(size * i // parts, cuts[-1]))
+            fh.readline()
+            cuts.append(min(fh.tell(), size))
+    cuts.append(size)
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _lines_before(path: Path, offset: int) -> int:
+    n = 0
+    with open(path, "rb") as fh:
+        while offset > 0:
+            chunk = fh.read(min(offset, 1 << 20))
+            if not chunk:
+                break
+            n += chunk.count(b"\n")
+            offset -= len(chunk)
+    return n
+
+
+def _may_have_blank_nodes(path: Path) -> bool:
+    """True if ``_:`` occurs anywhere in the file (blank-node labels are scoped per bulk_load
+    call, so a file with blank nodes must be loaded in one piece)."""
+    tail = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            if b"_:" in tail + chunk[:1] or b"_:" in chunk:
+                return True
+            tail = chunk[-1:]
+    return False
+
+
+def _bulk_load_parallel(store, path: Path, fmt, on_read, lenient: bool) -> None:
+    """Load a line-based file (N-Triples/N-Quads) in line-aligned slices on several threads.
+
+    N-Triples/N-Quads statements are one per line, so slices of a file without blank nodes load
+    independently; pyoxigraph releases the GIL while parsing. A syntax error is
+    re-raised with its line number in the whole file.
+    """
+    import threading
+
+    parts = min(os.cpu_count() or 1, 4)
+    slices = _slices(path, parts)
+    errors: list[tuple[int, BaseException]] = []
+
+    def work(start: int, end: int) -> None:
+        reader = _SliceReader(path, start, end, on_read)
+        try:
+            store.bulk_load(input=reader, format=fmt, lenient=lenient)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            errors.append((start, exc))
+        finally:
+            reader.close()
+
+    threads = [threading.Thread(target=work, args=sl, daemon=True) for sl in slices]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        start, exc = min(errors, key=lambda e: e[0])
+        if isinstance(exc, SyntaxError) and exc.lineno is not None:
+            exc.lineno += _lines_before(path, start)
+        raise exc
+
+
 def tty_progress(stream=None) -> Progress | None:
     """A one-line progress bar on ``stream`` (stderr) when it is a terminal, else ``None``."""
     stream = stream or sys.stderr
@@ -245,6 +352,10 @@ def load_files(
         for p in paths:
             fmt = _format_for(p)
             try:
+                if (p.suffix.lower() in (".nt", ".nq") and p.stat().st_size >= PARALLEL_MIN_BYTES
+                        and not _may_have_blank_nodes(p)):
+                    _bulk_load_parallel(store, p, fmt, on_read if progress else None, lenient)
+                    continue
                 with open(p, "rb") as fh:
                     reader = _CountingReader(fh, on_read) if progress else fh
                     store.bulk_load(input=reader, format=fmt, lenient=lenient)

@@ -1,0 +1,272 @@
+"""Scale benchmark (issue #8): synth, load, validate, GROUP BY and 2-hop lookups at growing sizes.
+
+    python bench/bench_scale.py --sizes 1000,10000,100000            # minutes
+    python bench/bench_scale.py --sizes 1000000,2000000 --validate-max 0   # tens of minutes
+    python bench/bench_scale.py --report-only                         # re-render the table/plot
+
+Each size N: ``ipkg synth --cases N`` (in process, timed); the curated graph files plus the
+synthetic file loaded with ``ipkg.store.load_files`` in a child process (wall time, peak RSS of
+the process tree) beside ``oxigraph load --location DIR --file ...`` of the same files (the floor);
+``validate_store`` in a child process (peak RSS summed over the worker processes) beside plain
+whole-graph validation (``ipkg.validate.validate_graph`` on an rdflib graph) where that stays
+under --pyshacl-max; a GROUP BY over all cases (count by crime type and year) on the on-disk
+store; the median of 200 two-hop neighbourhood lookups. Results are cached per size in
+WORKDIR/results.json and rendered to bench/results/scale.md and scale.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+
+def run_measured(cmd: list[str], timeout: float | None = None) -> dict:
+    """Run ``cmd``; wall seconds, peak RSS (bytes) of the whole process tree, exit code."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    timed_out = False
+    while proc.poll() is None:
+        try:
+            procs = [ps, *ps.children(recursive=True)]
+            rss = 0
+            for p in procs:
+                try:
+                    rss += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        if timeout and time.monotonic() - start > timeout:
+            for p in [ps, *ps.children(recursive=True)]:
+                try:
+                    p.kill()
+                except psutil.Error:
+                    pass
+            timed_out = True
+            break
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    return {"seconds": time.monotonic() - start, "peak_rss": peak, "rc": proc.returncode,
+            "timed_out": timed_out, "stdout": out[-2000:], "stderr": err[-2000:]}
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def bench_size(n: int, work: Path, args) -> dict:
+    from ipkg.load import load_project
+    from ipkg.synth import write_synthetic
+
+    project = load_project()
+    data_files = [str(p) for p in project.data_files]
+    res: dict = {"cases": n}
+    synth = work / f"synth-{n}.nt"
+    t = time.monotonic()
+    stats = write_synthetic(n, synth, seed=42)
+    res["synth_s"] = time.monotonic() - t
+    res["triples"] = stats.triples
+    res["synth_tps"] = stats.triples / res["synth_s"]
+    res["file_mb"] = synth.stat().st_size / 1e6
+    print(f"[{n}] synth {res['synth_s']:.1f}s {stats.triples:,} triples", flush=True)
+
+    store = work / f"store-{n}"
+    raw = work / f"raw-{n}"
+    for d in (store, raw):
+        shutil.rmtree(d, ignore_errors=True)
+    code = ("import sys; from ipkg.store import load_files; "
+            f"load_files({[*data_files, str(synth)]!r}, {str(store)!r}, count=False)")
+    m = run_measured([sys.executable, "-c", code])
+    assert m["rc"] == 0, m["stderr"]
+    res["load_s"], res["load_rss"] = m["seconds"], m["peak_rss"]
+    m = run_measured([shutil.which("oxigraph"), "load", "--location", str(raw), "--file", *data_files, str(synth)])
+    assert m["rc"] == 0, m["stderr"]
+    res["raw_load_s"], res["raw_load_rss"] = m["seconds"], m["peak_rss"]
+    shutil.rmtree(raw, ignore_errors=True)
+    res["store_mb"] = dir_size(store) / 1e6
+    print(f"[{n}] load {res['load_s']:.1f}s (raw oxigraph {res['raw_load_s']:.1f}s)", flush=True)
+
+    if n <= args.validate_max:
+        code = (
+            "import json; from ipkg.load import load_project; "
+            "from ipkg.store_validate import validate_store_graph, StoreValidationStats, result_keys; "
+            "p = load_project(); st = StoreValidationStats(); "
+            f"r = validate_store_graph({str(store)!r}, p.shapes, p.ontology, stats=st); "
+            "print(json.dumps({'focus': st.focus_nodes, 'batches': st.batches, 'results': len(result_keys(r))}))"
+        )
+        m = run_measured([sys.executable, "-c", code])
+        assert m["rc"] == 0, m["stderr"]
+        info = json.loads(m["stdout"].strip().splitlines()[-1])
+        res.update(validate_s=m["seconds"], validate_rss=m["peak_rss"], focus_nodes=info["focus"],
+                   validate_results=info["results"])
+        print(f"[{n}] validate_store {res['validate_s']:.1f}s", flush=True)
+    if n <= args.pyshacl_max:
+        code = (
+            "import json; from rdflib import Graph; from ipkg.load import load_project; "
+            "from ipkg.validate import validate_graph; from ipkg.store_validate import result_keys; "
+            f"p = load_project(); g = p.data + Graph(); g.parse({str(synth)!r}, format='nt'); "
+            "r = validate_graph(g, p.shapes, p.ontology, checks=False); "
+            "print(json.dumps({'results': len(result_keys(r.shacl_graph))}))"
+        )
+        m = run_measured([sys.executable, "-c", code], timeout=args.pyshacl_budget)
+        if m["timed_out"]:
+            res["plain_s"] = None
+            res["plain_note"] = f"stopped after {args.pyshacl_budget:.0f} s"
+        else:
+            assert m["rc"] == 0, m["stderr"]
+            info = json.loads(m["stdout"].strip().splitlines()[-1])
+            res.update(plain_s=m["seconds"], plain_rss=m["peak_rss"], plain_results=info["results"])
+        print(f"[{n}] plain validation {res.get('plain_s')}", flush=True)
+
+    import pyoxigraph as ox
+
+    from ipkg.store import open_store
+
+    st = open_store(store)
+    q = """PREFIX ipkg: <https://w3id.org/ipkg/ontology#> PREFIX dct: <http://purl.org/dc/terms/>
+    SELECT ?crime ?year (COUNT(?c) AS ?n) WHERE { ?c a ipkg:Case ; ipkg:charge ?crime ; dct:date ?d }
+    GROUP BY ?crime (YEAR(?d) AS ?year) ORDER BY ?crime ?year"""
+    times = []
+    for _ in range(2):
+        t = time.monotonic()
+        rows = list(st.query(q))
+        times.append(time.monotonic() - t)
+    total = sum(int(r["n"].value) for r in rows)
+    assert total >= n, (total, n)
+    res["groupby_cold_s"], res["groupby_s"], res["groupby_rows"] = times[0], times[1], len(rows)
+    rng = random.Random(7)
+    lat = []
+    for _ in range(200):
+        case = f"https://w3id.org/ipkg/id/synth/case/s42-{rng.randrange(1, n + 1):07d}"
+        t = time.monotonic()
+        rows = list(st.query("SELECT ?s ?p ?o ?p2 ?o2 WHERE { ?s ?p ?o OPTIONAL { ?o ?p2 ?o2 } }",
+                             substitutions={ox.Variable("s"): ox.NamedNode(case)}))
+        lat.append(time.monotonic() - t)
+        assert rows
+    res["twohop_ms"] = statistics.median(lat) * 1000
+    res["twohop_p95_ms"] = sorted(lat)[int(0.95 * len(lat))] * 1000
+    print(f"[{n}] group by {res['groupby_s']:.2f}s, 2-hop {res['twohop_ms']:.2f} ms", flush=True)
+    del st
+    if not args.keep:
+        shutil.rmtree(store, ignore_errors=True)
+        synth.unlink()
+    return res
+
+
+def fmt(v, spec="{:.1f}"):
+    return "–" if v is None else spec.format(v)
+
+
+def render(results: dict) -> None:
+    rows = [results[k] for k in sorted(results, key=int)]
+    gib = 1024 ** 3
+    mem = psutil.virtual_memory().total / gib
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = cpu
+    import pyoxigraph
+    import pyshacl
+
+    lines = [
+        "# Scale benchmark (issue #8)",
+        "",
+        f"Machine: {os.cpu_count()} cores ({model}), {mem:.0f} GiB RAM, Python {platform.python_version()}, "
+        f"pyoxigraph {pyoxigraph.__version__}, pyshacl {pyshacl.__version__}. Other processes were running on "
+        "the machine during the runs (load average 3–7 on 2 cores), so times are upper bounds.",
+        "",
+        "Data: `ipkg synth --seed 42` (about 12 triples per case) plus the curated graph files. Times in seconds "
+        "unless stated; memory is the peak RSS of the whole process tree (validation workers included).",
+        "",
+        "| cases | triples | synth s (triples/s) | load s | raw `oxigraph load` s | load/raw | load peak MiB | store MB "
+        "| validate_store s | peak MiB | plain validation s | peak MiB | GROUP BY s (cold) | 2-hop ms (p95) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['cases']:,} | {r['triples']:,} | {r['synth_s']:.1f} ({r['synth_tps'] / 1000:,.0f}k) "
+            f"| {r['load_s']:.1f} | {r['raw_load_s']:.1f} | {r['load_s'] / r['raw_load_s']:.2f} "
+            f"| {r['load_rss'] / 2**20:,.0f} | {r['store_mb']:,.0f} "
+            f"| {fmt(r.get('validate_s'))} | {fmt(r.get('validate_rss') and r['validate_rss'] / 2**20, '{:,.0f}')} "
+            f"| {fmt(r.get('plain_s')) if 'plain_note' not in r else r['plain_note']} "
+            f"| {fmt(r.get('plain_rss') and r['plain_rss'] / 2**20, '{:,.0f}')} "
+            f"| {r['groupby_s']:.2f} ({r['groupby_cold_s']:.2f}) | {r['twohop_ms']:.2f} ({r['twohop_p95_ms']:.2f}) |"
+        )
+    lines.append("")
+    # the table goes between the markers of bench/results/scale.md (the prose around it is hand-written)
+    md = RESULTS / "scale.md"
+    table = "\n".join(lines[2:])
+    text = md.read_text() if md.exists() else "<!-- table -->\n<!-- /table -->\n"
+    head, rest = text.split("<!-- table -->", 1)
+    _, tail = rest.split("<!-- /table -->", 1)
+    tmp = md.with_suffix(".md.tmp")
+    tmp.write_text(head + "<!-- table -->\n" + table + "<!-- /table -->" + tail)
+    os.replace(tmp, md)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    x = [r["triples"] for r in rows]
+    for key, label in (("synth_s", "ipkg synth"), ("load_s", "ipkg load"), ("raw_load_s", "oxigraph load (raw)"),
+                       ("validate_s", "validate_store"), ("plain_s", "plain validation (rdflib+pyshacl)"),
+                       ("groupby_s", "GROUP BY crime, year")):
+        pts = [(r["triples"], r[key]) for r in rows if r.get(key)]
+        if pts:
+            ax.plot(*zip(*pts), marker="o", label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("triples (synthetic cases + curated graph)")
+    ax.set_ylabel("seconds")
+    ax.set_title("ipkg at scale (2 cores)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "scale.png", dpi=120)
+    print("\n".join(lines))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000,100000", help="comma-separated case counts")
+    ap.add_argument("--workdir", default="/tmp/ipkg-scale", help="where files and stores go (needs disk)")
+    ap.add_argument("--validate-max", type=int, default=100_000, help="skip validate_store above this many cases")
+    ap.add_argument("--pyshacl-max", type=int, default=10_000, help="skip plain validation above this many cases")
+    ap.add_argument("--pyshacl-budget", type=float, default=900, help="seconds before plain validation is stopped")
+    ap.add_argument("--keep", action="store_true", help="keep the synthetic files and stores")
+    ap.add_argument("--report-only", action="store_true", help="only render the cached results")
+    args = ap.parse_args()
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    cache = work / "results.json"
+    results = json.loads(cache.read_text()) if cache.exists() else {}
+    if not args.report_only:
+        for n in (int(float(s)) for s in args.sizes.split(",")):
+            results[str(n)] = bench_size(n, work, args)
+            cache.write_text(json.dumps(results, indent=1))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    render(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
