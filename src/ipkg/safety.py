@@ -224,3 +224,23 @@ def refuse_url(value: str, what: str = "file") -> None:
             f"{value!r} is a URL: ipkg reads local {what}s only and never downloads anything",
             hint="download it yourself, check it, and pass the local path",
         )
+
+
+def check_bulk_input(path: str | Path, head_bytes: int = 65536) -> None:
+    """Cheap checks for a file about to be bulk-loaded without being read into memory first.
+
+    Refuses RDF/XML & co by extension, empty (or whitespace-only) files — which would otherwise
+    *replace* a store with an empty one — and XML/DTD content in the first ``head_bytes``.
+    """
+    path = Path(path)
+    refuse_unsupported_extension(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(head_bytes)
+            more = bool(fh.read(1))
+    except OSError as exc:
+        raise IpkgError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+    if not more and not head.strip():
+        raise IpkgError("the file is empty", path=path,
+                        hint="nothing was loaded; the store is unchanged")
+    refuse_xml(head, path)
