@@ -142,7 +142,7 @@ def main() -> None:
         extra = r.get("results")
         if "check_results" in r:
             extra = f"{r['results']} SHACL + {r['check_results']} checks ({r['violations']} violations, {r['warnings']} warnings)"
-        lines.append(f"| {label} | {len(r['times'])} | {statistics.median(r['times']):.3f} | {min(r['times']):.3f} | "
+        lines.append(f"| {label} | {len(r['times'])} | {statistics.median(r['times']):.3f} | {min(r['times']):.3f} | {statistics.median(r['cpu']):.3f} | "
                      f"{r['peak_rss_mb']:.0f} | {extra} |")
     lines += [
         "",
