@@ -318,9 +318,12 @@ def load_files(
     paths = [Path(f) for f in files]
     if not paths:
         raise IpkgError("no files to load", hint="ipkg load FILE ... --store DIR")
+    from .safety import check_bulk_input
+
     for p in paths:
         if not p.is_file():
             raise IpkgError("no such file", path=p)
+        check_bulk_input(p)  # RDF/XML, empty files (they would empty the store), XML heads
         _format_for(p)
     if store_dir.exists() and not _is_store_dir(store_dir):
         raise IpkgError("exists but is not an Oxigraph store; refusing to replace it", path=store_dir,
