@@ -1,0 +1,109 @@
+"""The SPARQL server ipkg starts: loopback by default, read-only, time-limited, no SSRF via ipkg.
+
+tests/test_server.py (the SPARQL helper's) already proves on the full build that updates and
+Graph Store writes are refused, that a runaway query is stopped at the server's time limit and
+that a cut-off streamed answer is an error, not partial rows. This module adds what concerns
+security: the default bind, the command line, and SERVICE (server-side request forgery).
+"""
+
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from test_no_network import Canary
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``oxigraph serve-read-only`` started by ipkg.serve on a tiny store, on a free loopback port."""
+    from ipkg.serve import start_server, stop_server
+    from ipkg.store import load_files
+
+    folder = tmp_path_factory.mktemp("srv")
+    data = folder / "data.nt"
+    data.write_text("".join(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n" for i in range(50)))
+    load_files([data], folder / "store")
+    port = _free_port()
+    proc = start_server(folder / "store", bind=f"127.0.0.1:{port}", timeout_s=5, quiet=True)
+    try:
+        yield proc, f"http://127.0.0.1:{port}/query", port
+    finally:
+        stop_server(proc)
+
+
+def test_default_bind_and_command_line(tmp_path):
+    """Without --bind ipkg serves on loopback, read-only, with a time limit."""
+    from ipkg.cli import build_parser
+    from ipkg.serve import DEFAULT_BIND, parse_bind, server_command
+
+    args = build_parser().parse_args(["serve"])
+    host, _ = parse_bind(args.bind)
+    assert host == "127.0.0.1" and args.bind == DEFAULT_BIND
+    assert args.timeout and args.timeout > 0
+    cmd = server_command(tmp_path, args.bind, args.timeout)
+    assert cmd[1] == "serve-read-only"
+    assert cmd[cmd.index("--bind") + 1] == DEFAULT_BIND
+    assert int(cmd[cmd.index("--timeout-s") + 1]) == args.timeout
+    assert "--cors" not in cmd and "--union-default-graph" not in cmd
+
+
+def test_server_listens_on_loopback_only(server):
+    import psutil
+
+    proc, _, port = server
+    listening = [c.laddr for c in psutil.Process(proc.pid).net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN]
+    assert listening and all(addr.ip == "127.0.0.1" and addr.port == port for addr in listening)
+
+
+def test_update_is_refused_by_the_read_only_server(server):
+    _, url, _ = server
+    req = urllib.request.Request(url.replace("/query", "/update"), method="POST",
+                                 data=urllib.parse.urlencode({"update": "CLEAR ALL"}).encode())
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=10)
+    assert info.value.code in (403, 405)
+    from ipkg.query import EndpointEngine
+
+    assert EndpointEngine(url).run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"]["value"] == "50"
+
+
+def test_ipkg_query_endpoint_never_sends_service(server, capsys):
+    """``ipkg query --endpoint`` refuses SERVICE before sending: neither ipkg nor the server connects."""
+    from ipkg.cli import main
+
+    _, url, _ = server
+    canary = Canary()
+    code = main(["query", "--endpoint", url,
+                 f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "SERVICE (federated query) is not allowed" in err
+    assert canary.close(1.0) == [], "something connected to the canary"
+
+
+def test_the_oxigraph_server_itself_follows_service(server):
+    """Known limit, documented in RELIABILITY.md: a client that bypasses ipkg can make the server
+    connect to any URL (oxigraph has no switch to turn SERVICE off). ipkg therefore binds to
+    loopback by default; exposing the port publicly exposes this. If this test starts failing,
+    oxigraph stopped following SERVICE and the documentation can say so."""
+    _, url, _ = server
+    canary = Canary()
+    q = f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}"
+    req = urllib.request.Request(url, data=urllib.parse.urlencode({"query": q}).encode(),
+                                 headers={"Accept": "application/sparql-results+json"})
+    try:
+        urllib.request.urlopen(req, timeout=10).read()
+    except (urllib.error.URLError, OSError):
+        pass
+    assert canary.close(0.5), "the oxigraph server no longer follows SERVICE"
