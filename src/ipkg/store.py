@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import re
 import shutil
 import sys
 import time
@@ -253,10 +254,11 @@ def _pid_alive(pid: int) -> bool:
 def _clean_leftovers(store_dir: Path) -> None:
     """Remove ``DIR.tmp-<pid>`` folders left by loads that were killed."""
     for tmp in store_dir.parent.glob(store_dir.name + ".tmp-*"):
-        try:
-            pid = int(tmp.name.rsplit("-", 1)[1])
-        except ValueError:
+        # DIR.tmp-<pid>, and DIR.tmp-<pid>.tmp that Store.backup leaves when killed mid-copy
+        m = re.fullmatch(re.escape(store_dir.name) + r"\.tmp-(\d+)(?:\.tmp)?", tmp.name)
+        if m is None:
             continue
+        pid = int(m.group(1))
         if pid != os.getpid() and not _pid_alive(pid):
             shutil.rmtree(tmp, ignore_errors=True)
 
