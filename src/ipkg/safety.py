@@ -8,7 +8,7 @@ Measured facts behind them (see RELIABILITY.md and tests/test_bad_input.py):
   for minutes on the same file. ipkg refuses ``.rdf``/``.owl``/``.xml`` by extension and any
   text with an XML prolog, ``<!DOCTYPE`` or ``<!ENTITY`` before a parser sees it.
 * **Blank-node nesting is bounded.** pyoxigraph parses 100,000 nested ``[ … ]`` happily, but
-  rdflib's serializers and pyshacl recurse over such structures; :data:`MAX_BLANK_NODE_DEPTH`
+  rdflib's Turtle parser fails at 125 levels and its serializers and pyshacl recurse over such structures; :data:`MAX_BLANK_NODE_DEPTH`
   levels are far more than any modelling needs (RDF lists, ``rdf:rest`` chains, are not counted).
 * **No SPARQL SERVICE.** Both pyoxigraph and rdflib follow ``SERVICE <url>`` and open a network
   connection (tested with a loopback canary); :func:`refuse_service` rejects such queries first.
@@ -215,15 +215,6 @@ def refuse_service(query: str, origin: str = "<query>") -> None:
         col=col,
         hint="query the other endpoint yourself and load its answer as a file",
     )
-
-
-def refuse_url(value: str, what: str = "file") -> None:
-    """Raise :class:`IpkgError` when a path argument is a URL (shapes, data): ipkg reads local files only."""
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value):
-        raise IpkgError(
-            f"{value!r} is a URL: ipkg reads local {what}s only and never downloads anything",
-            hint="download it yourself, check it, and pass the local path",
-        )
 
 
 def check_bulk_input(path: str | Path, head_bytes: int = 65536) -> None:
