@@ -198,6 +198,14 @@ def test_ipkg_serve_stops_cleanly_on_ctrl_c(built_dist, store_dir):
                             urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}).encode(),
                             headers={"Accept": "application/sparql-results+json"})
         assert status == 200 and json.loads(body)["boolean"] is True
+        # the server users reach refuses SERVICE; the oxigraph behind it never connects out
+        from test_no_network import Canary
+
+        canary = Canary()
+        status, body = http(f"http://127.0.0.1:{port}/query", urllib.parse.urlencode(
+            {"query": f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}"}).encode())
+        assert status == 403 and b"SERVICE" in body
+        assert canary.close(0.5) == []
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=15)
         out = "".join(lines) + out

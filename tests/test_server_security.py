@@ -93,10 +93,9 @@ def test_ipkg_query_endpoint_never_sends_service(server, capsys):
 
 
 def test_the_oxigraph_server_itself_follows_service(server):
-    """Known limit, documented in RELIABILITY.md: a client that bypasses ipkg can make the server
-    connect to any URL (oxigraph has no switch to turn SERVICE off). ipkg therefore binds to
-    loopback by default; exposing the port publicly exposes this. If this test starts failing,
-    oxigraph stopped following SERVICE and the documentation can say so."""
+    """Why ipkg serve puts a guard in front: the bare oxigraph server connects to any URL a
+    SERVICE clause names (it has no switch to turn that off). If this test starts failing,
+    oxigraph stopped following SERVICE and the guard could go."""
     _, url, _ = server
     canary = Canary()
     q = f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}"
@@ -107,3 +106,52 @@ def test_the_oxigraph_server_itself_follows_service(server):
     except (urllib.error.URLError, OSError):
         pass
     assert canary.close(0.5), "the oxigraph server no longer follows SERVICE"
+
+
+@pytest.fixture(scope="module")
+def guarded(server):
+    """The guard ipkg serve puts on the user-facing address, in front of the fixture server."""
+    from ipkg.guard import Guard
+
+    _, _, inner = server
+    guard = Guard(("127.0.0.1", 0), ("127.0.0.1", inner)).start()
+    host, port = guard.address
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        guard.stop()
+
+
+@pytest.mark.parametrize("how", ["get", "form", "sparql-query"])
+def test_guard_refuses_service_and_the_server_never_connects(guarded, how):
+    canary = Canary()
+    q = f"SELECT * WHERE {{ ?s ?p ?o SERVICE <{canary.url}> {{ ?s ?p ?o }} }}"
+    if how == "get":
+        req = urllib.request.Request(f"{guarded}/query?" + urllib.parse.urlencode({"query": q}))
+    elif how == "form":
+        req = urllib.request.Request(f"{guarded}/query", data=urllib.parse.urlencode({"query": q}).encode())
+    else:
+        req = urllib.request.Request(f"{guarded}/query", data=q.encode(),
+                                     headers={"Content-Type": "application/sparql-query"})
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=10)
+    assert info.value.code == 403
+    assert b"SERVICE" in info.value.read()
+    assert canary.close(1.0) == [], "the server behind the guard connected to the canary"
+
+
+def test_guard_forwards_queries_the_query_page_and_refusals(guarded):
+    from ipkg.query import EndpointEngine
+
+    rows = EndpointEngine(f"{guarded}/query").run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
+    assert rows[0]["n"]["value"] == "50"
+    # a string that merely mentions SERVICE is not a SERVICE clause
+    rows = EndpointEngine(f"{guarded}/query").run('SELECT ?x WHERE { BIND("SERVICE" AS ?x) }').rows
+    assert rows[0]["x"]["value"] == "SERVICE"
+    with urllib.request.urlopen(f"{guarded}/", timeout=10) as page:
+        assert page.status == 200 and b"<html" in page.read().lower()
+    req = urllib.request.Request(f"{guarded}/update", method="POST",
+                                 data=urllib.parse.urlencode({"update": "CLEAR ALL"}).encode())
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=10)
+    assert info.value.code == 403

@@ -15,6 +15,10 @@ The server is started *without* ``--union-default-graph``: Oxigraph's union defa
 remove duplicates (a triple stated in two files would be counted twice), which is why the merged
 triples are loaded into the real default graph instead.
 
+:func:`serve` puts :class:`ipkg.guard.Guard` on the address users reach and the Oxigraph server
+on a private loopback port behind it: Oxigraph follows SPARQL ``SERVICE`` to any URL and cannot
+be told not to, so the guard refuses such queries (403) and forwards everything else.
+
 :func:`start_server` runs ``oxigraph serve-read-only --location DIR --bind HOST:PORT
 --timeout-s N`` (``oxigraph serve`` when writable) and waits, bounded, until the port accepts
 connections; :func:`stop_server` sends SIGTERM, waits, and kills on timeout.
@@ -32,6 +36,7 @@ import time
 from pathlib import Path
 
 from .errors import EXIT_FAILED, IpkgError
+from .guard import Guard
 
 EXAMPLES_GRAPH = "https://w3id.org/ipkg/.well-known/sparql-examples"
 DEFAULT_BIND = "127.0.0.1:7878"
@@ -197,6 +202,12 @@ def stop_server(proc: subprocess.Popen, grace: float = 5.0) -> int | None:
     return proc.returncode
 
 
+def _free_loopback_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = DEFAULT_BIND,
           timeout_s: int | None = DEFAULT_TIMEOUT_S, echo=None) -> int:
     """Build if needed, load the store, run the read-only server until Ctrl-C or SIGTERM."""
@@ -219,9 +230,19 @@ def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = D
 
     old_term = signal.signal(signal.SIGTERM, forward)
     proc = None
+    guard = None
     try:
-        proc = start_server(store_dir, bind, timeout_s, read_only=True)
         host, port = parse_bind(bind)
+        # Oxigraph follows SPARQL SERVICE (it connects to any URL a query names) and cannot be
+        # told not to: it listens on a private loopback port, behind a guard that refuses
+        # SERVICE and forwards everything else (ipkg.guard).
+        inner = _free_loopback_port()
+        proc = start_server(store_dir, f"127.0.0.1:{inner}", timeout_s, read_only=True, quiet=True)
+        try:
+            guard = Guard((host, port), ("127.0.0.1", inner)).start()
+        except OSError as exc:
+            raise IpkgError(f"cannot listen on {bind}: {exc.strerror or exc}",
+                            hint="is the port already in use? try --bind 127.0.0.1:PORT") from None
         url = f"http://{host}:{port}"
         echo(f"serving {store_dir} read-only at {url}/  (SPARQL endpoint: {url}/query)")
         if store is None:
@@ -242,6 +263,8 @@ def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = D
         return 0
     finally:
         signal.signal(signal.SIGTERM, old_term)
+        if guard is not None:
+            guard.stop()
         if proc is not None and proc.poll() is None:
             stop_server(proc)
     raise IpkgError(f"the oxigraph server stopped unexpectedly (exit code {proc.returncode})")
