@@ -349,3 +349,21 @@ def test_real_graph_views_have_content(merged):
     assert spp in I and I.nodes[spp]["label_zh"] == "最高人民检察院"
     S = builders.sources(merged, ctx=ctx)
     assert sum(1 for _, a in S.nodes(data=True) if a["group"] == "source") == 5
+
+
+def test_large_view_layout_is_cached_and_identical(tmp_path, monkeypatch):
+    """The precomputed layout comes back byte-for-byte the same from the cache."""
+    import networkx as nx
+
+    from ipkg.views.render import _positions
+
+    monkeypatch.setenv("IPKG_CACHE_DIR", str(tmp_path))
+    G = nx.MultiDiGraph()
+    G.add_edges_from((f"n{i}", f"n{(i * 7) % 40}") for i in range(40))
+    first = _positions(G, seed=42)
+    files = list(tmp_path.glob("layout-*.json"))
+    assert len(files) == 1
+    assert _positions(G, seed=42) == first
+    G.add_edge("n1", "n2")  # another structure, another entry
+    _positions(G, seed=42)
+    assert len(list(tmp_path.glob("layout-*.json"))) == 2

@@ -13,7 +13,6 @@ by providing ``pylode.version`` from the installed package metadata before impor
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import logging
 import os
@@ -21,7 +20,7 @@ import sys
 import types
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cache
 from .errors import IpkgError
 from .load import Project
 
@@ -42,25 +41,15 @@ def _import_ontpub():
     return OntPub
 
 
-def cache_dir() -> Path:
-    env = os.environ.get("IPKG_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ipkg"
-
-
 def _cache_key(project: Project) -> str:
-    h = hashlib.sha256()
     try:
         pylode_version = importlib.metadata.version("pylode")
     except importlib.metadata.PackageNotFoundError:
         pylode_version = "none"
-    h.update(f"ipkg {__version__}\npylode {pylode_version}\n".encode())
+    parts: list[bytes | str] = [f"ipkg {__version__}\npylode {pylode_version}"]
     for path in project.ontology_files:
-        h.update(project.relpath(path).as_posix().encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
-    return h.hexdigest()
+        parts += [project.relpath(path).as_posix(), path.read_bytes()]
+    return cache.key(*parts)
 
 
 def render_html(project: Project) -> str:
@@ -85,22 +74,8 @@ def write_ontology_docs(project: Project, outdir: Path) -> Path:
     """Write ``outdir/ontology/index.html``; returns its path."""
     target = Path(outdir) / "ontology" / "index.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    key = _cache_key(project)
-    cached = cache_dir() / f"ontology-{key}.html"
-    html: bytes | None = None
-    try:
-        html = cached.read_bytes()
-    except OSError:
-        pass
-    if html is None:
-        html = render_html(project).encode("utf-8")
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_name(f".{cached.name}.tmp-{os.getpid()}")
-            tmp.write_bytes(html)
-            os.replace(tmp, cached)
-        except OSError:
-            pass
+    html = cache.cached_bytes(f"ontology-{_cache_key(project)}.html",
+                              lambda: render_html(project).encode("utf-8"))
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.write_bytes(html)
     os.replace(tmp, target)

@@ -233,14 +233,28 @@ def node_details(ctx: Context, iri: str) -> dict:
 
 
 def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
-    simple = nx.Graph()
-    simple.add_nodes_from(sorted(G.nodes))
-    simple.add_edges_from((s, o) for s, o in G.edges() if s != o)
-    n = max(simple.number_of_nodes(), 1)
-    # Fruchterman-Reingold is O(n^2) per iteration: fewer iterations for big graphs.
-    pos = nx.spring_layout(simple, seed=seed, iterations=60 if n <= 1000 else 30)
-    scale = 95 * math.sqrt(n)
-    return {k: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for k, (x, y) in pos.items()}
+    """Seeded spring layout for a large view, cached by the view's structure (see ipkg.cache):
+    the layout depends only on the nodes, edges and seed, and costs most of a build's view step."""
+    import json
+
+    from .. import cache
+
+    nodes = sorted(G.nodes)
+    edges = sorted({(s, o) for s, o in G.edges() if s != o})
+    name = "layout-" + cache.key(f"spring-v1 seed={seed}", json.dumps([nodes, edges])) + ".json"
+
+    def compute() -> bytes:
+        simple = nx.Graph()
+        simple.add_nodes_from(nodes)
+        simple.add_edges_from(edges)
+        n = max(simple.number_of_nodes(), 1)
+        # Fruchterman-Reingold is O(n^2) per iteration: fewer iterations for big graphs.
+        pos = nx.spring_layout(simple, seed=seed, iterations=60 if n <= 1000 else 30)
+        scale = 95 * math.sqrt(n)
+        out = {k: [round(float(x) * scale, 1), round(float(y) * scale, 1)] for k, (x, y) in pos.items()}
+        return json.dumps(out, sort_keys=True).encode()
+
+    return {k: tuple(v) for k, v in json.loads(cache.cached_bytes(name, compute)).items()}
 
 
 def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Context | None = None) -> dict:
