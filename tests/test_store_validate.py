@@ -53,11 +53,18 @@ def test_same_results_as_plain_pyshacl_on_the_curated_graph(tmp_path, project):
     data = project.data + Graph()
     data.parse(planted, format="turtle")
     plain = result_keys(_plain(data, project))
+    # the pyshacl-on-batches path alone: a small batch size forces many batches, so batch
+    # boundaries are exercised
     stats = StoreValidationStats()
-    # a small batch size forces many batches, so batch boundaries are exercised
+    batched = result_keys(validate_store_graph(tmp_path / "st", project.shapes, project.ontology,
+                                               batch_size=100, stats=stats, compile=False))
+    assert stats.batches > 3 and stats.sparql_constraints >= 1 and stats.compiled_constraints == 0
+    assert batched == plain
+    # the default: core constraints compiled to whole-store SPARQL
+    stats = StoreValidationStats()
     store = result_keys(validate_store_graph(tmp_path / "st", project.shapes, project.ontology,
                                              batch_size=100, stats=stats))
-    assert stats.batches > 3 and stats.sparql_constraints >= 1
+    assert stats.compiled_constraints > 100 and stats.sparql_constraints >= 1
     assert store == plain
     period = URIRef("https://w3id.org/ipkg/id/period/test-backwards")
     case = URIRef("https://w3id.org/ipkg/id/case/test-bad-charge")
@@ -96,3 +103,69 @@ def test_validate_store_returns_the_project_report(tmp_path, project):
     assert isinstance(report, ValidationReport)
     assert not report.conforms
     assert any("test-bad-charge" in str(r.focus) for r in report.results)
+
+
+def _full_keys(report_graph) -> set[tuple]:
+    """(focus, path, component, severity, value, source shape) of every result."""
+    from rdflib import RDF, URIRef
+
+    keys = set()
+    for r in report_graph.subjects(RDF.type, SH.ValidationResult):
+        path = report_graph.value(r, SH.resultPath)
+        keys.add((
+            report_graph.value(r, SH.focusNode),
+            path if path is None or isinstance(path, URIRef) else "complex-path",
+            report_graph.value(r, SH.sourceConstraintComponent),
+            report_graph.value(r, SH.resultSeverity),
+            report_graph.value(r, SH.value),
+            report_graph.value(r, SH.sourceShape) if isinstance(report_graph.value(r, SH.sourceShape), URIRef)
+            else "anonymous-shape",
+        ))
+    return keys
+
+
+def test_compiled_constraints_match_plain_pyshacl_on_planted_synthetic_faults(tmp_path, project):
+    """Faults of several kinds planted in synthetic cases and observations: the compiled
+    whole-store queries must report exactly what plain pyshacl reports (values and shapes too)."""
+    synth = tmp_path / "s.nt"
+    write_synthetic(200, synth, seed=5)
+    lines = synth.read_text().splitlines()
+    case = "<https://w3id.org/ipkg/id/synth/case/s5-{:07d}>".format
+    skos = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+    source = "<http://purl.org/dc/terms/source>"
+    charge = "<https://w3id.org/ipkg/ontology#charge>"
+    obs_value = "<http://purl.org/linked-data/sdmx/2009/measure#obsValue>"
+    # missing English label (SPARQL rule) and missing source (sh:minCount)
+    lines = [ln for ln in lines if not (ln.startswith(case(1) + " " + skos) and ln.endswith("@en ."))]
+    lines = [ln for ln in lines if not ln.startswith(case(2) + " " + source)]
+    # wrong class: charged with a procuratorial function (sh:class), and a literal charge
+    lines = [ln for ln in lines if not ln.startswith(case(3) + " " + charge)]
+    lines.append(f"{case(3)} {charge} <https://w3id.org/ipkg/id/function/criminal> .")
+    lines.append(f'{case(4)} {charge} "copyright" .')
+    # a label without a language tag (sh:languageIn) and a second Chinese label (sh:uniqueLang)
+    lines.append(f'{case(5)} {skos} "untagged" .')
+    lines.append(f'{case(6)} {skos} "第二个标签"@zh .')
+    # observations: a string value (sh:or of datatypes), two values (sh:maxCount), an ill-typed integer
+    observations = sorted({ln.split(" ", 1)[0] for ln in lines if f" {obs_value} " in ln})
+    assert len(observations) >= 3
+    lines = [ln for ln in lines if not (ln.startswith(observations[0] + " " + obs_value)
+                                        or ln.startswith(observations[2] + " " + obs_value))]
+    lines.append(f'{observations[0]} {obs_value} "12" .')
+    lines.append(f'{observations[1]} {obs_value} "7"^^<http://www.w3.org/2001/XMLSchema#integer> .')
+    lines.append(f'{observations[2]} {obs_value} "abc"^^<http://www.w3.org/2001/XMLSchema#integer> .')
+    synth.write_text("\n".join(lines) + "\n")
+
+    load_files([*project.data_files, synth], tmp_path / "st")
+    data = project.data + Graph()
+    data.parse(synth, format="nt")
+    plain = _full_keys(_plain(data, project))
+    stats = StoreValidationStats()
+    compiled = _full_keys(validate_store_graph(tmp_path / "st", project.shapes, project.ontology, stats=stats))
+    assert stats.compiled_constraints > 100
+    synth_plain = {k for k in plain if "/synth/" in str(k[0])}
+    components = {k[2] for k in synth_plain}
+    # the planted faults are really there (in plain pyshacl's report), of several kinds
+    assert {SH.SPARQLConstraintComponent, SH.MinCountConstraintComponent, SH.ClassConstraintComponent,
+            SH.LanguageInConstraintComponent, SH.UniqueLangConstraintComponent, SH.OrConstraintComponent,
+            SH.MaxCountConstraintComponent} <= components
+    assert compiled == plain, (sorted(map(str, compiled - plain)), sorted(map(str, plain - compiled)))

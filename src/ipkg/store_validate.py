@@ -55,6 +55,10 @@ class StoreValidationStats:
     sparql_constraints: int = 0
     seconds: float = 0.0
     per_shape: dict[str, int] = field(default_factory=dict)
+    compiled_constraints: int = 0
+    compiled_results: int = 0
+    pyshacl_shapes: int = 0
+    uncompiled: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- shapes analysis
@@ -306,6 +310,31 @@ def _extract(store, conv: _Converter, focus: list, *, deep: bool, inverse: set, 
     return g
 
 
+def _has_constraints(shapes, shape) -> bool:
+    """Whether a node shape (in the pyshacl shapes graph) still has anything to check."""
+    from .shacl_sparql import META
+
+    for p in shapes.predicates(shape):
+        name = str(p)[len(SH):] if str(p).startswith(SH) else None
+        if name == "property" or (name is not None and name not in META):
+            return True
+    return False
+
+
+def _drop_focus(triples, nodes) -> list:
+    """The result triples of a batch without the results whose focus node is in ``nodes``."""
+    from rdflib import Graph
+
+    g = Graph()
+    for t in triples:
+        g.add(t)
+    out = Graph()
+    for r in g.subjects(_sh("focusNode"), None):
+        if g.value(r, _sh("focusNode")) not in nodes:
+            _copy_result(g, r, out)
+    return list(out)
+
+
 # --------------------------------------------------------------------------- workers
 
 _W: dict = {}
@@ -419,7 +448,7 @@ def _message(template: str, row_vars: dict) -> str:
     return re.sub(r"\{([?$])([A-Za-z_][A-Za-z0-9_]*)\}", sub, template)
 
 
-def _run_sparql_constraint(store, shapes, shape, owner, constraint, path, is_focus, results, conv):
+def _run_sparql_constraint(store, shapes, shape, owner, constraint, path, is_focus, results, conv, focus=None):
     from rdflib import BNode, Literal
     from rdflib.namespace import RDF
 
@@ -435,6 +464,13 @@ def _run_sparql_constraint(store, shapes, shape, owner, constraint, path, is_foc
             raise IpkgError(f"store validation cannot run SPARQL constraints that use ${bad} ({constraint})")
     path_sparql = _path_to_sparql(shapes, path) if path is not None else None
     text = text.replace("$PATH", path_sparql or "$PATH").replace("$this", "?this")
+    if focus:
+        # SHACL pre-binds $this to each focus node; a whole-store query joins the focus nodes in
+        # first (without that, FILTER NOT EXISTS { $this ... } would test an unbound ?this)
+        m = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE) or re.search(r"\{", text)
+        if m is None:
+            raise IpkgError(f"SPARQL constraint {constraint} has no WHERE clause")
+        text = text[:m.end()] + f" {{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} " + text[m.end():]
     query = _prefix_block(shapes, constraint) + "\n" + text
     severity = shapes.value(owner, _sh("severity")) or _sh("Violation")
     messages = list(shapes.objects(constraint, _sh("message"))) or list(shapes.objects(owner, _sh("message")))
@@ -525,6 +561,7 @@ def validate_store_graph(
     inference: str = "none",
     progress: Callable[[str, int], None] | None = None,
     stats: StoreValidationStats | None = None,
+    compile: bool = True,
 ):
     """Validate the store at ``path`` against ``shapes_graph``; a ``sh:ValidationReport`` graph.
 
@@ -532,6 +569,7 @@ def validate_store_graph(
     """
     from rdflib import RDF, BNode, Graph, Literal, URIRef
 
+    from .shacl_sparql import focus_pattern
     from .store import open_store
 
     started = time.monotonic()
@@ -551,53 +589,135 @@ def validate_store_graph(
     results: list = []
     stats.shapes = len(targeted)
     workers = workers or os.cpu_count() or 1
-    # ontology triples go with every batch; prefer the plain list for pickling
     onto_triples = list(ontology_graph)
+
+    # 1. the property shapes the compiler translates run as whole-store SPARQL queries
+    compiled = []
+    if compile:
+        from .shacl_sparql import compile_shapes
+
+        closure_cache: dict = {}
+
+        def closure_of(classes) -> set:
+            key = frozenset(classes)
+            if key not in closure_cache:
+                closure_cache[key] = _class_closure(class_graphs, classes)
+            return closure_cache[key]
+
+        def onto_typed(closure) -> set:
+            return {s for c in closure for s in ontology_graph.subjects(RDF.type, c)}
+
+        comp = compile_shapes(shapes_graph, targeted, closure_of, onto_typed, ontology_graph)
+        compiled = comp.constraints
+        stats.uncompiled = {f"{ns} {ps}": why for (ns, ps), why in comp.uncompiled.items()}
+        done_pairs = {(ns, ps) for ns in targeted for ps in shapes_graph.objects(ns, _sh("property"))
+                      if (ns, ps) not in comp.uncompiled}
+        for ns, ps in done_pairs:
+            batch_shapes.remove((ns, _sh("property"), ps))
+    pyshacl_shapes = {s: t for s, t in targeted.items() if _has_constraints(batch_shapes, s)}
+    stats.compiled_constraints = len(compiled)
+    stats.pyshacl_shapes = len(pyshacl_shapes)
     shape_triples = list(batch_shapes)
 
-    # every node any shape targets, once: pyshacl validates each batch against all shapes
+    # every node any remaining shape targets, once: pyshacl validates each batch against all shapes
     union = _Targets()
-    for shape, targets in targeted.items():
+    for shape, targets in pyshacl_shapes.items():
         union.classes |= _class_closure(class_graphs, targets.classes)
         union.nodes |= targets.nodes
         union.subjects_of |= targets.subjects_of
         union.objects_of |= targets.objects_of
     inverse |= union.objects_of  # so that pyshacl sees the triple that makes a node a target
 
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_init,
-        initargs=(str(path), shape_triples, onto_triples, deep, list(inverse), options),
-    ) as pool:
-        pending = set()
+    # nodes the ontology describes or makes focus nodes: the compiled queries see only the store,
+    # so these few get plain pyshacl with all shapes (ontology included), in this process
+    onto_nodes: set = set()
+    if compiled:
+        full = _Targets()
+        for targets in targeted.values():
+            full.classes |= _class_closure(class_graphs, targets.classes)
+            full.nodes |= targets.nodes
+            full.subjects_of |= targets.subjects_of
+            full.objects_of |= targets.objects_of
+        onto_nodes = {s for s in ontology_graph.subjects() if not isinstance(s, Literal)}
+        for c in full.classes:
+            onto_nodes.update(ontology_graph.subjects(RDF.type, c))
+        for p in full.subjects_of:
+            onto_nodes.update(ontology_graph.subjects(p, None))
+        for p in full.objects_of:
+            onto_nodes.update(o for o in ontology_graph.objects(None, p) if not isinstance(o, Literal))
+        onto_nodes.update(n for n in full.nodes if not isinstance(n, Literal))
+    onto_nodes = frozenset(onto_nodes)
 
-        def drain(block_until: int):
-            nonlocal pending
-            while len(pending) > block_until:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    triples, _ = fut.result()
-                    results.extend(triples)
+    def run_pool():
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_worker_init,
+            initargs=(str(path), shape_triples, onto_triples, deep, list(inverse), options),
+        ) as pool:
+            pending = set()
 
-        count = 0
-        for batch in _batches(_iter_focus(store, ontology_graph, union, union.classes), batch_size):
-            count += len(batch)
-            stats.batches += 1
-            pending.add(pool.submit(_validate_batch, batch))
-            drain(2 * workers)
-            if progress:
-                progress("focus nodes", count)
-        stats.focus_nodes = count
-        # the SHACL-SPARQL constraints: one whole-store query each, while the batches run
-        for shape, targets in sorted(targeted.items(), key=lambda kv: str(kv[0])):
-            constraints = _sparql_constraints(shapes_graph, shape)
-            if constraints:
-                closure = _class_closure(class_graphs, targets.classes)
-                is_focus = _focus_test(store, ontology_graph, targets, closure, conv)
-                for constraint, owner, cpath in constraints:
-                    stats.sparql_constraints += 1
-                    _run_sparql_constraint(store, shapes_graph, shape, owner, constraint, cpath, is_focus,
-                                           results, conv)
-        drain(0)
+            def drain(block_until: int):
+                nonlocal pending
+                while len(pending) > block_until:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        triples, _ = fut.result()
+                        if onto_nodes:
+                            triples = _drop_focus(triples, onto_nodes)
+                        results.extend(triples)
+
+            count = 0
+            for batch in _batches(_iter_focus(store, ontology_graph, union, union.classes), batch_size):
+                count += len(batch)
+                stats.batches += 1
+                pending.add(pool.submit(_validate_batch, batch))
+                drain(2 * workers)
+                if progress:
+                    progress("focus nodes", count)
+            stats.focus_nodes = count
+            yield
+            drain(0)
+
+    pool_run = run_pool() if pyshacl_shapes else iter([None])
+    next(pool_run)  # submits all batches (bounded in flight); the rest runs while we query
+    # 2. the compiled core constraints
+    if compiled:
+        from .shacl_sparql import run_compiled
+
+        for c in compiled:
+            stats.compiled_results += run_compiled(store, c, shapes_graph, conv, results, skip_focus=onto_nodes)
+        if onto_nodes:
+            import pyshacl
+
+            g = _extract(store, conv, sorted(onto_nodes, key=str), deep=deep,
+                         inverse=_inverse_predicates(shapes_graph) | full.objects_of, ontology=ontology_graph)
+            _, onto_results, _ = pyshacl.validate(g, shacl_graph=_without_sparql(shapes_graph),
+                                                  allow_warnings=False, allow_infos=False, **options)
+            out = Graph()
+            for r in onto_results.subjects(RDF.type, _sh("ValidationResult")):
+                if onto_results.value(r, _sh("focusNode")) in onto_nodes:
+                    _copy_result(onto_results, r, out)
+            results.extend(out)
+        if not pyshacl_shapes:  # how many nodes were validated: the focus nodes of all shapes
+            fp = focus_pattern(full.classes, full.nodes, full.subjects_of, full.objects_of)
+            n_store = 0
+            if fp:
+                row = next(iter(store.query(f"SELECT (COUNT(DISTINCT ?this) AS ?n) WHERE {{ {fp} }}",
+                                            use_default_graph_as_union=True)))
+                n_store = int(row["n"].value)
+            stats.focus_nodes = n_store + len(onto_nodes)
+    # 3. the SHACL-SPARQL constraints: one whole-store query each
+    for shape, targets in sorted(targeted.items(), key=lambda kv: str(kv[0])):
+        constraints = _sparql_constraints(shapes_graph, shape)
+        if constraints:
+            closure = _class_closure(class_graphs, targets.classes)
+            is_focus = _focus_test(store, ontology_graph, targets, closure, conv)
+            focus = focus_pattern(closure, targets.nodes, targets.subjects_of, targets.objects_of)
+            for constraint, owner, cpath in constraints:
+                stats.sparql_constraints += 1
+                _run_sparql_constraint(store, shapes_graph, shape, owner, constraint, cpath, is_focus,
+                                       results, conv, focus=focus)
+    for _ in pool_run:  # wait for the last batches
+        pass
 
     report = Graph()
     root = BNode()

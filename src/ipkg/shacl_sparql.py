@@ -1,0 +1,373 @@
+"""SHACL Core constraints compiled into whole-store SPARQL queries (used by ``ipkg validate --store``).
+
+:func:`compile_shapes` turns each constraint of a property shape into one SPARQL ``SELECT`` that
+finds, over the whole store at once, exactly the results pyshacl would report for it (focus node,
+value where pyshacl gives one). :func:`run_compiled` runs them on a pyoxigraph store and writes
+``sh:ValidationResult`` triples (focus node, result path, value, source shape, constraint
+component, severity, the shape's messages).
+
+Compiled, on property shapes whose ``sh:path`` is an IRI or ``[ sh:inversePath IRI ]``:
+``sh:minCount``, ``sh:maxCount``, ``sh:hasValue``, ``sh:uniqueLang``, the value-type and string
+constraints ``sh:datatype`` (with pyshacl's well-formedness check for castable XSD types),
+``sh:class`` (``rdfs:subClassOf`` closure), ``sh:nodeKind``, ``sh:in``, ``sh:pattern`` (with
+``sh:flags``), ``sh:languageIn``, ``sh:minLength``/``sh:maxLength``, ``sh:min/maxInclusive``,
+``sh:min/maxExclusive``; ``sh:or``/``sh:and``/``sh:not`` whose member shapes use only those
+value conditions; ``sh:qualifiedValueShape`` with such a member shape and
+``sh:qualifiedMinCount``/``sh:qualifiedMaxCount`` (not with ``sh:qualifiedValueShapesDisjoint``).
+Focus nodes: ``sh:targetClass`` (with subclasses), implicit class targets, ``sh:targetNode``,
+``sh:targetSubjectsOf``, ``sh:targetObjectsOf``.
+
+A property shape with anything else (other paths, ``sh:node``, ``sh:xone``, ``sh:equals``...,
+a nested shape with its own properties) is *not compiled*: the caller validates it with pyshacl
+on batches. Node-level constraints of node shapes are never compiled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SH = "http://www.w3.org/ns/shacl#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDFS_LITERAL = "http://www.w3.org/2000/01/rdf-schema#Literal"
+
+#: XSD datatypes whose well-formedness SPARQL can test by a cast (pyshacl rejects ill-typed literals)
+CASTABLE = {"integer", "decimal", "double", "float", "boolean", "dateTime", "date", "time",
+            "gYear", "gYearMonth", "gMonthDay", "gDay", "gMonth", "duration"}
+
+#: predicates on a shape that are not constraints (ignored by the compiler)
+META = {"path", "severity", "message", "name", "description", "order", "group", "defaultValue",
+        "deactivated", "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "property",
+        "sparql", "prefixes", "declare"}
+
+#: parameters the value-condition compiler understands
+VALUE_PARAMS = {"datatype", "class", "nodeKind", "in", "pattern", "flags", "languageIn", "minLength",
+                "maxLength", "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "or",
+                "and", "not", "hasValue"}
+#: parameters handled at the property-shape level
+PROPERTY_PARAMS = VALUE_PARAMS | {"minCount", "maxCount", "uniqueLang", "qualifiedValueShape",
+                                  "qualifiedMinCount", "qualifiedMaxCount"}
+
+
+def _sh(name: str):
+    from rdflib import URIRef
+
+    return URIRef(SH + name)
+
+
+class Unsupported(Exception):
+    """A constraint the compiler cannot translate; the shape goes to pyshacl."""
+
+
+@dataclass
+class CompiledConstraint:
+    node_shape: object
+    prop_shape: object
+    component: str  # local name, e.g. "MinCountConstraintComponent"
+    query: str
+    path: object  # rdflib path term (IRI or blank node) from the shapes graph
+    severity: object
+    messages: list
+    has_value: bool
+
+
+@dataclass
+class Compilation:
+    constraints: list = field(default_factory=list)
+    #: (node shape, property shape) pairs left to pyshacl, with the reason
+    uncompiled: dict = field(default_factory=dict)
+
+
+def _n3(term) -> str:
+    return term.n3()
+
+
+def _list(shapes, head) -> list:
+    from rdflib.collection import Collection
+
+    return list(Collection(shapes, head))
+
+
+class _Compiler:
+    def __init__(self, shapes, class_closure, onto_typed):
+        self.shapes = shapes
+        self.class_closure = class_closure  # callable: set of classes -> closure set
+        self.onto_typed = onto_typed  # callable: closure set -> ontology nodes typed by one of them
+
+    def params(self, shape) -> dict:
+        out: dict = {}
+        for p, o in self.shapes.predicate_objects(shape):
+            if str(p).startswith(SH):
+                out.setdefault(str(p)[len(SH):], []).append(o)
+        return out
+
+    # ----------------------------------------------------------------- value conditions
+
+    def value_cond(self, shape, v: str) -> str:
+        """A SPARQL expression true iff the value node ``v`` conforms to the (nested) shape."""
+        params = self.params(shape)
+        parts = []
+        for name, objs in params.items():
+            if name in ("severity", "message", "name", "description", "deactivated"):
+                continue
+            if name not in VALUE_PARAMS:
+                raise Unsupported(f"sh:{name} in a nested shape")
+            if name == "flags":
+                continue
+            for o in objs:
+                parts.append(self.param_cond(name, o, params, v))
+        return "(" + " && ".join(parts) + ")" if parts else "true"
+
+    def param_cond(self, name: str, o, params: dict, v: str) -> str:
+        from rdflib import Literal, URIRef
+
+        if name == "datatype":
+            return _datatype_cond(str(o), v)
+        if name == "class":
+            closure = self.class_closure({o})
+            alts = [f"EXISTS {{ VALUES ?__c {{ {' '.join(_n3(c) for c in sorted(closure))} }} {v} <{RDF_TYPE}> ?__c }}"]
+            extra = sorted(self.onto_typed(closure), key=str)
+            alts += [f"sameTerm({v}, {_n3(x)})" for x in extra]
+            return f"(!isLiteral({v}) && (" + " || ".join(alts) + "))"
+        if name == "nodeKind":
+            kinds = {"IRI": f"isIRI({v})", "BlankNode": f"isBlank({v})", "Literal": f"isLiteral({v})",
+                     "BlankNodeOrIRI": f"(isBlank({v}) || isIRI({v}))",
+                     "BlankNodeOrLiteral": f"(isBlank({v}) || isLiteral({v}))",
+                     "IRIOrLiteral": f"(isIRI({v}) || isLiteral({v}))"}
+            key = str(o)[len(SH):] if str(o).startswith(SH) else None
+            if key not in kinds:
+                raise Unsupported(f"sh:nodeKind {o}")
+            return kinds[key]
+        if name in ("in", "hasValue"):
+            members = _list(self.shapes, o) if name == "in" else [o]
+            if not members:
+                return "false"
+            return "(" + " || ".join(f"sameTerm({v}, {_n3(m)})" for m in members) + ")"
+        if name == "pattern":
+            flags = params.get("flags", [])
+            fl = f", {_n3(Literal(str(flags[0])))}" if flags else ""
+            return f"(!isBlank({v}) && REGEX(STR({v}), {_n3(Literal(str(o)))}{fl}))"
+        if name == "languageIn":
+            langs = [str(x) for x in _list(self.shapes, o)]
+            if not langs:
+                return "false"
+            return f"(isLiteral({v}) && (" + " || ".join(
+                f"langMatches(LANG({v}), {_n3(Literal(x))})" for x in langs) + "))"
+        if name in ("minLength", "maxLength"):
+            op = ">=" if name == "minLength" else "<="
+            return f"(!isBlank({v}) && STRLEN(STR({v})) {op} {int(o)})"
+        if name in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
+            op = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}[name]
+            if not isinstance(o, Literal):
+                raise Unsupported(f"sh:{name} {o}")
+            return f"COALESCE({v} {op} {_n3(o)}, false)"
+        if name in ("or", "and"):
+            members = [self.value_cond(m, v) for m in _list(self.shapes, o)]
+            if not members:
+                return "false" if name == "or" else "true"
+            return "(" + (" || " if name == "or" else " && ").join(members) + ")"
+        if name == "not":
+            return f"(!{self.value_cond(o, v)})"
+        raise Unsupported(f"sh:{name}")  # pragma: no cover
+        del URIRef
+
+    # ----------------------------------------------------------------- property shapes
+
+    def compile_property(self, node_shape, ps, focus: str) -> list[CompiledConstraint]:
+        from rdflib import BNode, Literal, URIRef
+
+        sh = self.shapes
+        params = self.params(ps)
+        deactivated = params.get("deactivated", [])
+        if any(isinstance(d, Literal) and d.toPython() is True for d in deactivated):
+            return []
+        unknown = set(params) - PROPERTY_PARAMS - META
+        if unknown:
+            raise Unsupported("sh:" + ", sh:".join(sorted(unknown)))
+        if "sparql" in params or "property" in params:
+            raise Unsupported("nested sh:property / sh:sparql on a property shape")
+        path = sh.value(ps, _sh("path"))
+        if isinstance(path, URIRef):
+            step = _n3(path)
+        elif isinstance(path, BNode) and (path, _sh("inversePath"), None) in sh \
+                and isinstance(sh.value(path, _sh("inversePath")), URIRef):
+            step = "^" + _n3(sh.value(path, _sh("inversePath")))
+        else:
+            raise Unsupported(f"sh:path {path}")
+        severity = sh.value(ps, _sh("severity")) or _sh("Violation")
+        messages = list(sh.objects(ps, _sh("message")))
+        out = []
+
+        def add(component, where, has_value, select="?this ?value"):
+            q = f"SELECT DISTINCT {select} WHERE {{ {focus} {where} }}"
+            out.append(CompiledConstraint(node_shape, ps, component, q, path, severity, messages, has_value))
+
+        for name, objs in params.items():
+            if name in META or name in ("flags", "qualifiedMinCount", "qualifiedMaxCount"):
+                continue
+            for o in objs:
+                if name == "minCount":
+                    n = int(o)
+                    if n == 1:
+                        add("MinCountConstraintComponent", f"FILTER NOT EXISTS {{ ?this {step} ?__v }}", False, "?this")
+                    elif n > 1:
+                        add("MinCountConstraintComponent",
+                            f"{{ SELECT ?this (COUNT(DISTINCT ?__v) AS ?__n) WHERE {{ {focus} OPTIONAL {{ ?this {step} ?__v }} }} "
+                            f"GROUP BY ?this }} FILTER(?__n < {n})", False, "?this")
+                elif name == "maxCount":
+                    n = int(o)
+                    if n == 0:
+                        add("MaxCountConstraintComponent", f"?this {step} ?__v .", False, "?this")
+                    elif n == 1:
+                        add("MaxCountConstraintComponent",
+                            f"?this {step} ?__v1 . ?this {step} ?__v2 . FILTER(!sameTerm(?__v1, ?__v2))", False, "?this")
+                    else:
+                        add("MaxCountConstraintComponent",
+                            f"{{ SELECT ?this (COUNT(DISTINCT ?__v) AS ?__n) WHERE {{ {focus} ?this {step} ?__v }} "
+                            f"GROUP BY ?this }} FILTER(?__n > {n})", False, "?this")
+                elif name == "hasValue":
+                    add("HasValueConstraintComponent", f"FILTER NOT EXISTS {{ ?this {step} {_n3(o)} }}", False, "?this")
+                elif name == "uniqueLang":
+                    if not (isinstance(o, Literal) and o.toPython() is True):
+                        continue
+                    add("UniqueLangConstraintComponent",
+                        f"?this {step} ?__v1 . ?this {step} ?__v2 . FILTER(!sameTerm(?__v1, ?__v2) && LANG(?__v1) != \"\" "
+                        f"&& LCASE(LANG(?__v1)) = LCASE(LANG(?__v2))) BIND(LCASE(LANG(?__v1)) AS ?__lang)",
+                        False, "?this ?__lang")
+                elif name == "qualifiedValueShape":
+                    disjoint = sh.value(ps, _sh("qualifiedValueShapesDisjoint"))
+                    if isinstance(disjoint, Literal) and disjoint.toPython() is True:
+                        raise Unsupported("sh:qualifiedValueShapesDisjoint")
+                    cond = self.value_cond(o, "?__v")
+                    for qmin in params.get("qualifiedMinCount", []):
+                        n = int(qmin)
+                        if n == 1:
+                            add("QualifiedMinCountConstraintComponent",
+                                f"FILTER NOT EXISTS {{ ?this {step} ?__v FILTER({cond}) }}", False, "?this")
+                        elif n > 1:
+                            add("QualifiedMinCountConstraintComponent",
+                                f"{{ SELECT ?this (COUNT(DISTINCT ?__v) AS ?__n) WHERE {{ {focus} OPTIONAL {{ ?this {step} ?__v "
+                                f"FILTER({cond}) }} }} GROUP BY ?this }} FILTER(?__n < {n})", False, "?this")
+                    for qmax in params.get("qualifiedMaxCount", []):
+                        n = int(qmax)
+                        add("QualifiedMaxCountConstraintComponent",
+                            f"{{ SELECT ?this (COUNT(DISTINCT ?__v) AS ?__n) WHERE {{ {focus} ?this {step} ?__v "
+                            f"FILTER({cond}) }} GROUP BY ?this }} FILTER(?__n > {n})", False, "?this")
+                else:  # a per-value condition
+                    comp = {"datatype": "Datatype", "class": "Class", "nodeKind": "NodeKind", "in": "In",
+                            "pattern": "Pattern", "languageIn": "LanguageIn", "minLength": "MinLength",
+                            "maxLength": "MaxLength", "minInclusive": "MinInclusive", "maxInclusive": "MaxInclusive",
+                            "minExclusive": "MinExclusive", "maxExclusive": "MaxExclusive", "or": "Or", "and": "And",
+                            "not": "Not"}[name]
+                    cond = self.param_cond(name, o, params, "?value")
+                    add(comp + "ConstraintComponent", f"?this {step} ?value . FILTER(!{cond})", True)
+        return out
+
+
+def _datatype_cond(dt: str, v: str) -> str:
+    if dt == RDFS_LITERAL:
+        return f"isLiteral({v})"
+    if dt == RDF_LANGSTRING:
+        return f"(isLiteral({v}) && LANG({v}) != \"\")"
+    if dt == XSD + "string":
+        return f"(isLiteral({v}) && LANG({v}) = \"\" && DATATYPE({v}) = <{dt}>)"
+    cond = f"(isLiteral({v}) && DATATYPE({v}) = <{dt}>"
+    if dt.startswith(XSD) and dt[len(XSD):] in CASTABLE:
+        # ill-typed literals fail in pyshacl; the cast of the lexical form errors (-> false) for them
+        cond += f" && COALESCE(<{dt}>(STR({v})) = {v}, false)"
+    return cond + ")"
+
+
+def focus_pattern(closure: set, nodes: set, subjects_of: set, objects_of: set) -> str | None:
+    """A group pattern binding ?this to each focus node (possibly repeated)."""
+    parts = []
+    if len(closure) == 1:
+        parts.append(f"{{ ?this <{RDF_TYPE}> {_n3(next(iter(closure)))} }}")
+    elif closure:
+        parts.append(f"{{ VALUES ?__tc {{ {' '.join(_n3(c) for c in sorted(closure))} }} ?this <{RDF_TYPE}> ?__tc }}")
+    if nodes:
+        parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in sorted(nodes))} }} }}")
+    for p in sorted(subjects_of):
+        parts.append(f"{{ ?this {_n3(p)} ?__o }}")
+    for p in sorted(objects_of):
+        parts.append(f"{{ ?__s {_n3(p)} ?this }}")
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else "{ " + " UNION ".join(parts) + " }"
+
+
+def compile_shapes(shapes, targeted: dict, class_closure, onto_typed, ontology=None) -> Compilation:
+    """Compile the property shapes of every targeted node shape; see the module docstring.
+
+    ``targeted``: node shape -> object with ``classes, nodes, subjects_of, objects_of``;
+    ``class_closure(classes)`` -> the classes and their subclasses; ``onto_typed(closure)`` -> nodes
+    typed with one of these classes in the ontology only (they count as instances for sh:class).
+    Property shapes with an inverse path whose predicate the ontology uses go to pyshacl.
+    """
+    from rdflib import BNode
+
+    comp = Compilation()
+    compiler = _Compiler(shapes, class_closure, onto_typed)
+    for node_shape, t in sorted(targeted.items(), key=lambda kv: str(kv[0])):
+        focus = focus_pattern(class_closure(t.classes), t.nodes, t.subjects_of, t.objects_of)
+        for ps in sorted(shapes.objects(node_shape, _sh("property")), key=str):
+            if focus is None:
+                comp.uncompiled[(node_shape, ps)] = "no focus pattern"
+                continue
+            path = shapes.value(ps, _sh("path"))
+            if ontology is not None and isinstance(path, BNode):
+                inv = shapes.value(path, _sh("inversePath"))
+                if inv is not None and (None, inv, None) in ontology:
+                    comp.uncompiled[(node_shape, ps)] = "inverse path used in the ontology"
+                    continue
+            try:
+                comp.constraints.extend(compiler.compile_property(node_shape, ps, focus))
+            except Unsupported as exc:
+                comp.uncompiled[(node_shape, ps)] = str(exc)
+    return comp
+
+
+def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip_focus=frozenset()) -> int:
+    """Run one compiled constraint on the store; append result triples to ``results``; the count."""
+    from rdflib import BNode, Literal
+
+    from .store_validate import _copy_result
+
+    n = 0
+    path_triples = None
+    for row in store.query(c.query, use_default_graph_as_union=True):
+        this = conv(row["this"])
+        if this in skip_focus:
+            continue
+        r = BNode()
+        results.append((r, _rdf_type(), _sh("ValidationResult")))
+        results.append((r, _sh("focusNode"), this))
+        results.append((r, _sh("resultSeverity"), c.severity))
+        results.append((r, _sh("sourceConstraintComponent"), _sh(c.component)))
+        results.append((r, _sh("sourceShape"), c.prop_shape))
+        if isinstance(c.path, BNode):
+            if path_triples is None:
+                tmp: list = []
+                from rdflib import Graph
+
+                g = Graph()
+                _copy_result(shapes, c.path, g)
+                path_triples = list(g)
+                del tmp
+            results.append((r, _sh("resultPath"), c.path))
+            results.extend(path_triples)
+        else:
+            results.append((r, _sh("resultPath"), c.path))
+        if c.has_value:
+            results.append((r, _sh("value"), conv(row["value"])))
+        for m in c.messages:
+            results.append((r, _sh("resultMessage"), m if isinstance(m, Literal) else Literal(str(m))))
+        n += 1
+    return n
+
+
+def _rdf_type():
+    from rdflib import RDF
+
+    return RDF.type
