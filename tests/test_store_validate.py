@@ -169,3 +169,38 @@ def test_compiled_constraints_match_plain_pyshacl_on_planted_synthetic_faults(tm
             SH.LanguageInConstraintComponent, SH.UniqueLangConstraintComponent, SH.OrConstraintComponent,
             SH.MaxCountConstraintComponent} <= components
     assert compiled == plain, (sorted(map(str, compiled - plain)), sorted(map(str, plain - compiled)))
+
+
+EXTRA_SHAPES = """\
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ipkg: <https://w3id.org/ipkg/ontology#> .
+@prefix ex: <https://example.org/test-shapes#> .
+ex:CaseChargeNode a sh:NodeShape ;
+    sh:targetClass ipkg:Case ;
+    sh:property [ sh:path ipkg:charge ; sh:node ex:HasNotation ; sh:severity sh:Info ] ,
+                [ sh:path ipkg:charge ; sh:maxCount 0 ; sh:severity sh:Info ] .
+ex:HasNotation a sh:NodeShape ;
+    sh:property [ sh:path <http://www.w3.org/2004/02/skos/core#notation> ; sh:minCount 1 ] .
+"""
+
+
+def test_constraints_the_compiler_cannot_translate_still_run_in_pyshacl(tmp_path, project):
+    """A property shape with sh:node is not compiled: it must go to pyshacl batches, while its
+    sibling (sh:maxCount 0) is compiled; together they give plain pyshacl's results."""
+    synth = tmp_path / "s.nt"
+    write_synthetic(60, synth, seed=6)
+    load_files([*project.data_files, synth], tmp_path / "st")
+    shapes = project.shapes + Graph()
+    shapes.parse(data=EXTRA_SHAPES, format="turtle")
+    data = project.data + Graph()
+    data.parse(synth, format="nt")
+    from ipkg.validate import validate_graph
+
+    plain = _full_keys(validate_graph(data, shapes, project.ontology, checks=False).shacl_graph)
+    stats = StoreValidationStats()
+    got = _full_keys(validate_store_graph(tmp_path / "st", shapes, project.ontology, stats=stats, batch_size=25))
+    assert len(stats.uncompiled) == 1 and "sh:node" in next(iter(stats.uncompiled.values()))
+    assert stats.batches >= 2
+    comps = {k[2] for k in plain if k[3] == SH.Info}
+    assert {SH.NodeConstraintComponent, SH.MaxCountConstraintComponent} <= comps
+    assert got == plain
