@@ -16,7 +16,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
-LIBRARIES = ("ipkg", "rdflib", "pyshacl", "pyoxigraph", "oxigraph", "networkx", "pyvis", "pylode")
+LIBRARIES = ("ipkg", "rdflib", "pyshacl", "pyoxigraph", "oxigraph", "networkx", "pylode")
 
 
 def _cpu_model() -> str:
