@@ -69,7 +69,9 @@ def test_repeated_kills_during_build_keep_the_previous_dist(tmp_path, capsys):
         before = _snapshot(out)
         assert "index.html" in before and "ipkg.ttl" in before
         killed_while_writing = 0
-        for delay in (0.0, 0.05, 0.2, 0.5, 1.0):
+        # the last kill comes early, so it lands while that build is still writing
+        # (a build finishing in time would clean the others' temp folders)
+        for delay in (1.0, 0.5, 0.0, 0.2, 0.05):
             proc = _run(args, env)
             if _kill_when(proc, "dist.tmp-*", tmp_path, delay) and proc.returncode == -signal.SIGKILL:
                 killed_while_writing += 1

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import IpkgError
+from .atomic import swap_in
 
 #: A file in every output folder: marks it as ipkg's, so that a build may replace it.
 MARKER = ".ipkg-dist"
@@ -112,36 +113,6 @@ def _check_replaceable(out: Path) -> None:
         path=out,
         hint="choose an empty or new folder with --out, or delete this one yourself",
     )
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False when not available."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return rc == 0
-
-
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Put ``tmp`` at ``out``; the old ``out`` (if any) is removed afterwards."""
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    if _exchange(tmp, out):
-        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old output
-        return
-    old = out.with_name(f"{out.name}.old-{os.getpid()}")
-    os.rename(out, old)
-    os.rename(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _hold(step: str) -> None:
@@ -275,7 +246,7 @@ def build(
             run_step("views", lambda: files.extend(write_site(project.merged(), tmp) or []))
 
         def swap() -> None:
-            _swap_in(tmp, out)
+            swap_in(tmp, out)
 
         run_step("swap", swap)
     except BaseException:

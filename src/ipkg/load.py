@@ -370,6 +370,18 @@ class _Converter:
         return (self.term(q.subject), self.term(q.predicate), self.term(q.object))
 
 
+_DEFAULT_CONVERTER: _Converter | None = None
+
+
+def to_rdflib(term):
+    """One pyoxigraph term as an rdflib term (xsd:string literals become plain literals, as the
+    loader makes them, so terms from either side compare equal)."""
+    global _DEFAULT_CONVERTER
+    if _DEFAULT_CONVERTER is None:
+        _DEFAULT_CONVERTER = _Converter()
+    return _DEFAULT_CONVERTER.term(term)
+
+
 def _new_graph(prefixes: dict[str, str] | None = None, identifier=None) -> Graph:
     from rdflib import Graph
 

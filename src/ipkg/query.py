@@ -30,6 +30,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import EXIT_INPUT, IpkgError
+from .load import to_rdflib
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -266,19 +267,6 @@ def _from_rdflib(term) -> Term | None:
     return {"type": "literal", "value": str(term)}
 
 
-def _to_rdflib(term):
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == XSD + "string":
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 # --------------------------------------------------------------------------------------------
@@ -676,7 +664,7 @@ class RdflibEngine(Engine):
         refuse_service(text, origin)  # rdflib would fetch the SERVICE IRI with urllib
         check_syntax(text, origin)  # one syntax-error format for every engine
         _check_param_names(text, params, origin)
-        bindings = {Variable(k): _to_rdflib(v) for k, v in (params or {}).items()}
+        bindings = {Variable(k): to_rdflib(v) for k, v in (params or {}).items()}
         try:
             res = self.graph.query(text, initBindings=bindings or None)
         except Exception as exc:  # rdflib's parser and evaluator raise many types

@@ -12,8 +12,6 @@ Leftover ``DIR.tmp-<pid>`` folders of dead processes are removed on the next loa
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import os
 import re
 import shutil
@@ -24,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import EXIT_INPUT, IpkgError
+from .atomic import swap_in
 
 #: file extension -> pyoxigraph RdfFormat attribute name
 FORMATS = {
@@ -263,40 +262,6 @@ def _clean_leftovers(store_dir: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False if the system cannot."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd = -100
-    res = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    if res == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(a))
-
-
-def _swap_in(tmp: Path, store_dir: Path) -> None:
-    """Make ``tmp`` the store at ``store_dir``; the old store (if any) is removed afterwards."""
-    if not store_dir.exists():
-        os.rename(tmp, store_dir)
-        return
-    if _exchange(tmp, store_dir):
-        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old store
-        return
-    old = store_dir.with_name(f"{store_dir.name}.old-{os.getpid()}")
-    os.rename(store_dir, old)
-    os.rename(tmp, store_dir)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def load_files(
     files: Sequence[str | Path],
     store_dir: str | Path,
@@ -378,7 +343,7 @@ def load_files(
             stats.quads = len(store)
         store.flush()
         store = None  # closes RocksDB before the folder moves
-        _swap_in(tmp, store_dir)
+        swap_in(tmp, store_dir)
     except BaseException:
         store = None  # release the RocksDB lock (the traceback keeps this frame alive)
         shutil.rmtree(tmp, ignore_errors=True)

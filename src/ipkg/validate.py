@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .errors import IpkgError
 from .report import ValidationReport, default_prefixes
+from .load import to_rdflib
 
 #: extensions ``ipkg validate PATH`` picks up inside folders
 DATA_EXTENSIONS = (".ttl", ".trig", ".nt", ".nq", ".jsonld")
@@ -136,7 +137,7 @@ def run_sparql_constraints(store, shapes, pairs, report_graph, focus_filter=None
             this = row["this"]
             if this is None or this not in targets:
                 continue
-            focus = _to_rdflib(this)
+            focus = to_rdflib(this)
             if focus_filter is not None and focus not in focus_filter:
                 continue
             values = {n: row[n] for n in names}
@@ -149,9 +150,9 @@ def run_sparql_constraints(store, shapes, pairs, report_graph, focus_filter=None
             report_graph.add((node, RDF.type, sh("ValidationResult")))
             report_graph.add((node, sh("focusNode"), focus))
             value = values.get("value")
-            report_graph.add((node, sh("value"), _to_rdflib(value) if value is not None else focus))
+            report_graph.add((node, sh("value"), to_rdflib(value) if value is not None else focus))
             if values.get("path") is not None:
-                report_graph.add((node, sh("resultPath"), _to_rdflib(values["path"])))
+                report_graph.add((node, sh("resultPath"), to_rdflib(values["path"])))
             report_graph.add((node, sh("resultSeverity"), severity))
             report_graph.add((node, sh("sourceShape"), shape))
             report_graph.add((node, sh("sourceConstraint"), constraint))
@@ -180,17 +181,6 @@ def _show(term) -> str:
     return term.value
 
 
-def _to_rdflib(term):
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def _targets(store, shapes, shape, ontology_graph) -> set:
