@@ -102,7 +102,7 @@
     interaction: { hover: !big, tooltipDelay: 250, hideEdgesOnDrag: big, hideEdgesOnZoom: big, multiselect: false },
     physics: precomputed ? false : {
       solver: 'forceAtlas2Based',
-      forceAtlas2Based: { gravitationalConstant: -110, centralGravity: 0.008, springLength: 130, springConstant: 0.05, avoidOverlap: 0.6 },
+      forceAtlas2Based: { gravitationalConstant: -90, centralGravity: 0.025, springLength: 110, springConstant: 0.06, avoidOverlap: 1 },
       stabilization: { enabled: true, iterations: DATA.layout.iterations, updateInterval: 1000, fit: true },
       minVelocity: 1
     }
