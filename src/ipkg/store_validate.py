@@ -3,26 +3,24 @@
 Plain pyshacl needs the whole data graph in an rdflib graph: fine for the curated graph, hopeless
 for tens of millions of triples. :func:`validate_store` instead
 
-1. finds, for each shape that has targets, its focus nodes with one streaming SPARQL query on the
-   store (``sh:targetClass`` with its subclasses, ``sh:targetNode``, ``sh:targetSubjectsOf``,
-   ``sh:targetObjectsOf``, implicit class targets), cut into batches (default 20,000);
-2. for each batch extracts the subgraph the shape can see: the focus nodes' outgoing triples (and
-   incoming ones for inverse paths), the ``rdf:type`` of every object (for ``sh:class``), and, when
-   the shapes look further (``sh:node``, logical or qualified shapes, complex paths), the objects'
-   own descriptions; blank-node objects are followed fully. The ontology is added to every batch,
-   as pyshacl's ``ont_graph`` does;
-3. runs pyshacl on the batch with ``use_shapes=[shape]`` and ``focus_nodes=batch`` (in worker
-   processes, two by default), without the shapes' SHACL-SPARQL constraints;
-4. runs each SHACL-SPARQL constraint (the rules between figures) once as a whole-store SPARQL
-   query on Oxigraph, with ``$this`` left free, keeping the rows whose ``?this`` is a focus node of
-   the shape;
+1. compiles the SHACL Core constraints of the property shapes into whole-store SPARQL queries
+   (:mod:`ipkg.shacl_sparql`, one query per property shape and constraint) and runs them on
+   Oxigraph;
+2. for what the compiler cannot translate (and, with ``compile=False``, for everything) pages
+   through the focus nodes of the shapes concerned in batches (default 20,000), extracts for each
+   batch the subgraph the shapes can see (outgoing triples, incoming ones for inverse paths, the
+   objects' types, deeper descriptions for nested shapes, the ontology) and runs pyshacl on it in
+   worker processes, with the compiled property shapes removed from the shapes graph;
+3. validates the nodes the ontology describes (which the store queries cannot see) with pyshacl
+   and all shapes;
+4. runs each SHACL-SPARQL constraint once as a whole-store SPARQL query with the shape's focus
+   nodes joined in first (``$this`` is pre-bound in SHACL);
 5. merges all results into one ``sh:ValidationReport`` graph and wraps it in the project's
    :class:`ipkg.report.ValidationReport`.
 
-Memory is bounded by the batch size times the triples per focus node, not by the store size.
 Known limits: SPARQL constraints that use ``$shapesGraph`` or ``$currentShape`` are refused;
-SHACL-AF ``sh:target`` is refused. Speed is pyshacl's, a few milliseconds per focus node
-(bench/results/scale.md).
+SHACL-AF ``sh:target`` is refused; a SPARQL constraint about a node described only in the
+ontology is not evaluated. Speed: bench/results/scale.md.
 """
 
 from __future__ import annotations
