@@ -18,6 +18,17 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (its temp folders are still in use)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def exchange(a: Path, b: Path) -> bool:
     """Atomically swap two existing paths (Linux renameat2); False if the system cannot."""
     try:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import IpkgError
-from .atomic import swap_in
+from .atomic import pid_alive, swap_in
 
 #: A file in every output folder: marks it as ipkg's, so that a build may replace it.
 MARKER = ".ipkg-dist"
@@ -75,16 +75,6 @@ def _optional(step: str):
 # --------------------------------------------------------------------------- the output folder
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _cleanup_stale(out: Path) -> None:
@@ -93,7 +83,7 @@ def _cleanup_stale(out: Path) -> None:
     leftovers = sorted(p for p in out.parent.iterdir() if pattern.match(p.name)) if out.parent.is_dir() else []
     for path in leftovers:
         kind, pid = pattern.match(path.name).groups()
-        if _pid_alive(int(pid)) and int(pid) != os.getpid():
+        if pid_alive(int(pid)) and int(pid) != os.getpid():
             continue
         if kind == "old" and not out.exists() and (path / MARKER).exists():
             os.rename(path, out)  # a fallback swap was killed between its two renames

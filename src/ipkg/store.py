@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import EXIT_INPUT, IpkgError
-from .atomic import swap_in
+from .atomic import pid_alive, swap_in
 
 #: file extension -> pyoxigraph RdfFormat attribute name
 FORMATS = {
@@ -240,14 +240,6 @@ def tty_progress(stream=None) -> Progress | None:
     return show
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _clean_leftovers(store_dir: Path) -> None:
@@ -258,7 +250,7 @@ def _clean_leftovers(store_dir: Path) -> None:
         if m is None:
             continue
         pid = int(m.group(1))
-        if pid != os.getpid() and not _pid_alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
