@@ -41,12 +41,34 @@ def _import_ontpub():
     return OntPub
 
 
+#: bump when render_html changes what it gives pyLODE (the cache is keyed on it)
+RENDERING = "bilingual-labels-1"
+
+
+def _bilingual(graph) -> None:
+    """pyLODE prints every label of a term run together ("court人民法院"): give it one label per
+    term, "English · 中文", and one title for the ontology."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
+
+    for prop in (RDFS.label, DCTERMS.title):
+        for subject in set(graph.subjects(prop, None)):
+            by_lang = {o.language: str(o) for o in graph.objects(subject, prop)
+                       if isinstance(o, Literal)}
+            if "en" in by_lang and "zh" in by_lang:
+                graph.remove((subject, prop, None))
+                graph.add((subject, prop, Literal(f"{by_lang['en']} · {by_lang['zh']}")))
+    for onto in graph.subjects(RDF.type, OWL.Ontology):
+        if isinstance(onto, URIRef) and (onto, DCTERMS.title, None) in graph:
+            graph.remove((onto, RDFS.label, None))  # the title already names it
+
+
 def _cache_key(project: Project) -> str:
     try:
         pylode_version = importlib.metadata.version("pylode")
     except importlib.metadata.PackageNotFoundError:
         pylode_version = "none"
-    parts: list[bytes | str] = [f"ipkg {__version__}\npylode {pylode_version}"]
+    parts: list[bytes | str] = [f"ipkg {__version__}\npylode {pylode_version}\n{RENDERING}"]
     for path in project.ontology_files:
         parts += [project.relpath(path).as_posix(), path.read_bytes()]
     return cache.key(*parts)
@@ -61,6 +83,7 @@ def render_html(project: Project) -> str:
     graph = _graph_from_quads(
         [q for p in project.ontology_files for q in project.quads[p]], project.prefixes
     )
+    _bilingual(graph)
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.WARNING)  # pyLODE logs progress at INFO on the root logger
