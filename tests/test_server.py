@@ -227,3 +227,60 @@ def test_serve_store_dir_is_atomic(built_dist, tmp_path):
     serve.prepare_store(built_dist, target)  # replacing an existing store
     assert (target / "CURRENT").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+
+
+@pytest.fixture()
+def login_required():
+    """A loopback endpoint that wants credentials: 401 without the right ones, SPARQL JSON with."""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    good = "Basic " + base64.b64encode(b"alice:secret").decode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            if self.headers.get("Authorization") != good:
+                body = b"login required"
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="ipkg-test"')
+            else:
+                body = b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"1"}}]}}'
+                self.send_response(200 if self.command != "PUT" else 204)
+                self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body) if self.command != "PUT" else 0))
+            self.end_headers()
+            if self.command != "PUT":
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = _answer
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_refused_credentials_are_a_clear_error(login_required, built_dist, capsys):
+    q = "SELECT (1 AS ?n) WHERE {}"
+    assert main(["query", "--endpoint", login_required + "/query", q]) == 2
+    err = capsys.readouterr().err
+    assert "refused access (HTTP 401" in err and "--user/--password" in err and "Traceback" not in err
+    assert main(["query", "--endpoint", login_required + "/query", "--user", "alice",
+                 "--password", "wrong", q]) == 2
+    assert "HTTP 401" in capsys.readouterr().err
+    assert main(["query", "--endpoint", login_required + "/query", "--user", "alice",
+                 "--password", "secret", "--format", "csv", q]) == 0
+    assert capsys.readouterr().out.split() == ["n", "1"]
+    assert main(["push", "--endpoint", login_required + "/store", "--dist", str(built_dist)]) == 2
+    err = capsys.readouterr().err
+    assert "HTTP 401" in err and "Traceback" not in err
