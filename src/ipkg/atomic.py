@@ -1,7 +1,9 @@
-"""Replacing a folder all at once, so a reader never sees half of it.
+"""Replacing a file or a folder all at once, so a reader never sees half of it.
 
-``ipkg build`` (the ``dist/`` folder) and ``ipkg load`` (an Oxigraph store) both write a new
-folder beside the old one and then swap it in. On Linux ``renameat2(RENAME_EXCHANGE)`` swaps the
+Every file ipkg writes goes through :func:`replaced_file` (a temp file in the same folder,
+renamed over the target only when complete, removed on failure). ``ipkg build`` (the ``dist/``
+folder) and ``ipkg load`` (an Oxigraph store) write a new folder beside the old one and then
+swap it in. On Linux ``renameat2(RENAME_EXCHANGE)`` swaps the
 two names in one step; elsewhere the old folder is renamed away first, leaving a moment with no
 folder at all but never a half-written one.
 """
@@ -12,10 +14,51 @@ import ctypes
 import errno
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def replaced_file(path: Path) -> Iterator[Path]:
+    """Yield a temp path beside ``path``; on success it replaces ``path``, on error it is removed.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with replaced_file(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; give it a normal file's mode
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through :func:`replaced_file`."""
+    with replaced_file(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
 
 
 def pid_alive(pid: int) -> bool:

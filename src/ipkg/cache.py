@@ -13,6 +13,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from .atomic import write_bytes
+
 
 def cache_dir() -> Path:
     env = os.environ.get("IPKG_CACHE_DIR")
@@ -40,10 +42,7 @@ def cached_bytes(name: str, compute: Callable[[], bytes]) -> bytes:
         pass
     data = compute()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        write_bytes(path, data)
     except OSError:
         pass
     return data

@@ -17,13 +17,12 @@ pointing to the prefix declarations and, when an endpoint is known, ``schema:tar
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
+from .atomic import write_bytes
 from .errors import IpkgError
 
 EXAMPLES_NS = "https://w3id.org/ipkg/.well-known/sparql-examples/"
@@ -215,22 +214,11 @@ def write_examples(outdir: Path, target: str | None = None) -> list[Path]:
                             path=example.path, line=1)
     written: list[Path] = []
     ttl = examples_graph(examples, target).serialize(format="turtle")
-    written.append(_atomic_write(qdir / "examples.ttl", ttl.encode("utf-8")))
+    written.append(write_bytes(qdir / "examples.ttl", ttl.encode("utf-8")))
     for example in examples:
-        written.append(_atomic_write(qdir / example.path.name, example.path.read_bytes()))
+        written.append(write_bytes(qdir / example.path.name, example.path.read_bytes()))
     return written
 
-
-def _atomic_write(path: Path, data: bytes) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 __all__ = ["Example", "list_examples", "get_example", "parse_example", "examples_graph",

@@ -17,12 +17,12 @@ from rdflib's canonicalization, so two exports of the same input are byte-identi
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from . import __version__
+from .atomic import write_bytes
 from .load import GRAPH_NS, RDF_TYPE, XSD_STRING, Project
 
 DATASET = "https://w3id.org/ipkg/dataset"
@@ -52,14 +52,6 @@ VOID_PREFIXES = {
 
 _SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
-
-def _write(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temp file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return path
 
 
 # --------------------------------------------------------------------------- triples
@@ -247,7 +239,6 @@ def void_triples(graphs: dict[str, list], merged: list, sizes: dict[str, int], p
     DCT = VOID_PREFIXES["dcterms"]
     SD = VOID_PREFIXES["sd"]
     XSD = VOID_PREFIXES["xsd"]
-    A = NamedNode(RDF_TYPE)
     c = _Compactor(prefixes)
     out: list = []
 
@@ -348,17 +339,17 @@ def write_exports(project: Project, outdir: Path) -> list[Path]:
     merged = sorted({t for triples in graphs.values() for t in triples}, key=_sort_key)
     used = _used_prefixes(merged, prefixes)
     written = [
-        _write(outdir / "ipkg.ttl", serialize_turtle(merged, prefixes, used)),
-        _write(outdir / "ipkg.nt", serialize_ntriples(merged)),
-        _write(
+        write_bytes(outdir / "ipkg.ttl", serialize_turtle(merged, prefixes, used)),
+        write_bytes(outdir / "ipkg.nt", serialize_ntriples(merged)),
+        write_bytes(
             outdir / "context.jsonld",
             (json.dumps(jsonld_context(prefixes), indent=1, sort_keys=True) + "\n").encode("utf-8"),
         ),
-        _write(outdir / "ipkg.jsonld", serialize_jsonld(merged, prefixes)),
-        _write(outdir / "ipkg.trig", serialize_trig(graphs, prefixes, used)),
+        write_bytes(outdir / "ipkg.jsonld", serialize_jsonld(merged, prefixes)),
+        write_bytes(outdir / "ipkg.trig", serialize_trig(graphs, prefixes, used)),
     ]
     sizes = {p.name: p.stat().st_size for p in written if p.name in DISTRIBUTIONS}
     void_prefixes = {**VOID_PREFIXES, **{k: v for k, v in prefixes.items() if k not in VOID_PREFIXES}}
     void = void_triples(graphs, merged, sizes, void_prefixes)
-    written.append(_write(outdir / "void.ttl", serialize_turtle(void, void_prefixes)))
+    written.append(write_bytes(outdir / "void.ttl", serialize_turtle(void, void_prefixes)))
     return written

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-import os
 import sys
 import types
 from pathlib import Path
 
 from . import __version__, cache
+from .atomic import write_bytes
 from .errors import IpkgError
 from .load import Project
 
@@ -99,7 +99,4 @@ def write_ontology_docs(project: Project, outdir: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     html = cache.cached_bytes(f"ontology-{_cache_key(project)}.html",
                               lambda: render_html(project).encode("utf-8"))
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(html)
-    os.replace(tmp, target)
-    return target
+    return write_bytes(target, html)

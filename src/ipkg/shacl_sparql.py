@@ -368,13 +368,11 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
         results.append((r, _sh("sourceShape"), c.prop_shape))
         if isinstance(c.path, BNode):
             if path_triples is None:
-                tmp: list = []
                 from rdflib import Graph
 
                 g = Graph()
                 _copy_result(shapes, c.path, g)
                 path_triples = list(g)
-                del tmp
             results.append((r, _sh("resultPath"), c.path))
             results.extend(path_triples)
         else:

@@ -27,13 +27,12 @@ triples per case.
 from __future__ import annotations
 
 import math
-import os
 import random
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import replaced_file
 from .errors import IpkgError
 
 SYNTH = "https://w3id.org/ipkg/id/synth/"
@@ -234,17 +233,9 @@ def write_synthetic(
         raise IpkgError("the graph has no ipkg:Procuratorate or no ipkg:Court to attach synthetic cases to")
 
     stats = SynthStats(path=out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as fh:
+    with replaced_file(out) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as fh:
             _generate(fh, n_cases, seed, ent, plant, stats, progress)
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
     return stats
 
 

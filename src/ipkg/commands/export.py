@@ -33,20 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import IpkgError
-    from ..views import Context, build, export_graph, load_graph
-    from ..views.builders import BUILDERS
+    from ..views import export_graph, load_graph
+    from ..views.builders import build_named
 
-    graph = load_graph()
-    ctx = Context(graph)
-    if args.view in BUILDERS:
-        if args.depth is not None:
-            raise IpkgError("--depth applies to the view of an entity, not to a curated view")
-        G = build(graph, args.view, as_of=args.as_of, ctx=ctx)
-    else:
-        if args.as_of is not None:
-            raise IpkgError("--as-of applies to the institutions view only")
-        G = build(graph, args.view, entity=args.view, depth=1 if args.depth is None else args.depth, ctx=ctx)
+    G = build_named(load_graph(), args.view, as_of=args.as_of, depth=args.depth)
     path = export_graph(G, args.format, args.out)
     print(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     return 0

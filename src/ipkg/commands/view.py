@@ -39,20 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import IpkgError
-    from ..views import Context, build, load_graph, write_view
-    from ..views.builders import BUILDERS
+    from ..views import Context, load_graph, write_view
+    from ..views.builders import build_named
 
     graph = load_graph()
     ctx = Context(graph)
-    if args.name in BUILDERS:
-        if args.depth is not None:
-            raise IpkgError("--depth applies to the view of an entity, not to a curated view")
-        G = build(graph, args.name, as_of=args.as_of, ctx=ctx)
-    else:
-        if args.as_of is not None:
-            raise IpkgError("--as-of applies to the institutions view only")
-        G = build(graph, args.name, entity=args.name, depth=1 if args.depth is None else args.depth, ctx=ctx)
+    G = build_named(graph, args.name, as_of=args.as_of, depth=args.depth, ctx=ctx)
     out = args.out or Path(f"{G.graph['name']}.html")
     path = write_view(G, graph, out, lang=args.lang, ctx=ctx)
     print(path)

@@ -41,20 +41,15 @@ def load_graph(root: Path | None = None):
 
 def export_graph(G, fmt: str, out: Path) -> Path:
     """Write a view graph as GraphML or GEXF (atomically). GEXF also gets Gephi colours."""
-    import os
-    import tempfile
-
     import networkx as nx
 
+    from ..atomic import replaced_file
     from ..errors import IpkgError
 
     out = Path(out)
     if fmt not in ("graphml", "gexf"):
         raise IpkgError(f"unknown export format {fmt!r}", hint="use graphml or gexf")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
+    with replaced_file(out) as tmp:
         if fmt == "graphml":
             nx.write_graphml(G, tmp, encoding="utf-8", prettyprint=True, named_key_ids=True)
         else:
@@ -66,12 +61,4 @@ def export_graph(G, fmt: str, out: Path) -> Path:
             for s, o, k, a in H.edges(keys=True, data=True):
                 a["label"] = a.get("label_en", k)
             nx.write_gexf(H, tmp, encoding="utf-8", prettyprint=True)
-        from .render import _umask
-
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return out

@@ -550,6 +550,19 @@ def build(graph: Graph, name: str, *, as_of: str | None = None, entity: str | No
     return BUILDERS[name](graph, ctx=ctx)
 
 
+def build_named(graph: Graph, name: str, *, as_of: str | None = None, depth: int | None = None,
+                ctx: Context | None = None) -> nx.MultiDiGraph:
+    """A curated view if ``name`` is one, else the ego view of the entity ``name`` names; says
+    which option does not fit (what ``ipkg view`` and ``ipkg export`` take)."""
+    if name in BUILDERS:
+        if depth is not None:
+            raise IpkgError("--depth applies to the view of an entity, not to a curated view")
+        return build(graph, name, as_of=as_of, ctx=ctx)
+    if as_of is not None:
+        raise IpkgError("--as-of applies to the institutions view only")
+    return build(graph, name, entity=name, depth=1 if depth is None else depth, ctx=ctx)
+
+
 def to_json(G: nx.MultiDiGraph) -> dict:
     """A sorted, JSON-ready snapshot of a view's structure (for tests and diffs)."""
     return {

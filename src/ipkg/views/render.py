@@ -20,9 +20,7 @@ import hashlib
 import html
 import json
 import math
-import os
 import re
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -31,6 +29,7 @@ import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
+from ..atomic import write_bytes
 from .builders import DCT, IPKG, Context
 
 _SKIP_FACTS = {
@@ -354,28 +353,8 @@ def render_html(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Cont
     return render_data(view_data(G, graph, lang=lang, ctx=ctx), home=home)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_text_atomic(path: Path, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return write_bytes(Path(path), text.encode("utf-8"))
 
 
 def write_view(G: nx.MultiDiGraph, graph: Graph, out: Path, *, lang: str = "en", ctx: Context | None = None,

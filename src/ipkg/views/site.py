@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .builders import VIEWS, Context, build, date_start
+from .builders import VIEWS, Context, build
 from .render import view_data, render_data, write_text_atomic
 
 DOWNLOADS = (
