@@ -63,3 +63,16 @@ def project_copy(tmp_path, monkeypatch) -> Path:
     root = copy_project(tmp_path / "data")
     monkeypatch.setenv("IPKG_DATA", str(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """A real Virtuoso server on loopback (tests/virtuoso.py); skipped with the reason where absent."""
+    import virtuoso as vt
+
+    reason = vt.available()
+    if reason:
+        pytest.skip(reason)
+    server = vt.start(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()
