@@ -1,8 +1,10 @@
 """The wheel ships ontology/graph/shapes: installed (not editable) in a fresh venv, `ipkg build` works.
 
 Builds the wheel with ``pip wheel --no-deps`` (no build isolation when hatchling is installed,
-so it works offline), installs it into a ``python -m venv --system-site-packages`` venv (the
-dependencies come from the system site-packages), and runs ``ipkg build`` in an empty folder.
+so it works offline), installs it into a fresh venv that sees the running interpreter's
+site-packages through a ``.pth`` file (the dependencies come from there, whether the tests run on
+a system Python or inside a virtualenv; ``--system-site-packages`` would give the *base*
+interpreter's packages inside a virtualenv), and runs ``ipkg build`` in an empty folder.
 Takes about 10-30 s; part of the normal suite and of CI.
 """
 
@@ -12,6 +14,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -36,9 +39,15 @@ def wheel_venv(tmp_path_factory):
     run(cmd)
     (wheel,) = (tmp / "wheels").glob("ipkg-*.whl")
     venv = tmp / "venv"
-    run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
-    run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--force-reinstall", str(wheel)])
+    # The venv's own site-packages comes first (the wheel), then the running interpreter's
+    # (the dependencies). Plain path lines: the outer folders' own .pth files (an editable
+    # install of the checkout) are not processed, so the checkout cannot leak in.
+    inner = run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
+    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(inner, "_outer_site.pth").write_text("\n".join(sorted(outer)) + "\n", encoding="utf-8")
+    run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index", "--force-reinstall", str(wheel)])
     return venv
 
 
