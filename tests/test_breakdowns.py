@@ -179,3 +179,75 @@ def test_planted_change_on_a_project_copy_through_the_command(project_copy, caps
     main(["validate", "--format", "json"])
     out = capsys.readouterr().out
     assert "is stated as 28 but its 4 parts by supervision outcome (ipkg:partOf) sum to 29" in out
+
+
+# ------------------------------------------------------------------ counting each fact once
+
+RESTATES = tuple(URIRef(IPKG + n) for n in ("restatesExactly", "restatesRounded", "restatesApproximately"))
+# What a figure counts, apart from its value: two stated figures with the same key state one fact.
+KEY = ("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod",
+       "http://purl.org/linked-data/sdmx/2009/dimension#refArea",
+       "http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure",
+       IPKG + "indicator", IPKG + "concerns", IPKG + "function", IPKG + "reportingBody")
+
+
+def _stated(g):
+    obs = set(g.subjects(RDF.type, URIRef(QB + "Observation")))
+    return sorted(o for o in obs if (o, RDF.type, URIRef(IPKG + "DerivedObservation")) not in g
+                  and g.value(o, VALUE) is not None)
+
+
+def _key(g, ontology, o):
+    dims = {str(d) for d in ontology.subjects(RDF.type, URIRef(QB + "DimensionProperty"))} | set(KEY)
+    return tuple(sorted((p, str(v)) for p in dims for v in g.objects(o, URIRef(p))))
+
+
+def test_a_count_of_distinct_facts_equals_the_distinct_stated_figures(project):
+    """The documented count (queries/distinct-facts.rq: figures that restate nothing) equals the
+    number of distinct stated figures, where two stated figures are one fact when they count the
+    same thing (indicator, period, area, unit, every dimension value, what they concern)."""
+    from ipkg import query
+
+    g = project.data
+    stated = _stated(g)
+    first = {o: g.value(o, p) for o in stated for p in RESTATES if g.value(o, p) is not None}
+    # a restatement points at a first statement, never at another restatement
+    assert all(f in stated and f not in first for f in first.values())
+
+    by_key: dict = {}
+    for o in stated:
+        by_key.setdefault(_key(g, project.ontology, o), []).append(o)
+    # figures stating the same thing are linked (else a SUM over observations counts them twice)
+    for same in by_key.values():
+        firsts = {first.get(o, o) for o in same}
+        assert len(firsts) == 1, f"same fact stated twice without a restatement link: {same}"
+    # and a link joins figures that state the same thing, or the rules flag it as a contradiction
+    differ = sorted((o, f) for o, f in first.items() if _key(g, project.ontology, o) != _key(g, project.ontology, f))
+    values = sorted((g.value(o, VALUE).toPython(), g.value(f, VALUE).toPython()) for o, f in differ)
+    assert values == [(1, 2), (4, 5)], "only the two restatements the white paper contradicts itself on"
+
+    distinct_figures = len({_key(g, project.ontology, first.get(o, o)) for o in stated})
+    facts_by_key = len(by_key) - len(differ)
+    rows = query.normalised_rows(query.run_query("distinct-facts", engine="oxigraph"))
+    total = next(r for r in rows if not r.get("dataSet"))
+    assert total["statements"] == len(stated)
+    assert total["facts"] == len(stated) - len(first) == facts_by_key == distinct_figures
+    assert total["restatements"] == len(first) >= 7
+    assert sum(r["facts"] for r in rows if r.get("dataSet")) == total["facts"]
+
+
+def test_restatements_agree_within_their_tolerance_or_are_flagged(project, repo_warnings):
+    g = project.data
+    flagged = {f for f, rule, _ in repo_warnings if rule == SHAPES + "RestatementShape-rule"}
+    links = [(o, p, f) for p in RESTATES for o, f in g.subject_objects(p)]
+    kinds = {p for _, p, _ in links}
+    assert URIRef(IPKG + "restatesApproximately") in kinds and URIRef(IPKG + "restatesExactly") in kinds
+    for o, p, f in links:
+        a, b = g.value(o, VALUE).toPython(), g.value(f, VALUE).toPython()
+        if a == b:
+            assert str(o) not in flagged
+        elif p == URIRef(IPKG + "restatesApproximately"):
+            # "nearly half a million" for 494,000: within what "nearly" allows
+            assert 0.9 * a <= b <= a and str(o) not in flagged
+        else:
+            assert str(o) in flagged, (o, a, f, b)
