@@ -139,3 +139,20 @@ def test_retired_iris_are_deprecated_and_replaced(project):
         new = g.value(r, URIRef(DCT + "isReplacedBy"))
         assert new is not None and not g.value(new, OWL.deprecated), r
         assert g.value(r, VALUE) is None, r  # a retired copy is no longer a figure
+
+
+def test_every_organisation_has_a_level_or_says_why_not(project):
+    g = project.data
+    kinds = [URIRef(IPKG + k) for k in ("Procuratorate", "Court", "Department", "Office", "ServiceStation", "Team",
+                                        "CaseHandlingOrganization", "ResearchBase", "PublicSecurityAuthority")]
+    missing = []
+    for k in kinds:
+        for s in g.subjects(RDF.type, k):
+            if g.value(s, URIRef(IPKG + "level")) is None and g.value(s, URIRef(ORG + "unitOf")) is None \
+                    and not any("level" in str(x) for x in g.objects(s, SKOS.note)):
+                missing.append(str(s))
+    units = {s for k in kinds for s in g.subjects(RDF.type, k) if g.value(s, URIRef(ORG + "unitOf")) is not None}
+    for u in units:
+        if g.value(u, URIRef(IPKG + "level")) is None and not any("ipkg:level" in str(x) for x in g.objects(u, SKOS.note)):
+            missing.append(str(u))
+    assert not missing, missing
