@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from ipkg.cli import main
 DATA = Path(__file__).parent / "data" / "audit"
 SEEDS = DATA / "seeds"
 GRAPH = DATA / "graph.ttl"
-REAL_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+REAL_SEEDS = Path(os.environ.get("IPKG_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
 
 
 def _expected_lines() -> list[str]:

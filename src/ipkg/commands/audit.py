@@ -23,8 +23,10 @@ not be read.
 
 With --coverage it also works the other way round: it lists every number in the cited
 source texts that no evidence phrase contains (years, list numbering, footnote markers and
-dates are skipped), so a curator can see what is not yet modelled. These lines are
-informational and do not change the exit status.
+dates are skipped), every sentence stating a figure that shares no evidence phrase, and
+every capitalised name (two or more capitalised words, or an acronym) that no evidence
+phrase, English label or title contains, so a curator can see what is not yet modelled.
+These lines are informational and do not change the exit status.
 
 examples:
   ipkg audit --sources ../shared/seeds
@@ -43,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
     parser.add_argument("--coverage", action="store_true",
-                        help="also list numbers in the source texts that no evidence phrase cites")
+                        help="also list numbers, figure-bearing sentences and capitalised names "
+                             "in the source texts that nothing in the graph cites")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
         if missing is not None:
             for item in missing:
                 print(f"coverage: {item.format()}")
-            print(f"coverage: {len(missing)} number(s) in the source texts not cited by any "
-                  "evidence phrase")
+            counts = {k: sum(1 for i in missing if i.kind == k) for k in ("number", "sentence", "name")}
+            print(f"coverage: {counts['number']} number(s), {counts['sentence']} figure-bearing "
+                  f"sentence(s) and {counts['name']} capitalised name(s) in the source texts "
+                  "not cited by the graph")
     return 0 if report.ok else 1
 
 
