@@ -30,57 +30,15 @@ from pathlib import Path
 
 from . import paths
 from .errors import EXIT_INPUT, IpkgError
+from . import vocab
 from .load import to_rdflib
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-#: Prefixes used to compact IRIs in tables and to read ``prefix:local`` parameter values.
-PREFIXES: dict[str, str] = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": XSD,
-    "sh": "http://www.w3.org/ns/shacl#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "ipkg": "https://w3id.org/ipkg/ontology#",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "qb": "http://purl.org/linked-data/cube#",
-    "schema": "https://schema.org/",
-    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "time": "http://www.w3.org/2006/time#",
-    "icase": "https://w3id.org/ipkg/id/case/",
-    "icamp": "https://w3id.org/ipkg/id/campaign/",
-    "icrime": "https://w3id.org/ipkg/id/crime/",
-    "idoc": "https://w3id.org/ipkg/id/doc/",
-    "ids": "https://w3id.org/ipkg/id/dataset/",
-    "iest": "https://w3id.org/ipkg/id/establishment/",
-    "iev": "https://w3id.org/ipkg/id/event/",
-    "ifn": "https://w3id.org/ipkg/id/function/",
-    "ihon": "https://w3id.org/ipkg/id/honour/",
-    "iind": "https://w3id.org/ipkg/id/indicator/",
-    "ikind": "https://w3id.org/ipkg/id/doc-kind/",
-    "ilaw": "https://w3id.org/ipkg/id/law/",
-    "ilvl": "https://w3id.org/ipkg/id/level/",
-    "imeas": "https://w3id.org/ipkg/id/measure/",
-    "iobs": "https://w3id.org/ipkg/id/obs/",
-    "iorg": "https://w3id.org/ipkg/id/org/",
-    "iper": "https://w3id.org/ipkg/id/period/",
-    "iperson": "https://w3id.org/ipkg/id/person/",
-    "iplace": "https://w3id.org/ipkg/id/place/",
-    "iq": "https://w3id.org/ipkg/id/qualifier/",
-    "ischeme": "https://w3id.org/ipkg/id/scheme/",
-    "isrc": "https://w3id.org/ipkg/id/source/",
-    "ides": "https://w3id.org/ipkg/id/designation/",
-    "ist": "https://w3id.org/ipkg/id/status/",
-    "iuom": "https://w3id.org/ipkg/id/uom/",
-}
+#: The project prefixes (``ontology/prefixes.ttl`` via :mod:`ipkg.vocab`): queries that do not
+#: declare them get them, tables compact IRIs with them, ``prefix:local`` parameter values use them.
+PREFIXES: dict[str, str] = vocab.PREFIXES
 
 FORMATS = ("table", "csv", "tsv", "json", "md", "ttl", "nt")
 ENGINES = ("oxigraph", "rdflib")
@@ -402,6 +360,8 @@ def _second_opinion(text: str) -> str | None:
         prepareQuery(text)
     except Exception as exc:  # noqa: BLE001 - any message is better than none
         msg = str(exc).splitlines()[0].strip()
+        # rdflib's positions count the PREFIX lines ipkg added; ours (above) are the user's
+        msg = re.sub(r",?\s*\(at char \d+\),?\s*\(line:\d+, col:\d+\)", "", msg)
         return f"rdflib says: {msg}" if msg else None
     return None
 
@@ -409,6 +369,15 @@ def _second_opinion(text: str) -> str | None:
 def syntax_error(message: str, text: str, origin: str, line: int | None, col: int | None) -> IpkgError:
     """An :class:`IpkgError` that shows the offending query line with a caret under ``col``."""
     detail = message
+    full = text
+    added = vocab.added_lines(text)
+    if added:  # project PREFIX lines ipkg put before the query: report the user's own lines
+        text = "\n".join(text.split("\n")[added:])
+        if line is not None:
+            if line <= added:
+                line, col = 1, 1
+            else:
+                line -= added
     if line is not None:
         lines = text.splitlines() or [""]
         # Oxigraph's parser may report the end of the input; point at the last token instead
@@ -421,7 +390,7 @@ def syntax_error(message: str, text: str, origin: str, line: int | None, col: in
             src = lines[line - 1]
             caret_at = max(0, min(len(src), (col or 1) - 1))
             detail += f"\n    {src}\n    {' ' * caret_at}^"
-    other = _second_opinion(text)
+    other = _second_opinion(full)
     return IpkgError(f"SPARQL syntax error: {detail}", path=origin, line=line, col=col,
                      hint=(other + "; " if other else "") + "see docs/querying.md for examples",
                      exit_code=EXIT_INPUT)
@@ -961,7 +930,7 @@ def run_query(query: str, *, params=None, engine: str | Engine = "oxigraph", lan
         bound.update(parse_params(src.example.params))
     bound.update(parse_params(params))
     eng = engine if isinstance(engine, Engine) else get_engine(engine, **engine_options)
-    result = eng.run(src.text, bound, src.origin)
+    result = eng.run(vocab.with_prefixes(src.text), bound, src.origin)
     if lang:
         add_labels(result, eng, lang)
     return result
