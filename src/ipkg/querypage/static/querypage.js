@@ -147,7 +147,9 @@
     var results = yasr.results;
     var doc = results && !results.hasError() ? results.getAsJson() : null;
     var tools = document.getElementById("result-tools");
-    if (!doc || !doc.head || !doc.results) { lastResult = doc; tools.hidden = !doc; showCount(doc); return; }
+    if (!doc || !doc.head || !doc.results) { // ASK, a graph, or an error: shown by YASR as it is
+      lastResult = doc || null; tools.hidden = !doc; showCount(doc); ready(results); return;
+    }
     var iris = {};
     doc.results.bindings.forEach(function (r) {
       Object.keys(r).forEach(function (k) { if (r[k].type === "uri") iris[r[k].value] = true; });
@@ -166,7 +168,7 @@
       }
       tools.hidden = false;
       showCount(out);
-      document.body.setAttribute("data-result-ready", String(Date.now()));
+      ready(results);
     });
   }
   // after the tab has given the response to YASR (its listener was registered first)
@@ -174,6 +176,13 @@
   document.getElementById("label-lang").addEventListener("change", function () {
     if (lastResult && yasqe.getValue()) yasqe.query();
   });
+
+  var answers = 0;
+  function ready(results) { // for tests and scripts: a new answer is on the page
+    answers += 1;
+    document.body.setAttribute("data-result-error", results && results.hasError() ? "true" : "false");
+    document.body.setAttribute("data-result-ready", String(answers));
+  }
 
   function showCount(doc) {
     var el = document.getElementById("result-count");
