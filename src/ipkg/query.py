@@ -261,9 +261,10 @@ def parse_param_value(value: str):
                 dt_iri = dt[1:-1] if dt.startswith("<") else _expand(dt)
                 return ox.Literal(text, datatype=ox.NamedNode(dt_iri))
             return ox.Literal(text)
-        if re.fullmatch(r"[+-]?\d+", value):
+        # ASCII digits only: Python's \d also matches full-width "１３" (not an xsd:integer)
+        if re.fullmatch(r"[+-]?[0-9]+", value):
             return ox.Literal(value, datatype=ox.NamedNode(XSD + "integer"))
-        if re.fullmatch(r"[+-]?\d*\.\d+", value):
+        if re.fullmatch(r"[+-]?[0-9]*\.[0-9]+", value):
             return ox.Literal(value, datatype=ox.NamedNode(XSD + "decimal"))
         if value in ("true", "false"):
             return ox.Literal(value, datatype=ox.NamedNode(XSD + "boolean"))
@@ -709,7 +710,21 @@ class EndpointEngine(Engine):
                                    max_bytes=self.max_bytes)
         if kind == "graph":
             return _parse_graph_body(body, ctype, self.url)
-        return _parse_json_results(body, self.url)
+        result = _parse_json_results(body, self.url)
+        if kind == "ask" and result.kind == "select":
+            return _virtuoso_ask(result, self.url)
+        return result
+
+
+def _virtuoso_ask(result: QueryResult, url: str) -> QueryResult:
+    """Virtuoso 7.2 answers ASK with one row of one variable ``__ASK_RETVAL`` (1 or 0) instead
+    of a boolean result; read that form, and refuse any other table as an answer to ASK."""
+    if result.variables == ["__ASK_RETVAL"] and len(result.rows) <= 1:
+        value = (result.rows[0].get("__ASK_RETVAL") or {}).get("value") if result.rows else "0"
+        if value in ("0", "1", "true", "false"):
+            return QueryResult("ask", boolean=value in ("1", "true"))
+    raise IpkgError(f"{url} answered an ASK query with a table, not a boolean",
+                    hint="the endpoint may not implement SPARQL 1.1 ASK results")
 
 
 def _parse_json_results(body: bytes, url: str) -> QueryResult:
@@ -949,9 +964,7 @@ def _cell(term: Term | None, compact_iris: bool) -> str:
         return compact(term["value"]) if compact_iris else term["value"]
     if term["type"] == "bnode":
         return "_:" + term["value"]
-    if term.get("xml:lang") and compact_iris:
-        return f"{term['value']}@{term['xml:lang']}"
-    return term["value"]
+    return term["value"]  # no "@en": the column says what it holds; json/tsv keep the tag
 
 
 def _nt(term: Term) -> str:
@@ -968,11 +981,14 @@ def _nt(term: Term) -> str:
     return str(ox.Literal(term["value"]))
 
 
-def format_result(result: QueryResult, fmt: str = "table", labels: bool = True) -> str:
+def format_result(result: QueryResult, fmt: str = "table", labels: bool = True,
+                  width: int | None = None) -> str:
     """Render for the terminal or a file: table, csv, tsv, json (SPARQL 1.1 JSON), md, ttl, nt.
 
     Labels (from :func:`add_labels`) appear as an extra ``<var>Label`` column after each column
-    holding IRIs, in every format.
+    holding IRIs, in every format. ``table`` never cuts a value: with ``width`` (terminal
+    columns) long cells wrap, else they are printed in full; language tags are not shown in
+    ``table`` and ``md`` (``json`` and ``tsv`` keep them).
     """
     if fmt not in FORMATS:
         raise IpkgError(f"unknown format {fmt!r}", hint=f"one of {', '.join(FORMATS)}")
@@ -1014,31 +1030,53 @@ def format_result(result: QueryResult, fmt: str = "table", labels: bool = True) 
         out = ["| " + " | ".join(variables) + " |", "|" + "---|" * len(variables)]
         out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in table]
         return "\n".join(out) + f"\n\n{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
-    return _text_table(variables, table) + f"{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
+    return _text_table(variables, table, width) + f"{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
 
 
-def _text_table(headers: list[str], rows: list[list[str]], max_width: int = 60) -> str:
-    import unicodedata
+def text_width(s: str) -> int:
+    """Columns ``s`` takes in a terminal (wcwidth: CJK characters count 2, combining marks 0)."""
+    import wcwidth
 
-    def width(s: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+    return max(0, wcwidth.width(s))
 
-    def clip(s: str) -> str:
-        s = s.replace("\n", " ")
-        if width(s) <= max_width:
-            return s
-        out, w = "", 0
-        for ch in s:
-            cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-            if w + cw > max_width - 1:
-                break
-            out, w = out + ch, w + cw
-        return out + "…"
 
-    cells = [[clip(c) for c in row] for row in rows]
-    widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    pad = lambda s, w: s + " " * (w - width(s))  # noqa: E731
-    lines = ["  ".join(pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(pad(c, widths[i]) for i, c in enumerate(row)).rstrip() for row in cells]
-    return "\n".join(lines) + "\n"
+def _text_table(headers: list[str], rows: list[list[str]], width: int | None = None) -> str:
+    """A plain-text table whose columns line up in a terminal, also with Chinese text.
+
+    Nothing is cut: with ``width`` (the terminal's columns) the widest columns are narrowed until
+    the table fits and their cells wrap onto more lines (a blank line then separates rows);
+    without it every cell is printed in full on one line.
+    """
+    import wcwidth
+
+    sep = "  "
+    cells = [[" ".join(c.split()) for c in row] for row in rows]
+    natural = [max([text_width(h)] + [text_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    widths = list(natural)
+    if width and headers:
+        budget = width - len(sep) * (len(headers) - 1)
+        floor = [max(8, min(text_width(h), 16)) for h in headers]
+        while sum(widths) > budget:
+            widest = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
+            if widths[widest] <= floor[widest]:
+                break  # cannot narrow further: let the terminal wrap the lines
+            widths[widest] -= 1
+    wrapped = widths != natural
+
+    def lines_of(text: str, w: int) -> list[str]:
+        if text_width(text) <= w:
+            return [text]
+        return wcwidth.wrap(text, w, break_long_words=True, break_on_hyphens=False) or [""]
+
+    def render(row: list[str]) -> list[str]:
+        parts = [lines_of(c, widths[i]) for i, c in enumerate(row)]
+        height = max(len(p) for p in parts)
+        return [sep.join(wcwidth.ljust(p[k] if k < len(p) else "", widths[i])
+                         for i, p in enumerate(parts)).rstrip() for k in range(height)]
+
+    out = render(headers) + [sep.join("-" * w for w in widths)]
+    for n, row in enumerate(cells):
+        if wrapped and n:
+            out.append("")
+        out += render(row)
+    return "\n".join(out) + "\n"

@@ -56,6 +56,9 @@ def add_arguments(parser) -> None:
     where.add_argument("--store", metavar="DIR", help="an on-disk Oxigraph store")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds to wait for a complete answer from --endpoint (default: 30)")
+    parser.add_argument("--width", type=int, metavar="COLUMNS",
+                        help="wrap table cells to fit COLUMNS (default: the terminal's width when "
+                             "printing to a terminal; 0: never wrap). Values are never cut")
     parser.add_argument("--user", help="user name for HTTP basic auth at --endpoint")
     parser.add_argument("--password", help="password for HTTP basic auth at --endpoint")
 
@@ -84,5 +87,10 @@ def run(args) -> int:
     labels = not args.no_labels and args.format not in ("ttl", "nt")
     if labels and result.kind != "ask":
         add_labels(result, engine, args.lang)
-    sys.stdout.write(format_result(result, args.format, labels=labels))
+    width = args.width
+    if width is None and sys.stdout.isatty():
+        import shutil
+
+        width = shutil.get_terminal_size().columns
+    sys.stdout.write(format_result(result, args.format, labels=labels, width=width or None))
     return 0
