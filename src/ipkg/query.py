@@ -1055,12 +1055,12 @@ def _text_table(headers: list[str], rows: list[list[str]], width: int | None = N
     widths = list(natural)
     if width and headers:
         budget = width - len(sep) * (len(headers) - 1)
-        floor = [max(8, min(text_width(h), 16)) for h in headers]
+        floor = [min(text_width(h), 6) or 1 for h in headers]
         while sum(widths) > budget:
-            widest = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
-            if widths[widest] <= floor[widest]:
+            narrowable = [i for i in range(len(widths)) if widths[i] > floor[i]]
+            if not narrowable:
                 break  # cannot narrow further: let the terminal wrap the lines
-            widths[widest] -= 1
+            widths[max(narrowable, key=lambda i: widths[i])] -= 1
     wrapped = widths != natural
 
     def lines_of(text: str, w: int) -> list[str]:
