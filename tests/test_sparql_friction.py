@@ -44,6 +44,8 @@ def test_one_prefix_file_feeds_loader_query_and_examples():
 def test_prefix_file_holds_no_triples(project):
     quads, prefixes = load._parse_quads(vocab.prefix_file())
     assert quads == [] and prefixes == vocab.PREFIXES
+    # so the loaders leave it out of the ontology files (it is no ontology, it names no graph)
+    assert vocab.prefix_file() not in project.files and vocab.prefix_file() not in query.project_files()
 
 
 def test_query_prefixes_lists_them(capsys):

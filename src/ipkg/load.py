@@ -562,6 +562,7 @@ def _project_files(root: Path) -> dict[str, list[Path]]:
             p
             for p in folder.glob(pattern)
             if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+            and not _vocab.is_prefix_file(p, root)  # prefixes only, no triples: read by ipkg.vocab
         )
         if required and not paths:
             raise IpkgError(f"no .ttl files in {name}/", path=folder)

@@ -448,7 +448,8 @@ def project_files(root: Path | None = None) -> list[Path]:
 
         refuse_non_turtle(base, recursive=True)  # load_project reads only .ttl here: refuse, as it does
         files += sorted(p for p in base.rglob("*.ttl") if p.is_file()
-                        and not any(part.startswith(".") for part in p.relative_to(base).parts))
+                        and not any(part.startswith(".") for part in p.relative_to(base).parts)
+                        and not vocab.is_prefix_file(p, root))
     return files
 
 

@@ -38,6 +38,12 @@ def prefix_file() -> Path:
     return candidates[-1]
 
 
+def is_prefix_file(path: Path, root: Path) -> bool:
+    """True for ``<root>/ontology/prefixes.ttl``: it declares prefixes and holds no triples, so
+    the loaders leave it to this module (it is not an ontology or data file)."""
+    return Path(path) == Path(root) / "ontology" / FILE_NAME
+
+
 def read_prefixes(path: Path | None = None) -> dict[str, str]:
     """``{prefix: namespace}`` declared by a Turtle file (pyoxigraph's parser; file order kept)."""
     import pyoxigraph as ox
@@ -118,4 +124,4 @@ def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
 
 
 __all__ = ["PREFIXES", "prefix_file", "read_prefixes", "with_prefixes", "used_and_declared",
-           "added_lines", "sparql_prologue"]
+           "added_lines", "sparql_prologue", "is_prefix_file"]
