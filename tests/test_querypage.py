@@ -252,3 +252,14 @@ def test_every_example_runs_on_the_page_with_the_expected_row_count(browser, sit
         else:
             assert len(doc["results"]["bindings"]) == len(expected), name
     w.close()
+
+
+def test_a_refused_query_shows_the_servers_reason_and_leaks_nothing(browser, site):
+    w = Watched(browser, site)
+    w.page.evaluate("window.ipkgQueryPage.yasqe.setValue("
+                    "'SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }')")
+    w.run(lambda: w.page.click(".yasqe .yasqe_queryButton"))
+    assert w.page.get_attribute("body", "data-result-error") == "true"
+    assert "SERVICE" in w.page.inner_text(".yasr")
+    w.errors = [e for e in w.errors if "403" not in e]  # the browser logs the refused request itself
+    w.close()

@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import paths
+from . import paths, vocab
 from .errors import EXIT_INPUT, IpkgError
-from . import vocab
 from .load import to_rdflib
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
