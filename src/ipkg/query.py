@@ -390,7 +390,13 @@ def syntax_error(message: str, text: str, origin: str, line: int | None, col: in
             src = lines[line - 1]
             caret_at = max(0, min(len(src), (col or 1) - 1))
             detail += f"\n    {src}\n    {' ' * caret_at}^"
-    other = _second_opinion(full)
+    used, declared = vocab.used_and_declared(full)
+    unknown = sorted(f"'{p}:'" for p in used - declared - set(PREFIXES))
+    if unknown:  # the parser's own message rarely says so
+        other = (f"undeclared prefix {', '.join(unknown)}: add a PREFIX line for it "
+                 "('ipkg query --prefixes' lists the project prefixes, declared automatically)")
+    else:
+        other = _second_opinion(full)
     return IpkgError(f"SPARQL syntax error: {detail}", path=origin, line=line, col=col,
                      hint=(other + "; " if other else "") + "see docs/querying.md for examples",
                      exit_code=EXIT_INPUT)
