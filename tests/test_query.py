@@ -46,7 +46,7 @@ def test_syntax_error_shows_line_and_caret(capsys):
 
 def test_undeclared_prefix_is_named(capsys):
     code, _, err = run_cli(capsys, "SELECT ?s WHERE { ?s ex:p ?o }")
-    assert code == 2 and "Unknown namespace prefix : ex" in err
+    assert code == 2 and "undeclared prefix 'ex:'" in err and "--prefixes" in err
 
 
 def test_syntax_error_in_rq_file_names_the_file(tmp_path, capsys):

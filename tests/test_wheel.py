@@ -63,3 +63,14 @@ def test_installed_wheel_builds(wheel_venv, tmp_path):
     shipped = load_project(data_root)  # the wheel's own copy of ontology/ and graph/
     assert len(built) == len(shipped.merged()) > 1000
     assert (tmp_path / "dist" / "void.ttl").exists()
+
+
+def test_installed_wheel_ships_the_prefix_file_and_the_query_page(wheel_venv, tmp_path):
+    python = wheel_venv / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if k not in ("IPKG_DATA", "PYTHONPATH")}
+    out = run([str(python), "-c",
+               "import ipkg.vocab as v, ipkg.querypage as q; print(v.prefix_file()); print(len(v.PREFIXES));"
+               "print(all((q.STATIC / n).is_file() for n in q.ASSETS)); print(b'ipkg-config' in q.page_html())"],
+              env=env, cwd=tmp_path).stdout.split()
+    assert out[0].startswith(str(wheel_venv)) and out[0].endswith("_data/ontology/prefixes.ttl")
+    assert int(out[1]) >= 40 and out[2:] == ["True", "True"]

@@ -20,6 +20,14 @@ strings are literals) – they are never pasted into the query text, so any stri
 >>> kg.query("SELECT ?n WHERE { BIND(STRLEN(?text) AS ?n) }", text='"} ; DROP ALL ; {"')
 [{'n': 18}]
 
+The project prefixes (``ontology/prefixes.ttl``; ``kg.prefixes``) need no ``PREFIX`` lines,
+and the CURIEs ipkg prints (``iorg:spp``) can be pasted back:
+
+>>> sorted(r["unit"] for r in kg.query("SELECT ?unit WHERE { ?unit org:unitOf iorg:spp }"))[0]
+'https://w3id.org/ipkg/id/org/spp-ip-procuratorial-department'
+>>> kg.prefixes["iorg"]
+'https://w3id.org/ipkg/id/org/'
+
 The example queries in ``queries/`` run by name:
 
 >>> "org-hierarchy" in kg.examples()
@@ -31,12 +39,15 @@ True
 >>> {r["articleNumber"] for r in kg.query("amendment-xi-changes") if r["change"] == "inserted"}
 {'219-1'}
 
-With pandas installed, :meth:`KnowledgeGraph.df` returns a DataFrame (labels in ``<var>Label``
-columns when ``lang`` is given):
+With pandas installed, :meth:`KnowledgeGraph.df` returns a DataFrame with a ``<var>Label``
+column after each column of IRIs, as ``ipkg query`` prints (English by default; ``lang="zh"``;
+``labels=False`` for none):
 
->>> df = kg.df("crime-type-tree", lang="en")
+>>> df = kg.df("crime-type-tree")
 >>> int((df["articleNumber"] == "219-1").sum())
 1
+>>> "crimeTypeLabel" in df.columns
+True
 """
 
 from __future__ import annotations
@@ -45,7 +56,7 @@ from pathlib import Path
 
 from .errors import IpkgError
 from .examples import Example, get_example, list_examples
-from .query import (QueryResult, add_labels, get_engine, normalised_rows, parse_params,
+from .query import (PREFIXES, QueryResult, add_labels, get_engine, normalised_rows, parse_params,
                     run_query, to_python)
 
 __all__ = ["load", "connect", "KnowledgeGraph", "QueryResult", "run_query", "list_examples",
@@ -57,6 +68,8 @@ class KnowledgeGraph:
 
     def __init__(self, engine):
         self.engine = engine
+        #: the project prefixes, declared for every query that does not declare them
+        self.prefixes = dict(PREFIXES)
 
     def __repr__(self) -> str:
         return f"<ipkg KnowledgeGraph on {self.engine.name}>"
@@ -79,17 +92,21 @@ class KnowledgeGraph:
             return bool(result.boolean)
         return result.plain_rows()
 
-    def df(self, sparql: str, lang: str | None = None, **params):
-        """The result as a pandas DataFrame; ``lang`` adds ``<var>Label`` columns."""
+    def df(self, sparql: str, lang: str = "en", labels: bool = True, **params):
+        """The result as a pandas DataFrame with ``<var>Label`` columns (in ``lang``), like the CLI.
+
+        ``labels=False`` leaves them out. Labels follow the one rule of
+        :func:`ipkg.query.add_labels` (skos:prefLabel, else rdfs:label, in ``lang``, else English).
+        """
         try:
             import pandas as pd
         except ImportError:
             raise ImportError("KnowledgeGraph.df needs pandas: pip install 'ipkg[pandas]' "
                               "(or pip install pandas); KnowledgeGraph.query works without it") from None
-        result = self.result(sparql, lang=lang, **params)
+        result = self.result(sparql, lang=lang if labels else None, **params)
         if result.kind == "ask":
             return pd.DataFrame([{"boolean": bool(result.boolean)}])
-        variables, rows = result.labelled() if lang else (result.variables, result.rows)
+        variables, rows = result.labelled() if labels else (result.variables, result.rows)
         return pd.DataFrame([{v: to_python(r.get(v)) for v in variables} for r in rows], columns=variables)
 
     def example(self, name: str) -> Example:

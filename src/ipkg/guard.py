@@ -17,6 +17,7 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .querypage import handle as _query_page  # the page at /, its assets
 from .safety import find_service
 
 #: Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus the ones we recompute.
@@ -55,6 +56,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _handle(self) -> None:
+        # --- the query page (ipkg.querypage) answers GET / and /querypage/*; all else goes on ---
+        if _query_page(self):
+            return
+        # --- end of the query page ---
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         query = query_text(self.command, self.path, self.headers.get("Content-Type", ""), body)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import vocab as _vocab
 from .errors import IpkgError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,54 +51,9 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-#: The prefixes of the project (docs/prefixes.ttl plus the W3C ones the ontology uses).
+#: The prefixes of the project (``ontology/prefixes.ttl``, read by :mod:`ipkg.vocab`).
 #: Exports bind these; the JSON-LD context is made of them.
-PREFIXES: dict[str, str] = {
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dcterms": DCTERMS,
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "ipkg": ONTOLOGY_NS,
-    "org": "http://www.w3.org/ns/org#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "qb": "http://purl.org/linked-data/cube#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "schema": "https://schema.org/",
-    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "time": "http://www.w3.org/2006/time#",
-    "vann": "http://purl.org/vocab/vann/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "icase": IPKG + "id/case/",
-    "icamp": IPKG + "id/campaign/",
-    "icrime": IPKG + "id/crime/",
-    "idoc": IPKG + "id/doc/",
-    "ids": IPKG + "id/dataset/",
-    "iest": IPKG + "id/establishment/",
-    "iev": IPKG + "id/event/",
-    "ifn": IPKG + "id/function/",
-    "ihon": IPKG + "id/honour/",
-    "iind": IPKG + "id/indicator/",
-    "ikind": IPKG + "id/doc-kind/",
-    "ilaw": IPKG + "id/law/",
-    "ilvl": IPKG + "id/level/",
-    "imeas": IPKG + "id/measure/",
-    "iobs": IPKG + "id/obs/",
-    "iorg": IPKG + "id/org/",
-    "iper": IPKG + "id/period/",
-    "iperson": IPKG + "id/person/",
-    "iplace": IPKG + "id/place/",
-    "iq": IPKG + "id/qualifier/",
-    "ischeme": IPKG + "id/scheme/",
-    "isrc": IPKG + "id/source/",
-    "ides": IPKG + "id/designation/",
-    "ist": IPKG + "id/status/",
-    "iuom": IPKG + "id/uom/",
-}
+PREFIXES: dict[str, str] = _vocab.PREFIXES
 
 _MAX_CONTEXT_DEPTH = 8
 
@@ -177,9 +133,9 @@ def _hint_for(message: str, fmt: str) -> str | None:
         if prefix in PREFIXES:
             return (
                 f"add '@prefix {prefix}: <{PREFIXES[prefix]}> .' to the prefix declarations "
-                "at the top of the file (docs/prefixes.ttl has them all)"
+                "at the top of the file (ontology/prefixes.ttl has them all)"
             )
-        return "check the prefix declarations at the top of the file (docs/prefixes.ttl has the project's)"
+        return "check the prefix declarations at the top of the file (ontology/prefixes.ttl has the project's)"
     low = message.lower()
     if "dot is expected" in low or "expected '.'" in low:
         return "the statement before this point probably lacks its final '.' (or a ';' / ',' is misplaced)"
@@ -606,6 +562,7 @@ def _project_files(root: Path) -> dict[str, list[Path]]:
             p
             for p in folder.glob(pattern)
             if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+            and not _vocab.is_prefix_file(p, root)  # prefixes only, no triples: read by ipkg.vocab
         )
         if required and not paths:
             raise IpkgError(f"no .ttl files in {name}/", path=folder)

@@ -28,59 +28,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import paths
+from . import paths, vocab
 from .errors import EXIT_INPUT, IpkgError
 from .load import to_rdflib
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-#: Prefixes used to compact IRIs in tables and to read ``prefix:local`` parameter values.
-PREFIXES: dict[str, str] = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": XSD,
-    "sh": "http://www.w3.org/ns/shacl#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "ipkg": "https://w3id.org/ipkg/ontology#",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "qb": "http://purl.org/linked-data/cube#",
-    "schema": "https://schema.org/",
-    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "time": "http://www.w3.org/2006/time#",
-    "icase": "https://w3id.org/ipkg/id/case/",
-    "icamp": "https://w3id.org/ipkg/id/campaign/",
-    "icrime": "https://w3id.org/ipkg/id/crime/",
-    "idoc": "https://w3id.org/ipkg/id/doc/",
-    "ids": "https://w3id.org/ipkg/id/dataset/",
-    "iest": "https://w3id.org/ipkg/id/establishment/",
-    "iev": "https://w3id.org/ipkg/id/event/",
-    "ifn": "https://w3id.org/ipkg/id/function/",
-    "ihon": "https://w3id.org/ipkg/id/honour/",
-    "iind": "https://w3id.org/ipkg/id/indicator/",
-    "ikind": "https://w3id.org/ipkg/id/doc-kind/",
-    "ilaw": "https://w3id.org/ipkg/id/law/",
-    "ilvl": "https://w3id.org/ipkg/id/level/",
-    "imeas": "https://w3id.org/ipkg/id/measure/",
-    "iobs": "https://w3id.org/ipkg/id/obs/",
-    "iorg": "https://w3id.org/ipkg/id/org/",
-    "iper": "https://w3id.org/ipkg/id/period/",
-    "iperson": "https://w3id.org/ipkg/id/person/",
-    "iplace": "https://w3id.org/ipkg/id/place/",
-    "iq": "https://w3id.org/ipkg/id/qualifier/",
-    "ischeme": "https://w3id.org/ipkg/id/scheme/",
-    "isrc": "https://w3id.org/ipkg/id/source/",
-    "ides": "https://w3id.org/ipkg/id/designation/",
-    "ist": "https://w3id.org/ipkg/id/status/",
-    "iuom": "https://w3id.org/ipkg/id/uom/",
-}
+#: The project prefixes (``ontology/prefixes.ttl`` via :mod:`ipkg.vocab`): queries that do not
+#: declare them get them, tables compact IRIs with them, ``prefix:local`` parameter values use them.
+PREFIXES: dict[str, str] = vocab.PREFIXES
 
 FORMATS = ("table", "csv", "tsv", "json", "md", "ttl", "nt")
 ENGINES = ("oxigraph", "rdflib")
@@ -303,9 +260,10 @@ def parse_param_value(value: str):
                 dt_iri = dt[1:-1] if dt.startswith("<") else _expand(dt)
                 return ox.Literal(text, datatype=ox.NamedNode(dt_iri))
             return ox.Literal(text)
-        if re.fullmatch(r"[+-]?\d+", value):
+        # ASCII digits only: Python's \d also matches full-width "１３" (not an xsd:integer)
+        if re.fullmatch(r"[+-]?[0-9]+", value):
             return ox.Literal(value, datatype=ox.NamedNode(XSD + "integer"))
-        if re.fullmatch(r"[+-]?\d*\.\d+", value):
+        if re.fullmatch(r"[+-]?[0-9]*\.[0-9]+", value):
             return ox.Literal(value, datatype=ox.NamedNode(XSD + "decimal"))
         if value in ("true", "false"):
             return ox.Literal(value, datatype=ox.NamedNode(XSD + "boolean"))
@@ -402,6 +360,8 @@ def _second_opinion(text: str) -> str | None:
         prepareQuery(text)
     except Exception as exc:  # noqa: BLE001 - any message is better than none
         msg = str(exc).splitlines()[0].strip()
+        # rdflib's positions count the PREFIX lines ipkg added; ours (above) are the user's
+        msg = re.sub(r",?\s*\(at char \d+\),?\s*\(line:\d+, col:\d+\)", "", msg)
         return f"rdflib says: {msg}" if msg else None
     return None
 
@@ -409,6 +369,15 @@ def _second_opinion(text: str) -> str | None:
 def syntax_error(message: str, text: str, origin: str, line: int | None, col: int | None) -> IpkgError:
     """An :class:`IpkgError` that shows the offending query line with a caret under ``col``."""
     detail = message
+    full = text
+    added = vocab.added_lines(text)
+    if added:  # project PREFIX lines ipkg put before the query: report the user's own lines
+        text = "\n".join(text.split("\n")[added:])
+        if line is not None:
+            if line <= added:
+                line, col = 1, 1
+            else:
+                line -= added
     if line is not None:
         lines = text.splitlines() or [""]
         # Oxigraph's parser may report the end of the input; point at the last token instead
@@ -421,7 +390,13 @@ def syntax_error(message: str, text: str, origin: str, line: int | None, col: in
             src = lines[line - 1]
             caret_at = max(0, min(len(src), (col or 1) - 1))
             detail += f"\n    {src}\n    {' ' * caret_at}^"
-    other = _second_opinion(text)
+    used, declared = vocab.used_and_declared(full)
+    unknown = sorted(f"'{p}:'" for p in used - declared - set(PREFIXES))
+    if unknown:  # the parser's own message rarely says so
+        other = (f"undeclared prefix {', '.join(unknown)}: add a PREFIX line for it "
+                 "('ipkg query --prefixes' lists the project prefixes, declared automatically)")
+    else:
+        other = _second_opinion(full)
     return IpkgError(f"SPARQL syntax error: {detail}", path=origin, line=line, col=col,
                      hint=(other + "; " if other else "") + "see docs/querying.md for examples",
                      exit_code=EXIT_INPUT)
@@ -478,7 +453,8 @@ def project_files(root: Path | None = None) -> list[Path]:
 
         refuse_non_turtle(base, recursive=True)  # load_project reads only .ttl here: refuse, as it does
         files += sorted(p for p in base.rglob("*.ttl") if p.is_file()
-                        and not any(part.startswith(".") for part in p.relative_to(base).parts))
+                        and not any(part.startswith(".") for part in p.relative_to(base).parts)
+                        and not vocab.is_prefix_file(p, root))
     return files
 
 
@@ -740,7 +716,21 @@ class EndpointEngine(Engine):
                                    max_bytes=self.max_bytes)
         if kind == "graph":
             return _parse_graph_body(body, ctype, self.url)
-        return _parse_json_results(body, self.url)
+        result = _parse_json_results(body, self.url)
+        if kind == "ask" and result.kind == "select":
+            return _virtuoso_ask(result, self.url)
+        return result
+
+
+def _virtuoso_ask(result: QueryResult, url: str) -> QueryResult:
+    """Virtuoso 7.2 answers ASK with one row of one variable ``__ASK_RETVAL`` (1 or 0) instead
+    of a boolean result; read that form, and refuse any other table as an answer to ASK."""
+    if result.variables == ["__ASK_RETVAL"] and len(result.rows) <= 1:
+        value = (result.rows[0].get("__ASK_RETVAL") or {}).get("value") if result.rows else "0"
+        if value in ("0", "1", "true", "false"):
+            return QueryResult("ask", boolean=value in ("1", "true"))
+    raise IpkgError(f"{url} answered an ASK query with a table, not a boolean",
+                    hint="the endpoint may not implement SPARQL 1.1 ASK results")
 
 
 def _parse_json_results(body: bytes, url: str) -> QueryResult:
@@ -961,7 +951,7 @@ def run_query(query: str, *, params=None, engine: str | Engine = "oxigraph", lan
         bound.update(parse_params(src.example.params))
     bound.update(parse_params(params))
     eng = engine if isinstance(engine, Engine) else get_engine(engine, **engine_options)
-    result = eng.run(src.text, bound, src.origin)
+    result = eng.run(vocab.with_prefixes(src.text), bound, src.origin)
     if lang:
         add_labels(result, eng, lang)
     return result
@@ -980,9 +970,7 @@ def _cell(term: Term | None, compact_iris: bool) -> str:
         return compact(term["value"]) if compact_iris else term["value"]
     if term["type"] == "bnode":
         return "_:" + term["value"]
-    if term.get("xml:lang") and compact_iris:
-        return f"{term['value']}@{term['xml:lang']}"
-    return term["value"]
+    return term["value"]  # no "@en": the column says what it holds; json/tsv keep the tag
 
 
 def _nt(term: Term) -> str:
@@ -999,11 +987,14 @@ def _nt(term: Term) -> str:
     return str(ox.Literal(term["value"]))
 
 
-def format_result(result: QueryResult, fmt: str = "table", labels: bool = True) -> str:
+def format_result(result: QueryResult, fmt: str = "table", labels: bool = True,
+                  width: int | None = None) -> str:
     """Render for the terminal or a file: table, csv, tsv, json (SPARQL 1.1 JSON), md, ttl, nt.
 
     Labels (from :func:`add_labels`) appear as an extra ``<var>Label`` column after each column
-    holding IRIs, in every format.
+    holding IRIs, in every format. ``table`` never cuts a value: with ``width`` (terminal
+    columns) long cells wrap, else they are printed in full; language tags are not shown in
+    ``table`` and ``md`` (``json`` and ``tsv`` keep them).
     """
     if fmt not in FORMATS:
         raise IpkgError(f"unknown format {fmt!r}", hint=f"one of {', '.join(FORMATS)}")
@@ -1045,31 +1036,53 @@ def format_result(result: QueryResult, fmt: str = "table", labels: bool = True) 
         out = ["| " + " | ".join(variables) + " |", "|" + "---|" * len(variables)]
         out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in table]
         return "\n".join(out) + f"\n\n{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
-    return _text_table(variables, table) + f"{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
+    return _text_table(variables, table, width) + f"{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
 
 
-def _text_table(headers: list[str], rows: list[list[str]], max_width: int = 60) -> str:
-    import unicodedata
+def text_width(s: str) -> int:
+    """Columns ``s`` takes in a terminal (wcwidth: CJK characters count 2, combining marks 0)."""
+    import wcwidth
 
-    def width(s: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+    return max(0, wcwidth.width(s))
 
-    def clip(s: str) -> str:
-        s = s.replace("\n", " ")
-        if width(s) <= max_width:
-            return s
-        out, w = "", 0
-        for ch in s:
-            cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-            if w + cw > max_width - 1:
-                break
-            out, w = out + ch, w + cw
-        return out + "…"
 
-    cells = [[clip(c) for c in row] for row in rows]
-    widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    pad = lambda s, w: s + " " * (w - width(s))  # noqa: E731
-    lines = ["  ".join(pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(pad(c, widths[i]) for i, c in enumerate(row)).rstrip() for row in cells]
-    return "\n".join(lines) + "\n"
+def _text_table(headers: list[str], rows: list[list[str]], width: int | None = None) -> str:
+    """A plain-text table whose columns line up in a terminal, also with Chinese text.
+
+    Nothing is cut: with ``width`` (the terminal's columns) the widest columns are narrowed until
+    the table fits and their cells wrap onto more lines (a blank line then separates rows);
+    without it every cell is printed in full on one line.
+    """
+    import wcwidth
+
+    sep = "  "
+    cells = [[" ".join(c.split()) for c in row] for row in rows]
+    natural = [max([text_width(h)] + [text_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    widths = list(natural)
+    if width and headers:
+        budget = width - len(sep) * (len(headers) - 1)
+        floor = [min(text_width(h), 6) or 1 for h in headers]
+        while sum(widths) > budget:
+            narrowable = [i for i in range(len(widths)) if widths[i] > floor[i]]
+            if not narrowable:
+                break  # cannot narrow further: let the terminal wrap the lines
+            widths[max(narrowable, key=lambda i: widths[i])] -= 1
+    wrapped = widths != natural
+
+    def lines_of(text: str, w: int) -> list[str]:
+        if text_width(text) <= w:
+            return [text]
+        return wcwidth.wrap(text, w, break_long_words=True, break_on_hyphens=False) or [""]
+
+    def render(row: list[str]) -> list[str]:
+        parts = [lines_of(c, widths[i]) for i, c in enumerate(row)]
+        height = max(len(p) for p in parts)
+        return [sep.join(wcwidth.ljust(p[k] if k < len(p) else "", widths[i])
+                         for i, p in enumerate(parts)).rstrip() for k in range(height)]
+
+    out = render(headers) + [sep.join("-" * w for w in widths)]
+    for n, row in enumerate(cells):
+        if wrapped and n:
+            out.append("")
+        out += render(row)
+    return "\n".join(out) + "\n"

@@ -20,8 +20,13 @@ Parameters: --param name=value binds ?name as an RDF term (never pasted into the
 <https://…> or prefix:local is an IRI, "text"@zh a language string, 42 a number, anything else
 a plain string. Example queries declare default values in '# param:' lines.
 
+Prefixes: a query may use the project prefixes (ipkg:, iorg:, skos: …; 'ipkg query --prefixes'
+lists them, from ontology/prefixes.ttl) without declaring them; its own PREFIX lines win.
+
 Examples:
   ipkg query --list
+  ipkg query --prefixes
+  ipkg query 'SELECT ?unit WHERE { ?unit org:unitOf iorg:spp }'
   ipkg query org-hierarchy
   ipkg query lookup-by-chinese-name --param name=知识产权 --lang zh
   ipkg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
@@ -36,6 +41,9 @@ def add_arguments(parser) -> None:
 
     parser.add_argument("query", nargs="?", help="inline SPARQL, a .rq file, or an example name")
     parser.add_argument("--list", action="store_true", help="list the example queries and exit")
+    parser.add_argument("--prefixes", action="store_true",
+                        help="print the project prefixes (declared for every query that does not "
+                             "declare them) as SPARQL PREFIX lines and exit")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of labels (default: en)")
     parser.add_argument("--no-labels", action="store_true", help="do not add <var>Label columns")
@@ -48,6 +56,9 @@ def add_arguments(parser) -> None:
     where.add_argument("--store", metavar="DIR", help="an on-disk Oxigraph store")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds to wait for a complete answer from --endpoint (default: 30)")
+    parser.add_argument("--width", type=int, metavar="COLUMNS",
+                        help="wrap table cells to fit COLUMNS (default: the terminal's width when "
+                             "printing to a terminal; 0: never wrap). Values are never cut")
     parser.add_argument("--user", help="user name for HTTP basic auth at --endpoint")
     parser.add_argument("--password", help="password for HTTP basic auth at --endpoint")
 
@@ -59,6 +70,11 @@ def run(args) -> int:
     from ..examples import list_examples
     from ..query import add_labels, format_result, get_engine, run_query
 
+    if args.prefixes:
+        from ..vocab import sparql_prologue
+
+        sys.stdout.write(sparql_prologue())
+        return 0
     if args.list:
         for ex in list_examples():
             print(f"{ex.name:32s} {ex.title}")
@@ -71,5 +87,10 @@ def run(args) -> int:
     labels = not args.no_labels and args.format not in ("ttl", "nt")
     if labels and result.kind != "ask":
         add_labels(result, engine, args.lang)
-    sys.stdout.write(format_result(result, args.format, labels=labels))
+    width = args.width
+    if width is None and sys.stdout.isatty():
+        import shutil
+
+        width = shutil.get_terminal_size().columns
+    sys.stdout.write(format_result(result, args.format, labels=labels, width=width or None))
     return 0

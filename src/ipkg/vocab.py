@@ -1,0 +1,127 @@
+"""The project's prefixes: read from ONE file, ``ontology/prefixes.ttl``.
+
+Everything that needs a prefix table takes it from here: the loader (exports, hints for Turtle
+authors), ``ipkg query`` / ``ipkg.api`` (queries that do not declare a prefix get the project's
+declaration; tables print ``iorg:spp``), the example publication (``sh:declare``) and the query
+page of ``ipkg serve``.
+
+>>> PREFIXES["iorg"]
+'https://w3id.org/ipkg/id/org/'
+>>> print(with_prefixes("SELECT * WHERE { iorg:spp ?p ?o }"))
+PREFIX iorg: <https://w3id.org/ipkg/id/org/>  # project prefix (ipkg)
+SELECT * WHERE { iorg:spp ?p ?o }
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import IpkgError
+
+FILE_NAME = "prefixes.ttl"
+#: The comment that ends each PREFIX line :func:`with_prefixes` adds.
+MARK = "# project prefix (ipkg)"
+
+
+def prefix_file() -> Path:
+    """``ontology/prefixes.ttl`` of the data root; else the copy shipped in the wheel/checkout."""
+    from . import paths
+
+    here = Path(__file__).resolve().parent
+    candidates = [paths.data_root() / "ontology" / FILE_NAME,
+                  here / "_data" / "ontology" / FILE_NAME,
+                  here.parents[1] / "ontology" / FILE_NAME]
+    for path in candidates:
+        if path.is_file():
+            return path
+    return candidates[-1]
+
+
+def is_prefix_file(path: Path, root: Path) -> bool:
+    """True for ``<root>/ontology/prefixes.ttl``: it declares prefixes and holds no triples, so
+    the loaders leave it to this module (it is not an ontology or data file)."""
+    return Path(path) == Path(root) / "ontology" / FILE_NAME
+
+
+def read_prefixes(path: Path | None = None) -> dict[str, str]:
+    """``{prefix: namespace}`` declared by a Turtle file (pyoxigraph's parser; file order kept)."""
+    import pyoxigraph as ox
+
+    path = Path(path) if path else prefix_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IpkgError(f"cannot read the prefix file: {exc}", path=path,
+                        hint="restore ontology/prefixes.ttl from the repository") from None
+    try:
+        parser = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE)
+        list(parser)
+        declared = dict(parser.prefixes)
+    except SyntaxError as exc:
+        m = re.search(r"(\d+):(\d+)", str(exc))
+        raise IpkgError(f"bad prefix file: {exc}", path=path,
+                        line=int(m.group(1)) if m else None, col=int(m.group(2)) if m else None) from None
+    # keep the order the file gives (groups: W3C, ontology, identifiers)
+    order = re.findall(r"(?m)^\s*@prefix\s+([A-Za-z][\w\-.]*)?:", text)
+    return {p: declared[p] for p in order if p in declared} | declared
+
+
+#: The project prefixes, in the order of ``ontology/prefixes.ttl``.
+PREFIXES: dict[str, str] = read_prefixes()
+
+# One token of SPARQL for finding prefixed names: comments, strings and IRIs are skipped.
+_TOKENS = re.compile(
+    r'(?P<skip>\#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>)'
+    r'|(?P<declare>(?i:PREFIX)\s+(?P<declared>[A-Za-z][\w\-.]*)?:)'
+    r'|(?P<pname>(?<![\w?$])(?P<used>[A-Za-z][\w\-.]*)?:(?=[\w%\\\-]|\s|[;,.)\]}]|$))'
+    r'|(?P<other>.)', re.S)
+
+
+def used_and_declared(text: str) -> tuple[set[str], set[str]]:
+    """The prefixes a SPARQL query uses and the ones it declares (outside comments/strings/IRIs)."""
+    used: set[str] = set()
+    declared: set[str] = set()
+    for m in _TOKENS.finditer(text):
+        if m.lastgroup == "declare":
+            declared.add(m.group("declared") or "")
+        elif m.lastgroup == "pname":
+            used.add(m.group("used") or "")
+    return used, declared
+
+
+def with_prefixes(text: str, prefixes: dict[str, str] | None = None) -> str:
+    """``text`` with a ``PREFIX`` line for every project prefix it uses and does not declare.
+
+    Only the prefixes used are added (a query's own ``PREFIX`` lines always win), one line each,
+    marked with the comment :data:`MARK`, so an error's line number can be given in the user's
+    own lines (:func:`added_lines`).
+    """
+    prefixes = PREFIXES if prefixes is None else prefixes
+    used, declared = used_and_declared(text)
+    missing = [p for p in prefixes if p in used and p not in declared]
+    if not missing:
+        return text
+    return "".join(f"PREFIX {p}: <{prefixes[p]}>  {MARK}\n" for p in missing) + text
+
+
+def added_lines(text: str) -> int:
+    """How many lines :func:`with_prefixes` put at the start of ``text``."""
+    n = 0
+    for line in text.split("\n"):
+        if not line.endswith(MARK):
+            break
+        n += 1
+    return n
+
+
+def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
+    """Every project prefix as SPARQL ``PREFIX`` lines (``ipkg query --prefixes``)."""
+    prefixes = PREFIXES if prefixes is None else prefixes
+    width = max(len(p) for p in prefixes) + 1
+    return "".join(f"PREFIX {(p + ':').ljust(width)} <{ns}>\n" for p, ns in prefixes.items())
+
+
+__all__ = ["PREFIXES", "prefix_file", "read_prefixes", "with_prefixes", "used_and_declared",
+           "added_lines", "sparql_prologue", "is_prefix_file"]
