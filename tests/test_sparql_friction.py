@@ -62,7 +62,9 @@ def test_curies_without_prefix_lines_work_in_the_cli(capsys):
     code, out, err = run_cli(capsys, "SELECT ?s WHERE { ?s a ipkg:Court } ORDER BY ?s", "--format", "csv",
                              "--no-labels")
     assert code == 0, err
-    assert out.splitlines()[1:] == ["https://w3id.org/ipkg/id/org/shanghai-high-court",
+    assert out.splitlines()[1:] == ["https://w3id.org/ipkg/id/org/peoples-courts-nationwide",
+                                    "https://w3id.org/ipkg/id/org/shanghai-courts",
+                                    "https://w3id.org/ipkg/id/org/shanghai-high-court",
                                     "https://w3id.org/ipkg/id/org/spc"]
 
 
