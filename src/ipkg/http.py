@@ -126,6 +126,18 @@ def request(url: str, *, method: str = "GET", data: Mapping[str, str] | bytes | 
     return box["reply"]
 
 
+def _detail(body: bytes, ctype: str) -> str:
+    """The start of an error body as one line of text (HTML tags dropped)."""
+    import re
+
+    text = body[:4000].decode("utf-8", "replace")
+    if "html" in ctype or text.lstrip().startswith("<"):
+        text = re.sub(r"(?is)<(head|script|style)\b.*?</\1>", " ", text)
+        text = re.sub(r"<[^>]*>", " ", text)
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", "", text)  # no terminal escapes from a server
+    return " ".join(text.split())[:500]
+
+
 def _too_slow(url: str, timeout: float) -> IpkgError:
     return IpkgError(f"{url} did not send a complete answer within {timeout:g} s",
                      hint="the server is slow or the query too expensive; raise --timeout or narrow it")
@@ -199,7 +211,7 @@ def _exchange(url, method, data, accept, content_type, timeout, deadline, user, 
     status = resp.status_code
     if 200 <= status < 300:
         return Reply(str(resp.url), status, ctype, body)
-    detail = body[:2000].decode("utf-8", "replace").strip()
+    detail = _detail(body, ctype)
     if status in (401, 403):
         raise IpkgError(f"{url} refused access (HTTP {status}{': ' + detail if detail else ''})",
                         hint="check --user/--password, or whether the endpoint is read-only")
