@@ -304,3 +304,15 @@ def test_timeout_is_a_total_deadline_against_a_dripping_server(capsys):
         server.close()
     assert code == 2 and "did not send a complete answer within 2 s" in capsys.readouterr().err
     assert took < 3.5, took
+
+
+def test_credentials_in_the_url_are_sent_only_when_asked_and_never_printed(oxigraph_with_login, capsys):
+    front, _ = oxigraph_with_login
+    url = front.url.replace("http://", "http://alice:secret@") + "/query"
+    assert main(["query", "--endpoint", url, "--format", "csv", "SELECT (1 AS ?n) WHERE {}"]) == 0
+    assert capsys.readouterr().out.split() == ["n", "1"]
+    assert [r["authorization"] for r in front.seen] == [None, GOOD]
+    wrong = front.url.replace("http://", "http://alice:wrong@") + "/query"
+    assert main(["query", "--endpoint", wrong, "ASK {}"]) == 2
+    err = capsys.readouterr().err
+    assert "HTTP 401" in err and "wrong" not in err.replace("--user/--password", "")

@@ -57,6 +57,21 @@ def origin(url) -> tuple[str, str, int]:
     return scheme, (u.host or "").lower(), u.port or DEFAULT_PORTS.get(scheme, 0)
 
 
+def _split_userinfo(url: str, user: str | None, password: str | None) -> tuple[str, str | None, str | None]:
+    """Credentials written into the URL (``http://user:pw@host/``) become ``user``/``password``
+    (unless given), and leave the URL: they too are sent only when asked, and never printed."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, user, password
+    if user is None:
+        user = urllib.parse.unquote(parts.username or "")
+        password = urllib.parse.unquote(parts.password or "") if password is None else password
+    netloc = parts.hostname if ":" not in (parts.hostname or "") else f"[{parts.hostname}]"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), user, password
+
+
 def _auth(user: str | None, password: str | None):
     if user is None:
         return None
@@ -100,6 +115,7 @@ def request(url: str, *, method: str = "GET", data: Mapping[str, str] | bytes | 
     never redirected (any 3xx is an error). Reads follow redirects only within the same origin.
     """
     check_url(url)
+    url, user, password = _split_userinfo(url, user, password)
     if timeout <= 0:
         raise IpkgError(f"the timeout must be positive, got {timeout:g}")
     box: dict = {}
