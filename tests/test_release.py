@@ -74,6 +74,19 @@ def test_files_ipkg_did_not_write_survive_a_rebuild(project_copy, tmp_path, caps
     assert (out / "ipkg.nt").read_text(encoding="utf-8") == "my own file" and wheel.exists()
 
 
+def test_a_build_folder_of_an_older_ipkg_is_replaced_and_its_foreign_files_kept(project_copy, tmp_path):
+    from ipkg.build import LEGACY_MARKERS
+
+    out = tmp_path / "site"
+    assert small_build(out) == 0
+    (out / MARKER).rename(out / LEGACY_MARKERS[0])  # as ipkg < 0.1.0 left it: no file list
+    (out / "old-export.nt").write_text("", encoding="utf-8")  # not ipkg's now: kept
+    (out / "queries" / "stale.rq").write_text("", encoding="utf-8")  # in a folder the build writes: replaced
+    assert small_build(out) == 0
+    assert (out / "old-export.nt").exists() and not (out / "queries" / "stale.rq").exists()
+    assert (out / MARKER).exists() and not (out / LEGACY_MARKERS[0]).exists()
+
+
 def test_serve_store_is_not_left_in_the_checkout(built_dist, tmp_path, monkeypatch):
     from ipkg import serve
 
@@ -200,6 +213,9 @@ def test_void_is_dcat_ap_complete(built_dist, project):
     for name, (size, digest) in files.items():
         data = (built_dist / name).read_bytes()
         assert (size, digest) == (len(data), hashlib.sha256(data).hexdigest()), name
+    dumps = {str(o).rsplit("/", 1)[1] for o in void.objects(URIRef("https://w3id.org/ipkg/dataset"),
+                                                            URIRef("http://rdfs.org/ns/void#dataDump"))}
+    assert dumps == {"ipkg.ttl", "ipkg.nt", "ipkg.jsonld", "ipkg.trig"}  # RDF only, not the CSV
     # issued = the release date; modified = the latest dcterms:issued date in the data (not the clock)
     dates = [str(o) for o in project.merged().objects(None, URIRef("http://purl.org/dc/terms/issued"))
              if getattr(o, "datatype", None) == URIRef("http://www.w3.org/2001/XMLSchema#date")]

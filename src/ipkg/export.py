@@ -387,7 +387,8 @@ def void_triples(graphs: dict[str, list], merged: list, sizes: dict[str, int], p
         node = DATASET_NS + "dist-" + _slug(fname)
         url = NamedNode(DIST_BASE + fname)
         add(ds, DCAT + "distribution", NamedNode(node))
-        add(ds, V + "dataDump", url)
+        if media != "text/csv":  # void:dataDump: RDF dumps only
+            add(ds, V + "dataDump", url)
         add(node, RDF_TYPE, NamedNode(DCAT + "Distribution"))
         add(node, DCT + "title", Literal(title, language="en"))
         add(node, DCT + "identifier", Literal(fname))
