@@ -14,6 +14,7 @@ In one run, against the real Oxigraph server (in memory, 127.0.0.1):
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -49,7 +50,8 @@ def main() -> int:
 
     lines = ["# HTTP client and push", "",
              f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "
-             f"`python bench/bench_http.py --requests {args.requests}` (one run).", "", machine_markdown(), ""]
+             f"`python bench/bench_http.py --requests {args.requests}` (one run; load average at start "
+             f"{os.getloadavg()[0]:.1f} on this shared machine).", "", machine_markdown(), ""]
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         build.build(site, views=False, docs=False)

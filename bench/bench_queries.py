@@ -108,7 +108,7 @@ def main(argv=None) -> int:
              f"--repeat {args.repeat}` (one run).", "", *machine(), "",
              f"- graph: {result.triples} triples (site/ipkg.nt), {len(names)} example queries",
              f"- HTTP: what `ipkg serve` runs — the SERVICE guard (`ipkg.guard`) in front of "
-             f"`oxigraph serve-read-only` on 127.0.0.1 — with ipkg's urllib client (POST, SPARQL JSON, "
+             f"`oxigraph serve-read-only` on 127.0.0.1 — with ipkg's HTTP client (ipkg.http on httpx: POST, SPARQL JSON, "
              f"parsed); median of {args.repeat} runs after a warm-up; also oxigraph reached directly",
              f"- rdflib: in-process `Graph.query`, one run each (load: {rdflib_load:.2f} s)", "",
              f"**Median over all queries: HTTP via ipkg serve {overall_http:.1f} ms (oxigraph directly "
