@@ -95,7 +95,7 @@ def _cleanup_stale(out: Path) -> None:
         kind, pid = pattern.match(path.name).groups()
         if pid_alive(int(pid)) and int(pid) != os.getpid():
             continue
-        if kind == "old" and not out.exists() and (path / MARKER).exists():
+        if kind == "old" and not out.exists() and any((path / m).exists() for m in (MARKER, *LEGACY_MARKERS)):
             os.rename(path, out)  # a fallback swap was killed between its two renames
         else:
             shutil.rmtree(path, ignore_errors=True)
