@@ -70,7 +70,7 @@ def main() -> int:
     rows: dict[str, list[float]] = {}
     totals = []
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "dist"
+        out = Path(tmp) / "site"
         build(out)  # warm the pyLODE cache
         for _ in range(runs):
             t0 = time.perf_counter()

@@ -2,7 +2,7 @@
 
     python bench/bench_queries.py [--repeat 7] [--out bench/results/queries.md]
 
-Builds dist/ into a temporary folder, loads it into an Oxigraph store (ipkg.serve.prepare_store),
+Builds site/ into a temporary folder, loads it into an Oxigraph store (ipkg.serve.prepare_store),
 starts the real read-only server on a free loopback port, and times every example query end to
 end through ipkg's own Protocol client (POST, JSON results, parsed) – median of --repeat runs
 after one warm-up. The same queries run on rdflib in process (one timed run each after loading).
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
 
     names = [ex.name for ex in examples.list_examples()]
     with tempfile.TemporaryDirectory() as tmp:
-        dist = Path(tmp) / "dist"
+        dist = Path(tmp) / "site"
         result = build.build(dist, views=False, docs=False)
         store = serve.prepare_store(dist, Path(tmp) / "store")
         port = free_port()
@@ -106,9 +106,9 @@ def main(argv=None) -> int:
     lines = ["# Example-query latency: Oxigraph server over HTTP vs rdflib in process", "",
              f"Measured {time.strftime('%Y-%m-%d %H:%M %Z')} by `python bench/bench_queries.py "
              f"--repeat {args.repeat}` (one run).", "", *machine(), "",
-             f"- graph: {result.triples} triples (dist/ipkg.nt), {len(names)} example queries",
+             f"- graph: {result.triples} triples (site/ipkg.nt), {len(names)} example queries",
              f"- HTTP: what `ipkg serve` runs — the SERVICE guard (`ipkg.guard`) in front of "
-             f"`oxigraph serve-read-only` on 127.0.0.1 — with ipkg's urllib client (POST, SPARQL JSON, "
+             f"`oxigraph serve-read-only` on 127.0.0.1 — with ipkg's HTTP client (ipkg.http on httpx: POST, SPARQL JSON, "
              f"parsed); median of {args.repeat} runs after a warm-up; also oxigraph reached directly",
              f"- rdflib: in-process `Graph.query`, one run each (load: {rdflib_load:.2f} s)", "",
              f"**Median over all queries: HTTP via ipkg serve {overall_http:.1f} ms (oxigraph directly "

@@ -26,10 +26,10 @@ def project():
 
 @pytest.fixture(scope="session")
 def built_dist(tmp_path_factory) -> Path:
-    """One full ``ipkg build --out <tmp>/dist`` per session; tests must not modify it."""
+    """One full ``ipkg build --out <tmp>/site`` per session; tests must not modify it."""
     from ipkg.cli import main
 
-    out = tmp_path_factory.mktemp("build") / "dist"
+    out = tmp_path_factory.mktemp("build") / "site"
     code = main(["build", "--out", str(out), "-q"])
     assert code == 0, f"ipkg build failed with exit code {code}"
     return out

@@ -59,10 +59,10 @@ def test_installed_wheel_builds(wheel_venv, tmp_path):
     assert module_file.startswith(str(wheel_venv)), "the venv must use the installed wheel, not the checkout"
     assert data_root.startswith(str(wheel_venv)) and data_root.endswith("_data")
     run([str(wheel_venv / "bin" / "ipkg"), "build", "-q"], env=env, cwd=tmp_path)
-    built = load_rdf_file(tmp_path / "dist" / "ipkg.nt")
+    built = load_rdf_file(tmp_path / "site" / "ipkg.nt")
     shipped = load_project(data_root)  # the wheel's own copy of ontology/ and graph/
     assert len(built) == len(shipped.merged()) > 1000
-    assert (tmp_path / "dist" / "void.ttl").exists()
+    assert (tmp_path / "site" / "void.ttl").exists()
 
 
 def test_installed_wheel_ships_the_prefix_file_and_the_query_page(wheel_venv, tmp_path):

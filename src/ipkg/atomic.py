@@ -1,7 +1,7 @@
 """Replacing a file or a folder all at once, so a reader never sees half of it.
 
 Every file ipkg writes goes through :func:`replaced_file` (a temp file in the same folder,
-renamed over the target only when complete, removed on failure). ``ipkg build`` (the ``dist/``
+renamed over the target only when complete, removed on failure). ``ipkg build`` (the ``site/``
 folder) and ``ipkg load`` (an Oxigraph store) write a new folder beside the old one and then
 swap it in. On Linux ``renameat2(RENAME_EXCHANGE)`` swaps the
 two names in one step; elsewhere the old folder is renamed away first, leaving a moment with no

@@ -1,10 +1,16 @@
-"""``ipkg build``: load → validate → export → ontology docs → example queries → views.
+"""``ipkg build``: load → validate → export → tables → ontology docs → example queries → views → checksums.
 
-The output folder is replaced as a whole, atomically: everything is written into a temporary
-folder next to it (``<out>.tmp-<pid>``), and only when every step has succeeded is it swapped
-in place of the old one (``renameat2(RENAME_EXCHANGE)`` on Linux, two renames elsewhere). A
-build that fails (exit 1 on SHACL violations, 2 on input it cannot load) or is killed leaves
-the previous output untouched; leftovers of killed builds are removed by the next build.
+The output folder (default ``site/``; not ``dist/``, where Python packaging puts wheels) is
+replaced as a whole, atomically: everything is written into a temporary folder next to it
+(``<out>.tmp-<pid>``), and only when every step has succeeded is it swapped in place of the old
+one (``renameat2(RENAME_EXCHANGE)`` on Linux, two renames elsewhere). A build that fails (exit 1
+on SHACL violations, 2 on input it cannot load) or is killed leaves the previous output
+untouched; leftovers of killed builds are removed by the next build.
+
+ipkg never deletes a file it did not write: the marker file lists every file the build wrote,
+and a file in the old output folder that is not on that list (a wheel, a note) is carried over
+into the new folder (hard link) before the swap; when the new build writes the same path, the
+build stops with an error and changes nothing.
 
 Optional steps run only when their module exists: validation (:mod:`ipkg.validate`), example
 queries (:mod:`ipkg.examples`), views (:mod:`ipkg.views`).
@@ -18,17 +24,21 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import IpkgError
-from .atomic import pid_alive, swap_in
+from .atomic import pid_alive, swap_in, write_bytes
 
-#: A file in every output folder: marks it as ipkg's, so that a build may replace it.
-MARKER = ".ipkg-dist"
-MARKER_TEXT = b"This folder is written by 'ipkg build' and replaced as a whole by the next build.\n"
+#: The default output folder.
+DEFAULT_OUT = "site"
+#: A file in every output folder: marks it as ipkg's, so that a build may replace it, and lists
+#: (after MARKER_TEXT, one relative path a line) the files the build wrote.
+MARKER = ".ipkg-build"
+LEGACY_MARKERS = (".ipkg-dist",)  # written by ipkg before 0.1.0 (no file list)
+MARKER_TEXT = b"This folder is written by 'ipkg build' and replaced by the next build; the files it wrote:\n"
 
 #: For tests only: ``IPKG_BUILD_HOLD=<step>`` makes the build stop after that step and wait,
 #: so that a test can kill it at a known point (see tests/test_build.py).
@@ -85,7 +95,7 @@ def _cleanup_stale(out: Path) -> None:
         kind, pid = pattern.match(path.name).groups()
         if pid_alive(int(pid)) and int(pid) != os.getpid():
             continue
-        if kind == "old" and not out.exists() and (path / MARKER).exists():
+        if kind == "old" and not out.exists() and any((path / m).exists() for m in (MARKER, *LEGACY_MARKERS)):
             os.rename(path, out)  # a fallback swap was killed between its two renames
         else:
             shutil.rmtree(path, ignore_errors=True)
@@ -96,13 +106,80 @@ def _check_replaceable(out: Path) -> None:
         return
     if not out.is_dir():
         raise IpkgError("the output path exists and is not a folder", path=out, hint="choose another --out")
-    if (out / MARKER).exists() or not any(out.iterdir()):
+    if any((out / m).exists() for m in (MARKER, *LEGACY_MARKERS)) or not any(out.iterdir()):
         return
     raise IpkgError(
         f"refusing to replace {out}: it is not the output of an earlier 'ipkg build' (no {MARKER} file)",
         path=out,
         hint="choose an empty or new folder with --out, or delete this one yourself",
     )
+
+
+def _written_by_ipkg(out: Path) -> set[str] | None:
+    """The files the build in ``out`` wrote (relative paths), or None when it did not list them."""
+    try:
+        text = (out / MARKER).read_bytes()
+    except OSError:
+        return None
+    if not text.startswith(MARKER_TEXT):
+        return None
+    return {line for line in text[len(MARKER_TEXT):].decode("utf-8", "replace").splitlines() if line}
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def keep_foreign_files(out: Path, tmp: Path) -> list[str]:
+    """Carry the files of ``out`` that ipkg did not write into ``tmp`` (hard links); returns them.
+
+    Raises IpkgError when the new build wrote a file at the same path (nothing is changed then).
+    """
+    if not out.is_dir():
+        return []
+    listed = _written_by_ipkg(out)
+    new = set(_files(tmp))
+    if listed is None:  # an older build: whatever the new build would write is ipkg's
+        tops = {n.split("/", 1)[0] for n in new}
+        foreign = [f for f in _files(out) if f not in new and f.split("/", 1)[0] not in tops
+                   and f not in LEGACY_MARKERS]
+    else:
+        foreign = [f for f in _files(out) if f not in listed and f != MARKER]
+    clash = [f for f in foreign if f in new]
+    if clash:
+        raise IpkgError(f"{out} holds files ipkg did not write where the build writes: {', '.join(clash[:5])}",
+                        path=out, hint="move them away; nothing was changed")
+    for f in foreign:
+        dest = tmp / f
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(out / f, dest, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(out / f, dest, follow_symlinks=False)
+    return foreign
+
+
+def write_marker(tmp: Path, foreign: Sequence[str] = ()) -> Path:
+    """The marker file, listing every file in ``tmp`` except ``foreign`` ones and itself."""
+    skip = set(foreign) | {MARKER}
+    names = [f for f in _files(tmp) if f not in skip]
+    return write_bytes(tmp / MARKER, MARKER_TEXT + "".join(f"{n}\n" for n in names).encode("utf-8"))
+
+
+def write_checksums(folder: Path) -> Path:
+    """``SHA256SUMS`` (``sha256sum -c`` format) over every published file: all but hidden ones."""
+    import hashlib
+
+    lines = []
+    for name in _files(folder):
+        if name == "SHA256SUMS" or any(part.startswith(".") for part in name.split("/")):
+            continue
+        h = hashlib.sha256()
+        with open(folder / name, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        lines.append(f"{h.hexdigest()}  {name}\n")
+    return write_bytes(folder / "SHA256SUMS", "".join(lines).encode("utf-8"))
 
 
 def _hold(step: str) -> None:
@@ -120,18 +197,20 @@ def plan(*, docs: bool = True, views: bool = True, validate: bool = True) -> lis
     if validate and _optional("validate") is not None:
         steps.append("validate")
     steps.append("export")
+    steps.append("tables")
     if docs:
         steps.append("docs")
     if _optional("examples") is not None:
         steps.append("examples")
     if views and _optional("views") is not None:
         steps.append("views")
+    steps.append("checksums")  # the last step that writes: covers every published file
     steps.append("swap")
     return steps
 
 
 def build(
-    out: str | Path = "dist",
+    out: str | Path = DEFAULT_OUT,
     *,
     root: str | Path | None = None,
     docs: bool = True,
@@ -209,9 +288,15 @@ def build(
             from .export import write_exports
 
             files.extend(write_exports(project, tmp))
-            (tmp / MARKER).write_bytes(MARKER_TEXT)
 
         run_step("export", export)
+
+        def tables() -> None:
+            from .export import write_tables
+
+            files.extend(write_tables(project, tmp))
+
+        run_step("tables", tables)
 
         if "docs" in steps:
 
@@ -235,7 +320,11 @@ def build(
             write_site = _optional("views")
             run_step("views", lambda: files.extend(write_site(project.merged(), tmp) or []))
 
+        run_step("checksums", lambda: files.append(write_checksums(tmp)))
+
         def swap() -> None:
+            foreign = keep_foreign_files(out, tmp)
+            write_marker(tmp, foreign)
             swap_in(tmp, out)
 
         run_step("swap", swap)

@@ -30,6 +30,7 @@ COMMANDS = (
     "query",
     "serve",
     "push",
+    "diff",
     "view",
     "export",
     "load",
@@ -39,7 +40,8 @@ COMMANDS = (
 EPILOG = """\
 exit codes:
   0    success (the graph conforms; warnings allowed)
-  1    the input was read and found wanting (SHACL violations, audit mismatches)
+  1    the input was read and found wanting (SHACL violations, audit mismatches, a push
+       whose counts differ, 'ipkg diff' found differences)
   2    the input could not be used (syntax error, missing file, bad option, unreachable endpoint)
   130  interrupted (Ctrl-C)
 

@@ -13,7 +13,7 @@ counted in characters), a one-line description of what is wrong, and a hint.
 
 JSON-LD: a remote ``@context`` (``http:``, ``https:`` or any other non-file IRI) is refused —
 ipkg never touches the network while loading. A relative context (``"@context":
-"context.jsonld"``, as in ``dist/ipkg.jsonld``) is read from the file's folder and inlined.
+"context.jsonld"``, e.g. a file beside ``site/context.jsonld``) is read from the file's folder and inlined.
 """
 
 from __future__ import annotations

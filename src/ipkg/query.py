@@ -8,7 +8,7 @@ endpoint can be printed, compared and tested the same way.
   project loader reads (``ontology/`` and every RDF file under ``graph/``).
 * ``rdflib``: the same files in an :class:`rdflib.Graph`.
 * ``store``: an on-disk Oxigraph store (``ipkg.store.open_store``).
-* ``endpoint``: any SPARQL 1.1 Protocol endpoint, over :mod:`urllib` (no extra dependency).
+* ``endpoint``: any SPARQL 1.1 Protocol endpoint, over :mod:`ipkg.http` (httpx).
 
 Parameters (``--param name=value``) are bound as RDF terms, never pasted into the query text: as
 ``substitutions`` for pyoxigraph and ``initBindings`` for rdflib. An endpoint cannot take bindings,
@@ -22,7 +22,6 @@ import csv
 import io
 import json
 import re
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -682,7 +681,7 @@ def _graph_result(triples: Iterable[tuple[Term, Term, Term]]) -> QueryResult:
 
 
 class EndpointEngine(Engine):
-    """A SPARQL 1.1 Protocol endpoint, over HTTP with :mod:`urllib`.
+    """A SPARQL 1.1 Protocol endpoint, over HTTP with :mod:`ipkg.http`.
 
     A result is accepted only when the whole body arrived within ``timeout`` seconds and parses:
     a server that stops streaming at its time limit leaves a truncated body, which is an error.
@@ -692,9 +691,9 @@ class EndpointEngine(Engine):
 
     def __init__(self, url: str, timeout: float = 30.0, user: str | None = None,
                  password: str | None = None, max_bytes: int = 512 * 1024 * 1024):
-        if not re.match(r"https?://", url):
-            raise IpkgError(f"not an http(s) URL: {url!r}", hint="e.g. http://127.0.0.1:7878/query")
-        self.url = url
+        from .http import check_url
+
+        self.url = check_url(url)
         self.timeout = timeout
         self.user = user
         self.password = password
@@ -711,9 +710,12 @@ class EndpointEngine(Engine):
         accept = {"select": "application/sparql-results+json",
                   "ask": "application/sparql-results+json",
                   "graph": "application/n-triples"}[kind]
-        body, ctype = http_request(self.url, data={"query": text}, accept=accept,
-                                   timeout=self.timeout, user=self.user, password=self.password,
-                                   max_bytes=self.max_bytes)
+        from .http import request
+
+        reply = request(self.url, method="POST", data={"query": text}, accept=accept,
+                        timeout=self.timeout, user=self.user, password=self.password,
+                        max_bytes=self.max_bytes)
+        body, ctype = reply.body, reply.media_type
         if kind == "graph":
             return _parse_graph_body(body, ctype, self.url)
         result = _parse_json_results(body, self.url)
@@ -788,78 +790,6 @@ def _parse_graph_body(body: bytes, ctype: str, url: str) -> QueryResult:
     except SyntaxError as exc:
         raise IpkgError(f"incomplete or invalid RDF response from {url}: {exc}") from None
     return _graph_result(triples)
-
-
-def http_request(url: str, *, data: Mapping[str, str] | bytes | None = None, method: str | None = None,
-                 accept: str = "*/*", content_type: str | None = None, timeout: float = 30.0,
-                 user: str | None = None, password: str | None = None,
-                 max_bytes: int = 512 * 1024 * 1024) -> tuple[bytes, str]:
-    """One HTTP exchange with clear errors; returns (body, media type). Raises IpkgError (exit 2).
-
-    The whole body must arrive within ``timeout`` seconds in total (not just per read).
-    """
-    import base64
-    import http.client
-    import socket
-    import urllib.error
-    import urllib.parse
-    import urllib.request
-
-    if isinstance(data, Mapping):
-        payload = urllib.parse.urlencode(data).encode("utf-8")
-        content_type = content_type or "application/x-www-form-urlencoded"
-    else:
-        payload = data
-    headers = {"Accept": accept, "User-Agent": "ipkg"}
-    if content_type:
-        headers["Content-Type"] = content_type
-    if user is not None:
-        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
-    req = urllib.request.Request(url, data=payload, headers=headers, method=method)
-    deadline = time.monotonic() + timeout
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            chunks, size = [], 0
-            while True:
-                if time.monotonic() > deadline:
-                    raise IpkgError(f"{url} did not send a complete answer within {timeout:g} s",
-                                    hint="the query may be too expensive; raise --timeout or narrow it")
-                chunk = resp.read(65536)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > max_bytes:
-                    raise IpkgError(f"the answer from {url} exceeds {max_bytes // (1024 * 1024)} MB",
-                                    hint="add a LIMIT or narrow the query")
-                chunks.append(chunk)
-            ctype = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            return b"".join(chunks), ctype
-    except urllib.error.HTTPError as exc:
-        detail = ""
-        try:
-            detail = exc.read(2000).decode("utf-8", "replace").strip()
-        except Exception:  # noqa: BLE001 - the body is only a courtesy
-            pass
-        if exc.code in (401, 403):
-            raise IpkgError(f"{url} refused access (HTTP {exc.code}{': ' + detail if detail else ''})",
-                            hint="check --user/--password, or whether the endpoint is read-only") from None
-        if exc.code == 400:
-            raise IpkgError(f"{url} rejected the request (HTTP 400): {detail}") from None
-        raise IpkgError(f"{url} answered HTTP {exc.code}: {detail or exc.reason}") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise IpkgError(f"{url} did not answer within {timeout:g} s") from None
-        raise IpkgError(f"cannot reach {url}: {reason}",
-                        hint="is the server running? check the URL and port") from None
-    except (TimeoutError, socket.timeout):
-        raise IpkgError(f"{url} did not send a complete answer within {timeout:g} s") from None
-    except http.client.IncompleteRead:
-        raise IpkgError(f"the answer from {url} was cut off (incomplete body)",
-                        hint="the server may have stopped at its time limit") from None
-    except (http.client.HTTPException, ConnectionError, OSError) as exc:
-        raise IpkgError(f"connection to {url} failed: {exc}") from None
 
 
 # --------------------------------------------------------------------------------------------

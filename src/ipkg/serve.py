@@ -1,13 +1,14 @@
 """Serve the built graph over the SPARQL 1.1 Protocol with the real Oxigraph server.
 
-:func:`prepare_store` loads the build (``dist/``) into an on-disk Oxigraph store, atomically (a
-temporary folder next to the target, then a rename):
+:func:`prepare_store` loads the build (``site/``) into an on-disk Oxigraph store (by default in
+the cache folder, not in the checkout: :func:`default_store_dir`), atomically (a temporary folder
+next to the target, then a rename):
 
-* the default graph gets every distinct triple of ``dist/ipkg.nt`` – the same merged graph
+* the default graph gets every distinct triple of ``site/ipkg.nt`` – the same merged graph
   ``ipkg query`` sees in memory, so every example query gives the same rows over HTTP;
-* each named graph of ``dist/ipkg.trig`` is kept as a named graph (``GRAPH ?g`` finds which file /
+* each named graph of ``site/ipkg.trig`` is kept as a named graph (``GRAPH ?g`` finds which file /
   source document a triple came from);
-* the example queries (``dist/queries/examples.ttl``) go to the named graph
+* the example queries (``site/queries/examples.ttl``) go to the named graph
   ``https://w3id.org/ipkg/.well-known/sparql-examples``, as the SIB sparql-examples project
   recommends, so users of the query page can list them with a query.
 
@@ -69,16 +70,28 @@ def ensure_build(dist: Path, progress=None) -> Path:
     return dist
 
 
+def default_store_dir(dist: Path) -> Path:
+    """Where ``ipkg serve`` keeps the store of a build folder: ``<cache>/stores/<hash of its path>``."""
+    import hashlib
+
+    from .cache import cache_dir
+
+    key = hashlib.sha256(str(Path(dist).resolve()).encode("utf-8")).hexdigest()[:16]
+    return cache_dir() / "stores" / f"{Path(dist).resolve().name}-{key}"
+
+
 def prepare_store(dist: Path, store_dir: Path | None = None) -> Path:
     """Load ``dist`` (N-Triples, TriG, example queries) into an Oxigraph store at ``store_dir``.
 
-    Default location: ``<dist>-store`` next to ``dist``. The store is built in a temporary
-    sibling folder and renamed into place, so a failure never leaves a half-loaded store.
+    Default location: :func:`default_store_dir` (the cache folder; nothing is left in the
+    checkout). The store is built in a temporary sibling folder and renamed into place, so a
+    failure never leaves a half-loaded store.
     """
     import pyoxigraph as ox
 
     dist = Path(dist)
-    store_dir = Path(store_dir) if store_dir else dist.with_name(dist.name + "-store")
+    store_dir = Path(store_dir) if store_dir else default_store_dir(dist)
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
     nt = dist / "ipkg.nt"
     if not nt.is_file():
         raise IpkgError("no ipkg.nt in the build folder", path=dist, hint="run 'ipkg build' first")
@@ -208,7 +221,7 @@ def _free_loopback_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = DEFAULT_BIND,
+def serve(*, dist: Path = Path("site"), store: Path | None = None, bind: str = DEFAULT_BIND,
           timeout_s: int | None = DEFAULT_TIMEOUT_S, echo=None) -> int:
     """Build if needed, load the store, run the read-only server until Ctrl-C or SIGTERM."""
     if echo is None:
@@ -219,7 +232,7 @@ def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = D
         store_dir = Path(store)
         if not (store_dir / "CURRENT").is_file():
             raise IpkgError("not an Oxigraph store", path=store_dir,
-                            hint="create one with 'ipkg serve' (from dist/) or 'ipkg load … --store DIR'")
+                            hint="create one with 'ipkg serve' (from site/) or 'ipkg load … --store DIR'")
     else:
         if not (dist / "ipkg.nt").is_file():
             echo(f"no build in {dist}/ - building it first …")

@@ -1,31 +1,33 @@
-"""ipkg build: validate the graph and write every export into dist/."""
+"""ipkg build: validate the graph and write every export into site/."""
 
 from __future__ import annotations
 
 import sys
 
-HELP = "validate the graph and write all exports, docs and views into dist/"
+HELP = "validate the graph and write all exports, docs and views into site/"
 
 DESCRIPTION = """\
 Load ontology/, graph/ and shapes/, validate the graph against the SHACL shapes, and write
-into the output folder (default: dist/ in the current folder):
+into the output folder (default: site/ in the current folder; dist/ is left to Python packaging):
 
-  ipkg.ttl  ipkg.nt  ipkg.jsonld (+ context.jsonld)  ipkg.trig (one named graph per source)
-  void.ttl (VoID + DCAT with counts)  ontology/index.html (pyLODE)  queries/  views/ index.html
+  ipkg.ttl  ipkg.nt  ipkg.jsonld (context embedded; also context.jsonld)  ipkg.trig (one named
+  graph per source)  void.ttl (VoID + DCAT-AP)  statements.csv  tables/<class>.csv
+  ontology/index.html (pyLODE)  queries/  views/  index.html  SHA256SUMS (sha256sum -c)
 
 The output folder is replaced as a whole and atomically: when the graph has SHACL violations
 (exit 1) or a file cannot be loaded (exit 2) the report or error is printed and the previous
-output folder is left exactly as it was. Two builds of the same input are byte-identical.
+output folder is left exactly as it was. Files in it that ipkg did not write are kept. Two
+builds of the same input are byte-identical.
 
 Examples:
-  ipkg build                      # build dist/
+  ipkg build                      # build site/
   ipkg build --out /tmp/site -q   # elsewhere, no progress or summary
   ipkg build --no-views --no-docs # only the data exports (faster)
 """
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--out", metavar="DIR", default="dist", help="output folder (default: dist)")
+    parser.add_argument("--out", metavar="DIR", default="site", help="output folder (default: site)")
     parser.add_argument("--no-views", action="store_true", help="skip the HTML views")
     parser.add_argument("--no-docs", action="store_true", help="skip the pyLODE ontology documentation")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and reports")

@@ -11,9 +11,10 @@ DESCRIPTION = """\
 Write the entity graph -- every entity and every link between entities, or one view of it --
 as GraphML or GEXF, with networkx's writers. Node ids are IRIs; node attributes are class
 (CURIE), group, label_en, label_zh, colour, shape and, where present, functions, dates
-(foundingDate, issued ...), value and unit; edge keys and the 'predicate' attribute are
-property CURIEs, with label_en/label_zh. Every attribute is a plain string, number or
-boolean. GEXF files also carry the legend colours for Gephi. --view takes the same names as
+(foundingDate, issued ...), value (a number, typed double, so Gephi can size and filter by it)
+and unit; edge keys and the 'predicate' attribute are property CURIEs, with label_en/label_zh.
+GEXF files also carry the legend colours for Gephi, and no export date: two exports of the same
+graph are byte-identical. --view takes the same names as
 'ipkg view' (or an entity, with --depth).
 
 examples:

@@ -6,10 +6,10 @@ HELP = "serve the built graph read-only over SPARQL (the Oxigraph server)"
 
 DESCRIPTION = """\
 Serve the graph over the SPARQL 1.1 Protocol with the Oxigraph server from the 'oxigraph' PyPI
-package, read-only. Builds dist/ first when it is missing, loads dist/ipkg.nt (default graph),
-dist/ipkg.trig (named graphs, one per source document or reference file) and the example
-queries (graph <https://w3id.org/ipkg/.well-known/sparql-examples>) into an on-disk store next
-to the build (dist-store/, replaced atomically), then runs
+package, read-only. Builds site/ first when it is missing, loads site/ipkg.nt (default graph),
+site/ipkg.trig (named graphs, one per source document or reference file) and the example
+queries (graph <https://w3id.org/ipkg/.well-known/sparql-examples>) into an on-disk store in
+the cache folder ($IPKG_CACHE_DIR or ~/.cache/ipkg/stores/, replaced atomically), then runs
 'oxigraph serve-read-only --location DIR --bind HOST:PORT --timeout-s N'. Updates and Graph Store
 writes are refused (HTTP 403). Ctrl-C stops the server and leaves no process behind.
 
@@ -25,7 +25,8 @@ def add_arguments(parser) -> None:
     from ..serve import DEFAULT_BIND, DEFAULT_TIMEOUT_S
 
     parser.add_argument("--bind", default=DEFAULT_BIND, help=f"HOST:PORT to listen on (default: {DEFAULT_BIND})")
-    parser.add_argument("--dist", default="dist", help="the build folder (default: dist)")
+    parser.add_argument("--site", "--dist", dest="dist", default="site", metavar="DIR",
+                        help="the build folder (default: site)")
     parser.add_argument("--store", metavar="DIR", help="serve this existing Oxigraph store instead of the build")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S,
                         help=f"stop queries after this many seconds (default: {DEFAULT_TIMEOUT_S}; 0 = no limit)")

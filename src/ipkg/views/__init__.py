@@ -40,25 +40,7 @@ def load_graph(root: Path | None = None):
 
 
 def export_graph(G, fmt: str, out: Path) -> Path:
-    """Write a view graph as GraphML or GEXF (atomically). GEXF also gets Gephi colours."""
-    import networkx as nx
+    """Write a view graph as GraphML or GEXF: :func:`ipkg.export.write_network`."""
+    from ..export import write_network
 
-    from ..atomic import replaced_file
-    from ..errors import IpkgError
-
-    out = Path(out)
-    if fmt not in ("graphml", "gexf"):
-        raise IpkgError(f"unknown export format {fmt!r}", hint="use graphml or gexf")
-    with replaced_file(out) as tmp:
-        if fmt == "graphml":
-            nx.write_graphml(G, tmp, encoding="utf-8", prettyprint=True, named_key_ids=True)
-        else:
-            H = G.copy()
-            for _, a in H.nodes(data=True):
-                a["label"] = a.get("label_en", "")
-                colour = a.get("colour", "#757575").lstrip("#")
-                a["viz"] = {"color": {"r": int(colour[0:2], 16), "g": int(colour[2:4], 16), "b": int(colour[4:6], 16), "a": 1.0}}
-            for s, o, k, a in H.edges(keys=True, data=True):
-                a["label"] = a.get("label_en", k)
-            nx.write_gexf(H, tmp, encoding="utf-8", prettyprint=True)
-    return out
+    return write_network(G, fmt, out)

@@ -20,6 +20,7 @@ DOWNLOADS = (
     ("context.jsonld", "JSON-LD context", "JSON-LD 上下文"),
     ("ipkg.trig", "TriG (one named graph per source)", "TriG（每个来源一个命名图）"),
     ("void.ttl", "VoID / DCAT description", "VoID / DCAT 数据集描述"),
+    ("statements.csv", "CSV for spreadsheets: every statement with its source", "电子表格 CSV：每条陈述及其来源"),
 )
 
 INDEX_CSP = (
