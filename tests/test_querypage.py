@@ -222,7 +222,7 @@ def test_query_in_the_url_opens_in_the_editor(browser, site):
     assert w.page.evaluate("window.ipkgQueryPage.yasqe.getValue()") == text
     doc = w.run(lambda: w.page.click(".yasqe .yasqe_queryButton"))
     assert [b["court"]["value"].rsplit("/", 1)[1] for b in doc["results"]["bindings"]] == \
-        ["shanghai-high-court", "spc"]
+        ["peoples-courts-nationwide", "shanghai-courts", "shanghai-high-court", "spc"]
     w.close()
 
 
