@@ -358,6 +358,7 @@ def literal_results(problems, data=None) -> list:
             kind="check",
             check=LITERAL_CHECK,
         )
+        r._value_term = to_rdflib(problem.object)  # type: ignore[attr-defined]  (typed, for the report graph)
         if data is not None and isinstance(focus, URIRef):
             r.focus_label, r.focus_label_zh = _label(data, focus, "en"), _label(data, focus, "zh")
         out.append(r)
