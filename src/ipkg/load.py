@@ -401,6 +401,12 @@ class _Converter:
             if t.language:
                 return self.Literal(t.value, lang=t.language)
             dt = t.datatype.value
+            if dt == XSD + "boolean" and t.value not in ("true", "false", "1", "0"):
+                import warnings
+
+                with warnings.catch_warnings():  # rdflib warns about "weird" booleans; ipkg reports them
+                    warnings.simplefilter("ignore")
+                    return self.Literal(t.value, datatype=self.iri(dt))
             return self.Literal(t.value, datatype=None if dt == XSD_STRING else self.iri(dt))
         if isinstance(t, pyoxigraph.BlankNode):
             return self.BNode(t.value)
