@@ -255,22 +255,51 @@ def _result_keys(g) -> dict:
     return keys
 
 
-def test_plain_pyshacl_gives_the_same_report_as_ipkg(project, shapes):
-    """Any SHACL engine can check the graph: plain pyshacl (SHACL-SPARQL on, nothing patched or
-    split) on the curated graph plus planted faults reports exactly what ipkg validate reports."""
-    import pyshacl
+PLAIN_PYSHACL = """
+import sys
+from pathlib import Path
+
+import pyshacl
+from rdflib import Graph
+
+root, planted = Path(sys.argv[1]), sys.argv[2]
+data, ontology, shapes = Graph(), Graph(), Graph()
+for f in sorted((root / "ontology").glob("*.ttl")):
+    ontology.parse(f, format="turtle")
+for f in sorted((root / "graph").rglob("*.ttl")):
+    data.parse(f, format="turtle")
+data.parse(planted, format="turtle")
+for f in sorted((root / "shapes").glob("*.ttl")):
+    shapes.parse(f, format="turtle")
+_, report, _ = pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology, inference="none",
+                                advanced=True, allow_warnings=True, allow_infos=True)
+sys.stdout.write(report.serialize(format="nt"))
+"""
+
+
+def test_plain_pyshacl_gives_the_same_report_as_ipkg(project, tmp_path):
+    """Any SHACL engine can check the graph: plain pyshacl in its own process (files parsed by
+    rdflib, SHACL-SPARQL on, nothing patched or split) on the curated graph plus planted faults
+    reports exactly what ipkg validate reports (focus node, path, component, severity, shape)."""
+    import subprocess
+    import sys
+
     from rdflib import Graph
 
     from ipkg.validate import validate_graph
 
+    planted_file = tmp_path / "planted.ttl"
+    planted_file.write_text(PLANTED, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", PLAIN_PYSHACL, str(project.root), str(planted_file)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    theirs = Graph().parse(data=proc.stdout, format="nt")
+
     data = Graph()
     for t in project.data:
         data.add(t)
-    planted = Graph().parse(data=PLANTED, format="turtle")
-    data += planted
+    data += Graph().parse(data=PLANTED, format="turtle")
     ours = validate_graph(data, project.shapes, project.ontology, checks=False)
-    _, theirs, _ = pyshacl.validate(data, shacl_graph=project.shapes, ont_graph=project.ontology,
-                                    inference="none", advanced=True, allow_warnings=True, allow_infos=True)
     a, b = _result_keys(ours.shacl_graph), _result_keys(theirs)
     assert a == b, f"only ipkg: {a - b}\nonly pyshacl: {b - a}"
     # the planted faults are found, by core and by SPARQL-based constraints
@@ -278,4 +307,4 @@ def test_plain_pyshacl_gives_the_same_report_as_ipkg(project, shapes):
     assert {("no-labels", "EntityShape-prefLabel-en"), ("no-labels", "EntityShape-prefLabel-zh"),
             ("est", "EstablishmentShape-date"), ("est", "EstablishmentShape-wasAssociatedWith"),
             ("total", "SumOfPartsShape-rule"), ("part1", "SubsetShape-rule")} <= rules, rules
-    assert len(b) >= 10
+    assert sum(b.values()) >= 10

@@ -1,9 +1,10 @@
 """Validate the graph (or a user's files) against the SHACL shapes, plus the hygiene checks.
 
 * :func:`validate_project` — the repository graph (``project.data``), or, with ``extra_files``,
-  the user's files checked together with the repository ontology, shapes and reference graph
-  (so their data can point at existing entities); only results about the user's own subjects
-  are reported then.
+  the user's files checked together with the whole repository graph, ontology and shapes (so
+  their data can point at any existing entity); only results about the user's files are
+  reported then (see :func:`validate_project`). Ill-formed literals
+  (:func:`ipkg.load.ill_formed_literals`) are violations in both modes.
 * :func:`validate_graph` — any data graph with given shapes and ontology.
 
 The data graph handed to pyshacl is ontology + data, so ``sh:targetClass`` and ``sh:class`` see
