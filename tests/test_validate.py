@@ -379,3 +379,12 @@ iev:example-undated-event a ipkg:Event ;
     code, out, _ = run_cli(capsys, "--format", "ttl", DATA / "user-ok.ttl")
     g = Graph().parse(data=out, format="turtle")
     assert code == 0 and set(g.objects(None, URIRef(sh + "conforms"))) == {Literal(True)}
+
+
+@pytest.mark.parametrize("tag", ["en_US", "x", "zh-CN-abcdefghijk", "123"])
+def test_malformed_turtle_language_tag_names_the_tag(capsys, tmp_path, tag):
+    f = _write(tmp_path / "lang.ttl", PREFIXES + f'\niorg:example-x skos:prefLabel "X"@{tag} .\n')
+    line = len(PREFIXES.splitlines()) + 2
+    code, _, err = run_cli(capsys, f)
+    assert code == 2 and re.search(rf"lang\.ttl:{line}:\d+: malformed language tag @{re.escape(tag)} ", err), err
+    assert "language tags look like @en, @zh or @zh-Hans" in err

@@ -214,12 +214,26 @@ def _hint_for(message: str, fmt: str) -> str | None:
     return "check the syntax near this position"
 
 
-def _syntax_error(exc: SyntaxError, path: Path, fmt: str, positions: bool = True) -> IpkgError:
+_LANG_AT = re.compile(r"""["']@([A-Za-z0-9_.-]*)$""")
+
+
+def _syntax_error(exc: SyntaxError, path: Path, fmt: str, positions: bool = True, text: str | None = None) -> IpkgError:
     msg = exc.msg or str(exc)
     what = _POSITION.sub("", msg).strip()
     m = _PREFIX.search(what)
     if m:
         what = f"undeclared prefix '{m.group(1)}:'"
+    elif text is not None and positions and exc.lineno and exc.offset:
+        # an error inside a literal's language tag ("x"@en_US, "x"@x): say so, with the tag
+        lines = text.splitlines()
+        line = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
+        before = _LANG_AT.search(line[: exc.offset - 1]) or _LANG_AT.search(line[: exc.offset])
+        if before is not None:
+            tag = before.group(1) + re.match(r"[A-Za-z0-9_.-]*", line[before.end():]).group(0)
+            return IpkgError(f"malformed language tag @{tag} ({what[:1].lower() + what[1:]})", path=path,
+                             line=exc.lineno, col=exc.offset,
+                             hint="language tags look like @en, @zh or @zh-Hans: a 2-8 letter language, "
+                                  "then '-' and subtags of at most 8 letters or digits (no '_')")
     return IpkgError(
         what[:1].lower() + what[1:] if what else "syntax error",
         path=path,
@@ -357,7 +371,11 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
         except RecursionError:
             raise IpkgError("JSON nested too deeply to read", path=path,
                             hint="flatten the document (give nested nodes an @id)") from None
-        _check_jsonld_languages(doc, text, path)
+        try:
+            _check_jsonld_languages(doc, text, path)
+        except RecursionError:
+            raise IpkgError("JSON nested too deeply to read", path=path,
+                            hint="flatten the document (give nested nodes an @id)") from None
         if changed:
             text = json.dumps(doc, ensure_ascii=False)
             positions = False  # positions would point into the inlined copy
@@ -366,7 +384,7 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
         parser = pyoxigraph.parse(input=text.encode("utf-8"), format=rdf_format, rename_blank_nodes=True)
         quads = list(parser)
     except SyntaxError as exc:
-        raise _syntax_error(exc, path, fmt, positions) from None
+        raise _syntax_error(exc, path, fmt, positions, text) from None
     except ValueError as exc:  # e.g. a format the installed pyoxigraph cannot read
         raise IpkgError(f"cannot parse: {exc}", path=path) from None
     check_blank_node_depth(quads, path)
