@@ -478,8 +478,10 @@ def _validate_user_files(project, extra_files, shapes, prefixes, checks: bool) -
         results, report.checks_run = run_checks(data, project.ontology, compact=report.compact,
                                                 origins=origins, store=store)
         # the ontology-labels check is about the repository ontology, not the user's files
-        report.check_results = [r for r in results if r.check != "ontology-labels"
-                                and not r.focus.startswith("_:") and URIRef(r.focus) in subjects]
+        def node(focus: str):
+            return BNode(focus[2:]) if focus.startswith("_:") else URIRef(focus)
+
+        report.check_results = [r for r in results if r.check != "ontology-labels" and node(r.focus) in subjects]
     _add_literal_results(report, problems, merged)
     report.files = [str(p) for p in extra_files]
     report.seconds = time.perf_counter() - started
