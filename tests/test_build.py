@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -268,3 +269,107 @@ def test_error_format_in_a_subprocess(project_copy, tmp_path):
     assert proc.returncode == 2
     assert f"{bad}:" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "dist").exists()
+
+
+# --------------------------------------------------------------------------- #13: literals, warnings, audit
+
+ESTABLISHMENTS = """@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix ipkg: <https://w3id.org/ipkg/ontology#> .
+@prefix iorg: <https://w3id.org/ipkg/id/org/> .
+@prefix iest: <https://w3id.org/ipkg/id/establishment/> .
+@prefix isrc: <https://w3id.org/ipkg/id/source/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+iest:zz-test-typed a ipkg:Establishment ;
+    skos:prefLabel "Test establishment (typed date)"@en , "测试设立（带类型日期）"@zh ;
+    org:resultingOrganization iorg:spp ;
+    prov:wasAssociatedWith iorg:spp ;
+    dcterms:date "15/03/2024"^^xsd:date ;
+    dcterms:source isrc:shanghai-ip-white-paper-2023-text .
+
+iest:zz-test-untyped a ipkg:Establishment ;
+    skos:prefLabel "Test establishment (plain date)"@en , "测试设立（无类型日期）"@zh ;
+    org:resultingOrganization iorg:spp ;
+    prov:wasAssociatedWith iorg:spp ;
+    dcterms:date "2024-3-15" ;
+    dcterms:source isrc:shanghai-ip-white-paper-2023-text .
+"""
+
+
+def test_ill_formed_and_untyped_dates_are_not_published(project_copy, tmp_path, capsys):
+    """Reproduction (#13): both dates passed validation and 'ipkg build' published them (exit 0),
+    with only a raw rdflib traceback on stderr."""
+    out = tmp_path / "dist"
+    assert small_build(out) == 0
+    before = snapshot(out)
+    capsys.readouterr()
+    (project_copy / "graph" / "reference" / "zz-dates.ttl").write_text(ESTABLISHMENTS, encoding="utf-8")
+    assert small_build(out) == 1
+    captured = capsys.readouterr()
+    assert snapshot(out) == before
+    assert "Traceback" not in captured.err and "Failed to convert" not in captured.err
+    typed = next(i for i, line in enumerate(ESTABLISHMENTS.splitlines(), 1) if "15/03/2024" in line)
+    assert (f"graph/reference/zz-dates.ttl:{typed}: violation: [ill-formed-literal] dcterms:date "
+            '"15/03/2024" is not a valid xsd:date: expected YYYY-MM-DD') in captured.out, captured.out
+    assert "ipkgsh:EstablishmentShape-date" in captured.out and "value 2024-3-15" in captured.out
+
+
+def test_build_summarises_warnings_by_rule(project_copy, tmp_path, capsys):
+    from ipkg.validate import validate_project
+
+    (project_copy / "graph" / "reference" / "zz-undated.ttl").write_text(
+        "@prefix ipkg: <https://w3id.org/ipkg/ontology#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        "@prefix schema: <https://schema.org/> .\n\n"
+        "<https://w3id.org/ipkg/id/event/zz-undated> a ipkg:Event ;\n"
+        '    skos:prefLabel "Undated test event"@en , "无日期测试活动"@zh ;\n'
+        "    schema:organizer <https://w3id.org/ipkg/id/org/spp> ;\n"
+        "    dcterms:source <https://w3id.org/ipkg/id/source/shanghai-ip-white-paper-2023-text> .\n",
+        encoding="utf-8")
+    report = validate_project()
+    code = main(["build", "--out", str(tmp_path / "dist"), "--no-views", "--no-docs", "--no-audit"])
+    err = capsys.readouterr().err
+    assert code == 0
+    summary = next(line for line in err.splitlines() if re.match(r"ipkg build: \d+ warnings?: ", line))
+    assert summary.startswith(f"ipkg build: {report.warnings} warning")
+    counts = dict((rule, int(n)) for n, rule in re.findall(r"(\d+) (\S+?)(?:,|$)", summary.split(": ", 2)[2]))
+    assert sum(counts.values()) == report.warnings and counts.get("ipkgsh:EventShape-startDate", 0) >= 1
+    listed = [line for line in err.splitlines() if re.match(r"  \S+\.ttl:\d+: \S+: ", line)]
+    assert 1 <= len(listed) <= 5
+    assert any("graph/reference/zz-undated.ttl:6: ipkgsh:EventShape-startDate" in line for line in err.splitlines()) \
+        or report.warnings > 5
+    main(["build", "--out", str(tmp_path / "dist"), "-q", "--no-views", "--no-docs", "--no-audit"])
+    assert "warning" not in capsys.readouterr().err  # -q: nothing but errors and reports
+
+
+def test_build_audits_against_the_source_texts(project_copy, tmp_path, capsys, monkeypatch, seeds_dir):
+    import re as _re
+
+    out = tmp_path / "dist"
+    monkeypatch.delenv("IPKG_SEEDS", raising=False)
+    assert main(["build", "--out", str(out), "--no-views", "--no-docs"]) == 0
+    assert "audit skipped: no source texts found" in capsys.readouterr().err
+    monkeypatch.setenv("IPKG_SEEDS", str(seeds_dir))
+    assert main(["build", "--out", str(out), "--no-views", "--no-docs"]) == 0
+    assert _re.search(r"ipkg build: audit: \d+ observations, \d+ evidence phrases checked, 0 mismatches",
+                      capsys.readouterr().err)
+    before = snapshot(out)
+    # one evidence phrase that is not in its source text
+    target = sorted((project_copy / "graph" / "sources").glob("*.ttl"))[0]
+    text = target.read_text(encoding="utf-8")
+    m = _re.search(r'ipkg:evidence "([^"]+)"', text)
+    target.write_text(text[:m.start(1)] + "zz a phrase no source contains" + text[m.end(1):], encoding="utf-8")
+    line = text.count("\n", 0, m.start()) + 1
+    monkeypatch.delenv("IPKG_SEEDS")
+    assert main(["build", "--out", str(out), "--no-views", "--no-docs", "--sources", str(seeds_dir)]) == 1
+    captured = capsys.readouterr()
+    assert snapshot(out) == before
+    assert "evidence phrase not found in source text" in captured.out and "zz a phrase" in captured.out
+    assert _re.search(rf"{target.name}:\d+: ", captured.out) and line > 0
+    assert "the audit found" in captured.err and "left unchanged" in captured.err
+    assert main(["build", "--out", str(out), "--no-views", "--no-docs", "--sources", str(tmp_path / "nope")]) == 2
+    assert main(["build", "--out", str(out), "--no-views", "--no-docs", "--no-audit"]) == 0

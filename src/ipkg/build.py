@@ -1,4 +1,4 @@
-"""``ipkg build``: load → validate → export → tables → ontology docs → example queries → views → checksums.
+"""``ipkg build``: load → validate → audit → export → tables → ontology docs → example queries → views → checksums.
 
 The output folder (default ``site/``; not ``dist/``, where Python packaging puts wheels) is
 replaced as a whole, atomically: everything is written into a temporary folder next to it
@@ -14,6 +14,11 @@ build stops with an error and changes nothing.
 
 Optional steps run only when their module exists: validation (:mod:`ipkg.validate`), example
 queries (:mod:`ipkg.examples`), views (:mod:`ipkg.views`).
+
+The audit (:mod:`ipkg.audit`: every evidence phrase against the source texts) runs when the
+source texts are found: ``sources=DIR``, else the folder named by ``$IPKG_SEEDS``, else
+``../shared/seeds`` next to the data root (:func:`find_sources`). A failed audit fails the
+build like a violation: nothing is written.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ MARKER = ".ipkg-build"
 LEGACY_MARKERS = (".ipkg-dist",)  # written by ipkg before 0.1.0 (no file list)
 MARKER_TEXT = b"This folder is written by 'ipkg build' and replaced by the next build; the files it wrote:\n"
 
+#: Environment variable naming the folder of source texts the build audits against.
+SOURCES_ENV = "IPKG_SEEDS"
+
 #: For tests only: ``IPKG_BUILD_HOLD=<step>`` makes the build stop after that step and wait,
 #: so that a test can kill it at a known point (see tests/test_build.py).
 HOLD_ENV = "IPKG_BUILD_HOLD"
@@ -56,6 +64,20 @@ class BuildResult:
     timings: list[tuple[str, float]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     triples: int = 0
+    #: the :class:`ipkg.audit.AuditReport`, when the audit ran
+    audit: Any = None
+    #: the source-text folder the audit read, or why it did not run
+    sources: Path | None = None
+    audit_skipped: str | None = None
+
+    @property
+    def failed_step(self) -> str | None:
+        """'validate' or 'audit' when that step found the input wanting (nothing was written)."""
+        if self.report is not None and not self.report.conforms:
+            return "validate"
+        if self.audit is not None and not self.audit.ok:
+            return "audit"
+        return None
 
     @property
     def total_seconds(self) -> float:
@@ -191,11 +213,44 @@ def _hold(step: str) -> None:
 # --------------------------------------------------------------------------- the build
 
 
-def plan(*, docs: bool = True, views: bool = True, validate: bool = True) -> list[str]:
+def find_sources(root: str | Path | None = None, sources: str | Path | None = None) -> tuple[Path | None, str]:
+    """The folder of source texts to audit against, and where it came from.
+
+    ``sources`` when given (it must exist: :class:`IpkgError`, exit 2, otherwise); else
+    ``$IPKG_SEEDS`` when set (it must exist too); else ``../shared/seeds`` next to the data
+    root when that folder exists; else ``(None, why)``.
+    """
+    if sources is not None:
+        path = Path(sources)
+        if not path.is_dir():
+            raise IpkgError("the sources folder does not exist", path=path,
+                            hint="give the folder that holds the NNN_*.txt source texts, or leave --sources out")
+        return path, "--sources"
+    env = os.environ.get(SOURCES_ENV)
+    if env:
+        path = Path(env)
+        if not path.is_dir():
+            raise IpkgError(f"${SOURCES_ENV} names a folder that does not exist", path=path,
+                            hint=f"point {SOURCES_ENV} at the folder of NNN_*.txt source texts, or unset it")
+        return path, f"${SOURCES_ENV}"
+    if root is None:
+        from .paths import data_root
+
+        root = data_root()
+    default = Path(root).absolute().parent / "shared" / "seeds"
+    if default.is_dir():
+        return default, "../shared/seeds"
+    return None, (f"no source texts found (give --sources DIR, set {SOURCES_ENV}, "
+                  f"or put them in {default})")
+
+
+def plan(*, docs: bool = True, views: bool = True, validate: bool = True, audit: bool = False) -> list[str]:
     """The steps a build with these options will run, in order."""
     steps = ["load"]
     if validate and _optional("validate") is not None:
         steps.append("validate")
+    if audit:
+        steps.append("audit")
     steps.append("export")
     steps.append("tables")
     if docs:
@@ -216,19 +271,24 @@ def build(
     docs: bool = True,
     views: bool = True,
     validate: bool = True,
+    audit: bool = True,
+    sources: str | Path | None = None,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the output folder ``out`` from the project at ``root`` (default: the data root).
 
-    Returns a :class:`BuildResult`; when ``result.conforms`` is False (SHACL violations) the
-    output folder was not replaced. Raises :class:`IpkgError` for input that cannot be loaded.
+    Returns a :class:`BuildResult`; when ``result.conforms`` is False (SHACL violations, or
+    audit mismatches when the source texts were found: see :func:`find_sources`) the output
+    folder was not replaced. Raises :class:`IpkgError` for input that cannot be loaded.
     """
     from .load import load_project
 
     out = Path(out).absolute()
-    steps = plan(docs=docs, views=views, validate=validate)
-    result = BuildResult(out=out, conforms=True)
+    source_dir, why = find_sources(root, sources) if audit else (None, "--no-audit")
+    steps = plan(docs=docs, views=views, validate=validate, audit=source_dir is not None)
+    result = BuildResult(out=out, conforms=True, sources=source_dir,
+                         audit_skipped=None if source_dir is not None else why)
 
     def note(message: str) -> None:
         result.warnings.append(message)
@@ -278,6 +338,18 @@ def build(
         result.report = report
         result.conforms = bool(report.conforms)
         if not result.conforms:
+            return result
+
+    if "audit" in steps:
+
+        def run_audit():
+            from .audit import audit as audit_files
+
+            return audit_files({p: project.files[p] for p in project.data_files}, source_dir)
+
+        result.audit = run_step("audit", run_audit)
+        if not result.audit.ok:
+            result.conforms = False
             return result
 
     tmp.mkdir()

@@ -58,6 +58,26 @@ PREFIXES: dict[str, str] = _vocab.PREFIXES
 _MAX_CONTEXT_DEPTH = 8
 
 
+def _quiet_rdflib() -> None:
+    """rdflib logs a traceback (and warns) for every literal whose lexical form does not fit its
+    datatype; ipkg reports those literals itself, with file and line (:func:`ill_formed_literals`),
+    so the library's messages are dropped instead of reaching the terminal."""
+    import logging
+    import warnings
+
+    class _DropIllFormed(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+    logger = logging.getLogger("rdflib.term")
+    if not any(isinstance(f, _DropIllFormed) or type(f).__name__ == "_DropIllFormed" for f in logger.filters):
+        logger.addFilter(_DropIllFormed())
+    warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
+
+
+_quiet_rdflib()
+
+
 # --------------------------------------------------------------------------- reading bytes
 
 
@@ -150,12 +170,26 @@ def _hint_for(message: str, fmt: str) -> str | None:
     return "check the syntax near this position"
 
 
-def _syntax_error(exc: SyntaxError, path: Path, fmt: str, positions: bool = True) -> IpkgError:
+_LANG_AT = re.compile(r"""["']@([A-Za-z0-9_.-]*)$""")
+
+
+def _syntax_error(exc: SyntaxError, path: Path, fmt: str, positions: bool = True, text: str | None = None) -> IpkgError:
     msg = exc.msg or str(exc)
     what = _POSITION.sub("", msg).strip()
     m = _PREFIX.search(what)
     if m:
         what = f"undeclared prefix '{m.group(1)}:'"
+    elif text is not None and positions and exc.lineno and exc.offset:
+        # an error inside a literal's language tag ("x"@en_US, "x"@x): say so, with the tag
+        lines = text.splitlines()
+        line = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
+        before = _LANG_AT.search(line[: exc.offset - 1]) or _LANG_AT.search(line[: exc.offset])
+        if before is not None:
+            tag = before.group(1) + re.match(r"[A-Za-z0-9_.-]*", line[before.end():]).group(0)
+            return IpkgError(f"malformed language tag @{tag} ({what[:1].lower() + what[1:]})", path=path,
+                             line=exc.lineno, col=exc.offset,
+                             hint="language tags look like @en, @zh or @zh-Hans: a 2-8 letter language, "
+                                  "then '-' and subtags of at most 8 letters or digits (no '_')")
     return IpkgError(
         what[:1].lower() + what[1:] if what else "syntax error",
         path=path,
@@ -241,6 +275,25 @@ def _inline_contexts(doc: Any, base: Path, path: Path, depth: int = 0) -> tuple[
 # --------------------------------------------------------------------------- parsing
 
 
+def _check_jsonld_languages(doc: Any, text: str, path: Path) -> None:
+    """A malformed ``@language`` makes the JSON-LD parser drop the value without a word; refuse
+    it instead, with its line (Turtle parsers refuse such tags as syntax errors too)."""
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@language" and isinstance(value, str) and not _LANGTAG.fullmatch(value):
+                    m = re.search(r'"@language"\s*:\s*' + re.escape(json.dumps(value)), text)
+                    line = text.count("\n", 0, m.start()) + 1 if m else None
+                    raise IpkgError(f"malformed language tag {value!r}", path=path, line=line,
+                                    hint="language tags look like \"en\", \"zh\" or \"zh-Hans\"")
+                walk(value)
+
+    walk(doc)
+
+
 def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
     """pyoxigraph quads of one file and the prefixes it declares."""
     import pyoxigraph
@@ -274,6 +327,11 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
         except RecursionError:
             raise IpkgError("JSON nested too deeply to read", path=path,
                             hint="flatten the document (give nested nodes an @id)") from None
+        try:
+            _check_jsonld_languages(doc, text, path)
+        except RecursionError:
+            raise IpkgError("JSON nested too deeply to read", path=path,
+                            hint="flatten the document (give nested nodes an @id)") from None
         if changed:
             text = json.dumps(doc, ensure_ascii=False)
             positions = False  # positions would point into the inlined copy
@@ -282,7 +340,7 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
         parser = pyoxigraph.parse(input=text.encode("utf-8"), format=rdf_format, rename_blank_nodes=True)
         quads = list(parser)
     except SyntaxError as exc:
-        raise _syntax_error(exc, path, fmt, positions) from None
+        raise _syntax_error(exc, path, fmt, positions, text) from None
     except ValueError as exc:  # e.g. a format the installed pyoxigraph cannot read
         raise IpkgError(f"cannot parse: {exc}", path=path) from None
     check_blank_node_depth(quads, path)
@@ -317,6 +375,12 @@ class _Converter:
             if t.language:
                 return self.Literal(t.value, lang=t.language)
             dt = t.datatype.value
+            if dt == XSD + "boolean" and t.value not in ("true", "false", "1", "0"):
+                import warnings
+
+                with warnings.catch_warnings():  # rdflib warns about "weird" booleans; ipkg reports them
+                    warnings.simplefilter("ignore")
+                    return self.Literal(t.value, datatype=self.iri(dt))
             return self.Literal(t.value, datatype=None if dt == XSD_STRING else self.iri(dt))
         if isinstance(t, pyoxigraph.BlankNode):
             return self.BNode(t.value)
@@ -418,6 +482,177 @@ def load_rdf_dataset(path: str | Path) -> Dataset:
     return ds
 
 
+# --------------------------------------------------------------------------- literal lexical forms
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+_TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
+_YEAR = r"-?(?:[1-9]\d{3,}|0\d{3})"
+_MONTH = r"(?:0[1-9]|1[0-2])"
+_DAY = r"(?:0[1-9]|[12]\d|3[01])"
+_TIME = r"(?:(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?|24:00:00(?:\.0+)?)"
+_INT = r"[+-]?\d+"
+_DEC = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_FLOAT = r"(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN)"
+_DURATION = r"-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?"
+
+#: XSD datatype (local name) → (lexical-form pattern, the expected form as shown to the user,
+#: value range for the integer types). Patterns follow XML Schema 1.1 Part 2; no surrounding
+#: whitespace is accepted (RDF stores and SPARQL engines treat " 12" as ill-formed too).
+_LEXICAL: dict[str, tuple[re.Pattern, str, tuple[int | None, int | None] | None]] = {}
+for _name, _pattern, _shown in (
+    ("date", f"{_YEAR}-{_MONTH}-{_DAY}{_TZ}", "YYYY-MM-DD, e.g. 2024-03-15"),
+    ("dateTime", f"{_YEAR}-{_MONTH}-{_DAY}T{_TIME}{_TZ}", "YYYY-MM-DDThh:mm:ss, e.g. 2024-03-15T09:30:00"),
+    ("dateTimeStamp", f"{_YEAR}-{_MONTH}-{_DAY}T{_TIME}(?:Z|[+-]\\d\\d:\\d\\d)", "YYYY-MM-DDThh:mm:ssZ, e.g. 2024-03-15T09:30:00Z"),
+    ("time", f"{_TIME}{_TZ}", "hh:mm:ss, e.g. 09:30:00"),
+    ("gYear", f"{_YEAR}{_TZ}", "YYYY, e.g. 2024"),
+    ("gYearMonth", f"{_YEAR}-{_MONTH}{_TZ}", "YYYY-MM, e.g. 2024-03"),
+    ("gMonthDay", f"--{_MONTH}-{_DAY}{_TZ}", "--MM-DD, e.g. --03-15"),
+    ("gMonth", f"--{_MONTH}{_TZ}", "--MM, e.g. --03"),
+    ("gDay", f"---{_DAY}{_TZ}", "---DD, e.g. ---15"),
+    ("duration", _DURATION, "PnYnMnDTnHnMnS, e.g. P1Y6M"),
+    ("boolean", "true|false|1|0", "true, false, 1 or 0"),
+    ("decimal", _DEC, "a decimal number with a '.' and no thousands separator, e.g. 1369 or 81.5"),
+    ("double", _FLOAT, "a number such as 1369, 81.5 or 1.2E4 (no thousands separator)"),
+    ("float", _FLOAT, "a number such as 1369, 81.5 or 1.2E4 (no thousands separator)"),
+):
+    _LEXICAL[_name] = (re.compile(_pattern), _shown, None)
+for _name, _low, _high in (
+    ("integer", None, None), ("nonNegativeInteger", 0, None), ("positiveInteger", 1, None),
+    ("nonPositiveInteger", None, 0), ("negativeInteger", None, -1),
+    ("long", -2**63, 2**63 - 1), ("int", -2**31, 2**31 - 1), ("short", -2**15, 2**15 - 1), ("byte", -128, 127),
+    ("unsignedLong", 0, 2**64 - 1), ("unsignedInt", 0, 2**32 - 1), ("unsignedShort", 0, 65535), ("unsignedByte", 0, 255),
+):
+    _range = "" if _low is None and _high is None else (
+        f" ≥ {_low}" if _high is None else f" ≤ {_high}" if _low is None else f" from {_low} to {_high}")
+    _LEXICAL[_name] = (re.compile(_INT), f"a whole number{_range} in digits, no thousands separator, e.g. 1369", (_low, _high))
+#: well-formed BCP 47 tags, roughly: a 2–8 letter language or x-/i- private use, then subtags
+_LANGTAG = re.compile(r"(?:[A-Za-z]{2,8}|[xXiI](?=-))(?:-[A-Za-z0-9]{1,8})*")
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _day_exists(lexical: str, year_too: bool) -> bool:
+    """The day of a well-patterned date/dateTime/gMonthDay exists (no 2020-02-30, no --04-31)."""
+    if year_too:
+        m = re.match(r"(-?\d+)-(\d\d)-(\d\d)", lexical)
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return day <= (_DAYS[month - 1] if month != 2 else 28 + leap)
+    m = re.match(r"--(\d\d)-(\d\d)", lexical)
+    return int(m.group(2)) <= _DAYS[int(m.group(1)) - 1]
+
+
+def lexical_problem(lexical: str, datatype: str | None = None, language: str | None = None) -> str | None:
+    """What a literal's lexical form should look like when it is ill-formed for its datatype
+    (or its language tag is malformed); None when it is well formed or the datatype is not
+    one ipkg checks. ``datatype`` is the full IRI."""
+    if language is not None:
+        return None if _LANGTAG.fullmatch(language) else "a language tag such as en, zh or zh-Hans"
+    if not datatype or not datatype.startswith(XSD):
+        return None
+    rule = _LEXICAL.get(datatype[len(XSD):])
+    if rule is None:
+        return None
+    pattern, shown, bounds = rule
+    if not pattern.fullmatch(lexical):
+        return shown
+    name = datatype[len(XSD):]
+    if name in ("date", "dateTime", "dateTimeStamp", "gMonthDay") and not _day_exists(lexical, name != "gMonthDay"):
+        return shown + " (a day that exists in that month)"
+    if bounds is not None and bounds != (None, None):
+        value = int(lexical)
+        if (bounds[0] is not None and value < bounds[0]) or (bounds[1] is not None and value > bounds[1]):
+            return shown
+    return None
+
+
+@dataclass
+class LiteralProblem:
+    """A literal whose lexical form is not valid for its datatype, and where it is written."""
+
+    path: Path
+    line: int | None
+    subject: Any  # pyoxigraph term
+    predicate: Any
+    object: Any  # the pyoxigraph Literal
+    expected: str
+
+    @property
+    def datatype(self) -> str | None:
+        return None if self.object.language else self.object.datatype.value
+
+    def describe(self) -> str:
+        lit = self.object
+        if lit.language:
+            return f"language tag @{lit.language} of \"{lit.value}\" is malformed: expected {self.expected}"
+        dt = lit.datatype.value
+        name = "xsd:" + dt[len(XSD):] if dt.startswith(XSD) else f"<{dt}>"
+        return f"\"{lit.value}\" is not a valid {name}: expected {self.expected}"
+
+    def describe_zh(self) -> str:
+        lit = self.object
+        if lit.language:
+            return f"“{lit.value}”的语言标签 @{lit.language} 格式不正确：应为 {self.expected}"
+        dt = lit.datatype.value
+        name = "xsd:" + dt[len(XSD):] if dt.startswith(XSD) else f"<{dt}>"
+        return f"“{lit.value}”不是有效的 {name}：应为 {self.expected}"
+
+
+def ill_formed_literals(path: Path, quads, text: str | None = None) -> list[LiteralProblem]:
+    """The literals of one parsed file whose lexical form is invalid for their datatype, each
+    with the line it is written on (found in the file text: the first occurrence of the quoted
+    lexical form after the subject's first mention; else the subject's line)."""
+    import pyoxigraph
+
+    found = []
+    cache: dict[tuple, str | None] = {}
+    for q in quads:
+        o = q.object
+        if not isinstance(o, pyoxigraph.Literal):
+            continue
+        key = (o.value, o.datatype.value if not o.language else None, o.language)
+        if key not in cache:
+            cache[key] = lexical_problem(*key)
+        if cache[key] is not None:
+            found.append(LiteralProblem(Path(path), None, q.subject, q.predicate, o, cache[key]))
+    if found:
+        if text is None:
+            try:
+                text = Path(path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+        for problem in found:
+            problem.line = _literal_line(text, problem)
+    return found
+
+
+def _literal_line(text: str, problem: LiteralProblem) -> int | None:
+    import pyoxigraph
+
+    def line_at(offset: int) -> int:
+        return text.count("\n", 0, offset) + 1
+
+    start = 0
+    subject = problem.subject
+    if isinstance(subject, pyoxigraph.NamedNode):
+        iri = subject.value
+        local = re.split(r"[/#]", iri)[-1]
+        for needle in (f"<{iri}>", f'"{iri}"', f":{local}"):
+            at = text.find(needle) if local or needle.startswith(("<", '"')) else -1
+            if at >= 0:
+                start = text.rfind("\n", 0, at) + 1
+                break
+    value = problem.object.value
+    for quote in ('"', "'"):
+        needle = f"{quote}{value}{quote}"
+        at = text.find(needle, start)
+        if at < 0:
+            at = text.find(needle)
+        if at >= 0:
+            return line_at(at)
+    return line_at(start) if start else None
+
+
 # --------------------------------------------------------------------------- the project
 
 
@@ -439,6 +674,9 @@ class Project:
     prefixes: dict[str, str] = field(default_factory=dict)
     #: the pyoxigraph quads of every file, as parsed (exports serialize from these)
     quads: dict[Path, list] = field(default_factory=dict, repr=False)
+    #: literals whose lexical form is invalid for their datatype (``ipkg validate`` and
+    #: ``ipkg build`` report them as violations), in file order
+    literal_problems: list[LiteralProblem] = field(default_factory=list, repr=False)
     _conv: Any = field(default=None, repr=False)
     _merged: Graph | None = field(default=None, repr=False)
 
@@ -584,9 +822,11 @@ def load_project(root: str | Path | None = None) -> Project:
     prefixes: dict[str, str] = dict(PREFIXES)
     quads_by_file: dict[Path, list] = {}
     prefixes_by_file: dict[Path, dict] = {}
+    literal_problems: list[LiteralProblem] = []
     for paths in found.values():
         for path in paths:
             quads_by_file[path], prefixes_by_file[path] = _parse_quads(path)
+            literal_problems += ill_formed_literals(path, quads_by_file[path])
     known = set(prefixes.values())
     for file_prefixes in prefixes_by_file.values():
         for p, ns in file_prefixes.items():
@@ -605,5 +845,6 @@ def load_project(root: str | Path | None = None) -> Project:
         files=_FileGraphs(quads_by_file, prefixes_by_file, conv),
         prefixes=prefixes,
         quads=quads_by_file,
+        literal_problems=literal_problems,
         _conv=conv,
     )

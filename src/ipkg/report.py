@@ -4,7 +4,8 @@ A :class:`ValidationReport` holds :class:`Result` objects, each with its severit
 (and the node's English/Chinese label), the ``path:line`` where the focus node is defined, the
 result path and value, the shape or check that produced it, the constraint component, and the
 message in English and Chinese. ``conforms`` is true when no result is a ``sh:Violation``
-(warnings are allowed).
+(warnings are allowed: the exit code); the SHACL report graph (:attr:`ValidationReport.graph`)
+says ``sh:conforms false`` as soon as there is any result, as the SHACL specification defines.
 
 Message languages: pyshacl keeps the language tags of ``sh:message`` on ordinary constraints
 but drops them after substituting ``{?var}`` in SPARQL-based constraints; an untagged message
@@ -165,6 +166,33 @@ class ValidationReport:
             s += f" ({self.seconds:.2f} s)"
         return s
 
+    def by_rule(self, severity: str = "Warning") -> list[tuple[str, int]]:
+        """``(rule, count)`` for the results of one severity, most frequent first; a rule is the
+        compact IRI of the SPARQL constraint or property shape, or the hygiene check's name."""
+        counts: dict[str, int] = {}
+        for r in self.all_results:
+            if r.severity == severity:
+                name = r.check if r.kind == "check" else (self.compact(r.rule) or r.component or "?")
+                counts[name] = counts.get(name, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def severity_lines(self, severity: str = "Warning", limit: int = 5, lang: str = "en") -> list[str]:
+        """A one-line count by rule, then the first ``limit`` results as ``path:line: rule: message``
+        (empty when there is no result of that severity)."""
+        rules = self.by_rule(severity)
+        if not rules:
+            return []
+        total = sum(n for _, n in rules)
+        noun = severity.lower() + ("s" if total != 1 and severity != "Info" else "")
+        lines = [f"{total} {noun}: " + ", ".join(f"{n} {rule}" for rule, n in rules)]
+        shown = [r for r in self._sorted(self.all_results) if r.severity == severity]
+        for r in shown[:limit]:
+            rule = r.check if r.kind == "check" else self.compact(r.rule)
+            lines.append(f"  {r.location or self.compact(r.focus)}: {rule}: {r.message(lang)}")
+        if len(shown) > limit:
+            lines.append(f"  … and {len(shown) - limit} more (ipkg validate lists them all)")
+        return lines
+
     # ------------------------------------------------------------------ outputs
 
     def _grouped(self, results: list[Result]):
@@ -295,8 +323,10 @@ class ValidationReport:
         if report_node is None:
             report_node = BNode()
             g.add((report_node, RDF.type, sh("ValidationReport")))
+        # SHACL: a report conforms only when it has no result at all, whatever the severity
+        # (ipkg's exit code still lets warnings pass: see :meth:`fails`)
         g.remove((report_node, sh("conforms"), None))
-        g.add((report_node, sh("conforms"), Literal(self.conforms)))
+        g.add((report_node, sh("conforms"), Literal(not self.all_results)))
         for r in self.check_results:
             node = BNode()
             g.add((report_node, sh("result"), node))
@@ -304,9 +334,11 @@ class ValidationReport:
             g.add((node, sh("focusNode"), _term(r.focus)))
             g.add((node, sh("resultSeverity"), sh(r.severity)))
             g.add((node, sh("sourceShape"), URIRef(CHECKS_NS + (r.check or "check"))))
-            g.add((node, sh("sourceConstraintComponent"), sh("SPARQLConstraintComponent")))
+            g.add((node, sh("sourceConstraintComponent"), sh(r.component or "SPARQLConstraintComponent")))
+            if r.result_path and not r.result_path.startswith(("_:", "^", "(")):
+                g.add((node, sh("resultPath"), URIRef(r.result_path)))
             if r.value is not None:
-                g.add((node, sh("value"), _term(r.value)))
+                g.add((node, sh("value"), getattr(r, "_value_term", None) or _term(r.value)))
             if r.message_en:
                 g.add((node, sh("resultMessage"), Literal(r.message_en, lang="en")))
             if r.message_zh:

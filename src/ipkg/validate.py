@@ -1,9 +1,10 @@
 """Validate the graph (or a user's files) against the SHACL shapes, plus the hygiene checks.
 
 * :func:`validate_project` — the repository graph (``project.data``), or, with ``extra_files``,
-  the user's files checked together with the repository ontology, shapes and reference graph
-  (so their data can point at existing entities); only results about the user's own subjects
-  are reported then.
+  the user's files checked together with the whole repository graph, ontology and shapes (so
+  their data can point at any existing entity); only results about the user's files are
+  reported then (see :func:`validate_project`). Ill-formed literals
+  (:func:`ipkg.load.ill_formed_literals`) are violations in both modes.
 * :func:`validate_graph` — any data graph with given shapes and ontology.
 
 The data graph handed to pyshacl is ontology + data, so ``sh:targetClass`` and ``sh:class`` see
@@ -207,6 +208,21 @@ def _targets(store, shapes, shape, ontology_graph) -> set:
     return out
 
 
+def shacl_report_graph(merged, shapes, store=None, data=None, ontology=None):
+    """The SHACL report graph of ``merged`` (ontology + data): core constraints in pyshacl,
+    SHACL-SPARQL constraints on a pyoxigraph ``store`` of the same triples (built from ``data``
+    and ``ontology`` when not given). Unfiltered: every result of every focus node."""
+    from .checks import make_store
+
+    core, pairs = split_sparql_shapes(shapes)
+    report_graph = _pyshacl_validate(merged, core)
+    if pairs:
+        if store is None:
+            store = make_store(data, ontology)
+        run_sparql_constraints(store, shapes, pairs, report_graph)
+    return report_graph
+
+
 def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True, prefixes=None,
                    merged=None, report_focus: set | None = None, store=None) -> ValidationReport:
     """Validate ``data`` (rdflib Graph) against ``shapes`` with ``ontology`` merged in.
@@ -223,13 +239,11 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
     started = time.perf_counter()
     if merged is None:
         merged = ontology + data
-    core, pairs = split_sparql_shapes(shapes)
-    report_graph = _pyshacl_validate(merged, core)
-    if report_focus is not None:
-        _keep_only(report_graph, report_focus)
     if store is None:
         store = make_store(data, ontology)
-    run_sparql_constraints(store, shapes, pairs, report_graph, report_focus)
+    report_graph = shacl_report_graph(merged, shapes, store)
+    if report_focus is not None:
+        _keep_only(report_graph, report_focus)
     report = ValidationReport.from_results_graph(report_graph, shapes, merged, origins, prefixes or default_prefixes())
     if checks:
         report.check_results, report.checks_run = run_checks(data, ontology, compact=report.compact,
@@ -238,15 +252,19 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
     return report
 
 
-def _keep_only(report_graph, focus_nodes: set) -> None:
-    """Drop results (and their nested triples) whose focus node is not in ``focus_nodes``."""
+def _keep_only(report_graph, focus_nodes) -> None:
+    """Drop results (and their nested triples) whose focus node is not in ``focus_nodes`` (a
+    set, or a function of the result node that says whether to keep it)."""
     from rdflib import URIRef
     from rdflib.namespace import RDF
 
     sh = "http://www.w3.org/ns/shacl#"
+    keep = focus_nodes if callable(focus_nodes) else (
+        lambda r: report_graph.value(r, URIRef(sh + "focusNode")) in focus_nodes)
     report = next(iter(report_graph.subjects(RDF.type, URIRef(sh + "ValidationReport"))), None)
+    top = set(report_graph.objects(report, URIRef(sh + "result"))) if report is not None else None
     drop = [r for r in report_graph.subjects(RDF.type, URIRef(sh + "ValidationResult"))
-            if report_graph.value(r, URIRef(sh + "focusNode")) not in focus_nodes]
+            if (top is None or r in top) and not keep(r)]
     for r in drop:
         if report is not None:
             report_graph.remove((report, URIRef(sh + "result"), r))
@@ -311,13 +329,59 @@ def _project_store(project):
     return store
 
 
-def validate_project(project=None, extra_files=(), *, checks: bool = True) -> ValidationReport:
-    """Validate the repository graph, or (with ``extra_files``) the user's files against it.
+#: the name of the built-in well-formedness check (ill-formed literals), as reports show it
+LITERAL_CHECK = "ill-formed-literal"
 
-    ``project`` is an :class:`ipkg.load.Project` (loaded when None). Raises
+
+def literal_results(problems, data=None) -> list:
+    """:class:`ipkg.report.Result` violations for ill-formed literals
+    (:class:`ipkg.load.LiteralProblem`), each at the file and line the literal is written on."""
+    from rdflib import URIRef
+
+    from .load import to_rdflib
+    from .origins import display_path
+    from .report import CHECKS_NS, Result, _label
+
+    out = []
+    for problem in problems:
+        focus = to_rdflib(problem.subject)
+        r = Result(
+            severity="Violation",
+            focus=str(focus) if isinstance(focus, URIRef) else f"_:{focus}",
+            message_en=problem.describe(),
+            message_zh=problem.describe_zh(),
+            file=display_path(problem.path),
+            line=problem.line,
+            result_path=problem.predicate.value,
+            value=problem.object.value,
+            source_shape=CHECKS_NS + LITERAL_CHECK,
+            component="DatatypeConstraintComponent",
+            kind="check",
+            check=LITERAL_CHECK,
+        )
+        r._value_term = to_rdflib(problem.object)  # type: ignore[attr-defined]  (typed, for the report graph)
+        if data is not None and isinstance(focus, URIRef):
+            r.focus_label, r.focus_label_zh = _label(data, focus, "en"), _label(data, focus, "zh")
+        out.append(r)
+    return out
+
+
+def validate_project(project=None, extra_files=(), *, checks: bool = True) -> ValidationReport:
+    """Validate the repository graph, or (with ``extra_files``) the user's files in its context.
+
+    ``project`` is an :class:`ipkg.load.Project` (loaded when None). Ill-formed literals are
+    violations in both modes (they are checked even with ``checks=False``). Raises
     :class:`IpkgError` (exit 2) when a file cannot be read or the shapes are missing.
+
+    With ``extra_files`` the user's triples are validated **together with the whole project
+    graph** (so references to entities defined anywhere in graph/ resolve), and a result is
+    reported only when it is about the user's files: its focus node is a subject in them, or
+    its triple (focus, path, value) is one of theirs, or its focus node is a project node the
+    user's triples point at and the result is new — absent when the project is validated
+    alone (e.g. a sum that stops adding up because the user added a part). Each result is
+    placed at the line of the user's file that defines or mentions its focus node.
     """
-    from .load import load_project, load_rdf_file
+    from .load import load_project
 
     if project is None:
         project = load_project()
@@ -332,40 +396,93 @@ def validate_project(project=None, extra_files=(), *, checks: bool = True) -> Va
         origins = _project_origins(project)
         report = validate_graph(project.data, shapes, project.ontology, origins, checks=checks,
                                 prefixes=prefixes, merged=project.merged(), store=_project_store(project))
+        _add_literal_results(report, getattr(project, "literal_problems", []), project.merged())
         report.files = [str(project.relpath(p)) for p in project.files if project.kind(p) == "graph"]
         return report
+    return _validate_user_files(project, extra_files, shapes, prefixes, checks)
+
+
+def _add_literal_results(report: ValidationReport, problems, data) -> None:
+    report.check_results = literal_results(problems, data) + report.check_results
+    report.checks_run = [LITERAL_CHECK] + [c for c in report.checks_run if c != LITERAL_CHECK]
+
+
+def _validate_user_files(project, extra_files, shapes, prefixes, checks: bool) -> ValidationReport:
+    from rdflib import BNode, Literal, URIRef
+
+    from .checks import make_store, run_checks
+    from .load import _Converter, _graph_from_quads, _parse_quads, ill_formed_literals
+    from .origins import Origins
 
     started = time.perf_counter()
-    from rdflib import Graph
-
-    user = Graph()
+    conv = getattr(project, "_conv", None) or _Converter()
+    user_quads, problems = [], []
     for path in extra_files:
-        g = load_rdf_file(path)
-        for t in g:
-            user.add(t)
-        for p, ns in g.namespaces():
+        quads, file_prefixes = _parse_quads(path)
+        user_quads += quads
+        problems += ill_formed_literals(path, quads)
+        for p, ns in file_prefixes.items():
             if p and p not in prefixes and str(ns) not in prefixes.values():
                 prefixes[p] = str(ns)
-    reference = Graph()
-    for path in project.data_files:
-        if project.relpath(path).parts[:2] == ("graph", "reference"):
-            for t in project.files[path]:
-                reference.add(t)
-    merged = project.ontology + reference
-    for t in user:
-        merged.add(t)
-    origins = _project_origins(project, extra_files)
-    focus = set(user.subjects())
-    report = validate_graph(user, shapes, project.ontology, origins, checks=False, prefixes=prefixes,
-                            merged=merged, report_focus=focus)
-    if checks:
-        from .checks import run_checks
+    user = _graph_from_quads(user_quads, {}, conv)
+    project_quads = [q for p in project.files if project.kind(p) == "graph" for q in project.quads[p]]
+    onto_quads = [q for p in project.files if project.kind(p) == "ontology" for q in project.quads[p]]
+    data = _graph_from_quads(project_quads + user_quads, prefixes, conv)
+    merged = _graph_from_quads(onto_quads + project_quads + user_quads, prefixes, conv)
+    store = _project_store(project)
+    if store is None:
+        store = make_store(data, project.ontology)
+    else:
+        import pyoxigraph as ox
 
-        report.check_results, report.checks_run = run_checks(
-            user, project.ontology, compact=report.compact, origins=origins
-        )
+        store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in user_quads])
+
+    subjects = set(user.subjects())
+    objects = {o for o in user.objects() if not isinstance(o, Literal)} - subjects
+    sh = lambda n: URIRef(SH + n)  # noqa: E731
+    report_graph = shacl_report_graph(merged, shapes, store)
+
+    baseline: list = []  # the project's own results, computed when first needed
+
+    def key(g, node):
+        def t(term):
+            return "_" if isinstance(term, BNode) else term
+        return (t(g.value(node, sh("focusNode"))), t(g.value(node, sh("resultPath"))), t(g.value(node, sh("value"))),
+                t(g.value(node, sh("sourceShape"))), t(g.value(node, sh("sourceConstraint"))),
+                g.value(node, sh("sourceConstraintComponent")), frozenset(g.objects(node, sh("resultMessage"))))
+
+    def in_baseline(node) -> bool:
+        if not baseline:
+            alone = shacl_report_graph(project.merged(), shapes, _project_store(project),
+                                       project.data, project.ontology)
+            baseline.append({key(alone, r) for r in alone.subjects(sh("focusNode"), None)})
+        return key(report_graph, node) in baseline[0]
+
+    def keep(node) -> bool:
+        g = report_graph
+        focus = g.value(node, sh("focusNode"))
+        if focus in subjects:
+            return True
+        path, value = g.value(node, sh("resultPath")), g.value(node, sh("value"))
+        if isinstance(path, URIRef) and value is not None and (focus, path, value) in user:
+            return True
+        inverse = g.value(path, sh("inversePath")) if isinstance(path, BNode) else None
+        if inverse is not None and value is not None and (value, inverse, focus) in user:
+            return True
+        return focus in objects and not in_baseline(node)
+
+    _keep_only(report_graph, keep)
+    origins = Origins.from_files(extra_files)
+    report = ValidationReport.from_results_graph(report_graph, shapes, merged, origins, prefixes)
+    if checks:
+        results, report.checks_run = run_checks(data, project.ontology, compact=report.compact,
+                                                origins=origins, store=store)
         # the ontology-labels check is about the repository ontology, not the user's files
-        report.check_results = [r for r in report.check_results if r.check != "ontology-labels"]
+        def node(focus: str):
+            return BNode(focus[2:]) if focus.startswith("_:") else URIRef(focus)
+
+        report.check_results = [r for r in results if r.check != "ontology-labels" and node(r.focus) in subjects]
+    _add_literal_results(report, problems, merged)
     report.files = [str(p) for p in extra_files]
     report.seconds = time.perf_counter() - started
     return report

@@ -7,11 +7,19 @@ HELP = "validate the graph (or your RDF files) against the SHACL shapes and hygi
 DESCRIPTION = """\
 Without PATH, validate the repository graph (graph/) against shapes/ with the ontology merged
 in, and run the hygiene checks in queries/checks/. With PATHs (files or folders of .ttl .trig
-.nt .nq .jsonld), validate those files together with the repository ontology, shapes and
-reference graph (so your data can point at existing entities); only results about your own
-subjects are reported. Each result names the focus node, its label, and the path:line where
-it is defined. Exit 0 when there is no violation (warnings allowed), 1 with violations (or
-warnings with --fail-on warning), 2 when something cannot be loaded.
+.nt .nq .jsonld), validate those files together with the whole repository graph, ontology
+and shapes (so your data can point at any existing entity); only results about your files
+are reported: about your subjects, about your triples, or new results on a graph node your
+triples point at (a sum your new part breaks). Each result names the focus node, its label,
+and the path:line where it is defined (in your file, for your files).
+
+A literal whose lexical form does not fit its datatype ("15/03/2024"^^xsd:date,
+"1,369"^^xsd:integer, "yes"^^xsd:boolean) is a violation (check ill-formed-literal, run even
+with --no-checks) at the literal's line, with the form expected. The --format ttl report is a
+SHACL report graph: sh:conforms is false as soon as there is any result, warnings included.
+
+Exit 0 when there is no violation (warnings allowed), 1 with violations (or warnings with
+--fail-on warning), 2 when something cannot be loaded.
 
 Examples:
   ipkg validate                             # the repository graph, text report
