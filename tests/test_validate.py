@@ -231,10 +231,14 @@ def test_a_new_part_that_breaks_a_projects_sum_is_reported_at_the_users_line(pro
                  and sum(project.data.value(p, value).toPython() for p in project.data.subjects(part_of, t))
                  == project.data.value(t, value).toPython()
                  and not (t, URIRef(IPKG + "qualifier"), None) in project.data)
+    # a part states its value on one axis its total is broken down by (docs/modeling.md, breakdowns)
+    axis = sorted(project.data.objects(total, URIRef(IPKG + "brokenDownBy")))[0]
+    code = next(c for p in sorted(project.data.subjects(part_of, total)) for c in project.data.objects(p, axis))
     f = _write(tmp_path / "extra-part.ttl", PREFIXES + f"""
 iobs:example-extra-part a qb:Observation ;
     skos:prefLabel "Example extra part"@en , "示例额外部分"@zh ;
     sdmx-measure:obsValue 7 ;
+    <{axis}> <{code}> ;
     ipkg:partOf <{total}> ;
     dcterms:source isrc:shanghai-ip-white-paper-2023-text .
 """)
