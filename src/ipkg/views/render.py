@@ -72,6 +72,26 @@ UI = {
         "evidence": "Evidence",
         "source": "Source",
         "connections": "Links in this view",
+        "since": "since {d}",
+        "click_open": "Click to show them",
+        "click_close": "Click to fold them away",
+        "col_several": "Linked to several",
+        "col_none": "Not linked to one",
+        "also": "Also called",
+        "results": "{n} found for “{q}” (exact matches first):",
+        "asof_label": "Map as of",
+        "asof_field": "Date (YYYY-MM-DD)",
+        "asof_today": "All dates",
+        "asof_all": "All {n} shown;",
+        "asof_shown": "{d}: {n} of {t} shown;",
+        "asof_undated": "{u} without a date (dashed), shown at every date.",
+        "asof_undated_long": "Bodies and units whose founding date the sources do not give have a dashed border; they are shown at every date.",
+        "present": "Present",
+        "present_off": "Exit presentation",
+        "export_png": "Save the current view as a PNG image",
+        "export_svg": "Save the current view as an SVG drawing",
+        "close": "Close",
+        "badge_legend": "count badge: click to open",
     },
     "zh": {
         "search_label": "按中文或英文名称查找节点",
@@ -102,6 +122,26 @@ UI = {
         "evidence": "证据原文",
         "source": "来源",
         "connections": "本视图中的关联",
+        "since": "{d} 设立",
+        "click_open": "点击展开",
+        "click_close": "点击收起",
+        "col_several": "关联多个",
+        "col_none": "未直接关联",
+        "also": "又称",
+        "results": "“{q}”共找到 {n} 个（完全匹配在前）：",
+        "asof_label": "截至日期",
+        "asof_field": "日期（年-月-日）",
+        "asof_today": "全部日期",
+        "asof_all": "显示全部 {n} 个；",
+        "asof_shown": "截至 {d}：显示 {n} / {t} 个；",
+        "asof_undated": "{u} 个无设立日期（虚线边框），任何日期下都显示。",
+        "asof_undated_long": "来源未给出设立日期的机构和内设部门以虚线边框标出，在任何日期下都显示。",
+        "present": "演示模式",
+        "present_off": "退出演示",
+        "export_png": "将当前视图保存为 PNG 图片",
+        "export_svg": "将当前视图保存为 SVG 矢量图",
+        "close": "关闭",
+        "badge_legend": "计数标记：点击展开",
     },
 }
 
@@ -256,14 +296,82 @@ def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
     return {k: tuple(v) for k, v in json.loads(cache.cached_bytes(name, compute)).items()}
 
 
+def _alt_labels(ctx: Context, iri: str) -> list[str]:
+    """skos:altLabel and skos:notation of a node (both languages), for the page's search."""
+    node = URIRef(iri)
+    out = sorted({str(o) for p in (SKOS.altLabel, SKOS.notation) for o in ctx.g.objects(node, p)})
+    return out
+
+
+def _hubs(G: nx.MultiDiGraph, spec: dict, ctx: Context) -> tuple[list[str], dict[str, list[str]]]:
+    """The overview's hubs (nodes of ``spec['hubs']`` groups, in order of skos:notation, then
+    broader before narrower, then by label) and, for every other node, the hubs it is linked to."""
+    hub_groups = spec.get("hubs", [])
+    hubs = [n for n in G.nodes if G.nodes[n].get("group") in hub_groups]
+    graph_notations = {n: [str(o) for o in ctx.g.objects(URIRef(n), SKOS.notation)] for n in hubs}
+    parent = {}
+    for s, o, k in G.edges(keys=True):
+        if s in hubs and o in hubs and k == "skos:broader":
+            parent.setdefault(s, o)
+
+    def path(n):
+        seen, out = set(), []
+        while n is not None and n not in seen:
+            seen.add(n)
+            out.append(G.nodes[n].get("label_en", "").casefold())
+            n = parent.get(n)
+        return list(reversed(out))
+
+    order = {g: i for i, g in enumerate(hub_groups)}
+
+    def notation(n):
+        for o in graph_notations.get(n, []):
+            try:
+                return float(o)
+            except ValueError:
+                pass
+        return float("inf")
+
+    hubs.sort(key=lambda n: (order[G.nodes[n]["group"]], notation(n), path(n), n))
+    hubset = set(hubs)
+    links: dict[str, list[str]] = {}
+    for s, o in G.edges():
+        for a, b in ((s, o), (o, s)):
+            if a not in hubset and b in hubset and b not in links.setdefault(a, []):
+                links[a].append(b)
+    rank = {h: i for i, h in enumerate(hubs)}
+    return hubs, {n: sorted(v, key=rank.get) for n, v in links.items()}
+
+
 def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Context | None = None) -> dict:
     """Everything the page needs, as plain JSON-ready data."""
+    from .layout import org_chart
+
     ctx = ctx or Context(graph)
     cfg_layout = ctx.cfg.get("layout", {})
     seed = int(cfg_layout.get("seed", 42))
     n = G.number_of_nodes()
-    precomputed = n == 0 or n > int(cfg_layout.get("precompute_above", 300))
-    pos = _positions(G, seed) if precomputed and n else {}
+    base = str(G.graph.get("name", "")).split("-as-of")[0]
+    if base.startswith("institutions"):
+        base = "institutions"
+    spec = ctx.cfg.get("views", {}).get(base, {}) if base in ctx.cfg.get("views", {}) else {}
+    mode = spec.get("layout", "force") if n else "force"
+    layout: dict = {"mode": mode, "seed": seed, "iterations": 150 if n <= 120 else 100}
+    pos: dict = {}
+    hub_links: dict = {}
+    if mode == "orgchart":
+        chart = org_chart(G, ctx)
+        pos = {k: tuple(v) for k, v in chart["positions"].items()}
+        layout.update({k: chart[k] for k in ("bands", "lanes", "box", "size")})
+        layout["hierarchy"] = sorted([c, p] for c, p in chart["parents"].items())
+    elif mode == "overview":
+        hubs, hub_links = _hubs(G, spec, ctx)
+        layout.update({"hubs": hubs, "open_groups": spec.get("open_groups", []),
+                       "open_upto": int(spec.get("open_upto", 0)), "columns": int(spec.get("columns", 0))})
+    precomputed = mode == "orgchart" or n == 0 or (mode == "force" and n > int(cfg_layout.get("precompute_above", 300)))
+    if mode == "force" and precomputed and n:
+        pos = _positions(G, seed)
+    layout["precomputed"] = precomputed
     unit_labels: dict = {}
     nodes = []
     for nid in sorted(G.nodes):
@@ -276,6 +384,9 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
             "group": a.get("group", "other"),
             "class": a.get("class", ""),
         }
+        alt = _alt_labels(ctx, nid)
+        if alt:
+            item["alt"] = alt
         if a.get("value"):
             item["value"] = a["value"]
             if a.get("unit"):
@@ -285,9 +396,13 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
                 item["unit"] = unit_labels[u]
         if a.get("undated"):
             item["undated"] = True
+        if a.get("founded"):
+            item["founded"] = a["founded"]
         if "depth" in a:
             item["depth"] = a["depth"]
             item["centre"] = a["depth"] == 0
+        if nid in hub_links:
+            item["hubs"] = hub_links[nid]
         if nid in pos:
             item["x"], item["y"] = pos[nid]
         nodes.append(item)
@@ -311,11 +426,13 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
         "lang": lang,
         "view": {
             "name": G.graph.get("name", "view"),
+            "as_of": G.graph.get("as_of", ""),
             "title": {"en": G.graph.get("title_en", ""), "zh": G.graph.get("title_zh", "")},
             "description": {"en": G.graph.get("description_en", ""), "zh": G.graph.get("description_zh", "")},
         },
         "groups": {
-            k: {"colour": v["colour"], "shape": v["shape"], "label": v["label"], "font": int(v.get("font", 16))}
+            k: {"colour": v["colour"], "shape": v["shape"], "label": v["label"], "font": int(v.get("font", 16)),
+                **({"plural": v["plural"]} if "plural" in v else {})}
             for k, v in groups.items()
         },
         "group_order": list(groups),
@@ -323,7 +440,7 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
         "edges": edges,
         "details": details,
         "ui": UI,
-        "layout": {"precomputed": precomputed, "seed": seed, "iterations": 150 if n <= 120 else 100},
+        "layout": layout,
     }
 
 
