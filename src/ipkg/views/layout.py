@@ -50,8 +50,8 @@ def _char_w(ch: str) -> float:
     if ch in "mwMW":
         return 0.9
     if ch.isupper():
-        return 0.68
-    return 0.56
+        return 0.72
+    return 0.6
 
 
 def text_lines(text: str, font: float | None = None, inner: float | None = None) -> int:
@@ -94,7 +94,8 @@ def text_lines(text: str, font: float | None = None, inner: float | None = None)
 def box_height(labels: list[str], font: float | None = None) -> float:
     font = FONT if font is None else font
     # vis-network: one line = the font size; the box adds its margin above and below
-    return max(text_lines(t, font) for t in labels) * font + 2 * PAD + 2
+    # (+8: the border and the corner radius vis-network adds to a box's bounding box)
+    return max(text_lines(t, font) for t in labels) * font + 2 * PAD + 8
 
 
 def _level_rank(ctx: Context, iri: URIRef, levels: list[URIRef]) -> int | None:

@@ -364,7 +364,15 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
         pos = {k: tuple(v) for k, v in chart["positions"].items()}
         layout.update({k: chart[k] for k in ("bands", "lanes", "box", "size")})
         layout["hierarchy"] = sorted([c, p] for c, p in chart["parents"].items())
-    elif mode == "overview":
+    elif G.graph.get("centre") in G:
+        # the view of one entity: the entity on top, its neighbours grouped by kind
+        ego_spec = ctx.cfg.get("ego", {})
+        mode = layout["mode"] = "overview"
+        centre = G.graph["centre"]
+        hub_links = {nb: [centre] for nb in nx.all_neighbors(G, centre) if nb != centre}
+        layout.update({"hubs": [centre], "open_groups": ego_spec.get("open_groups", []),
+                       "open_upto": int(ego_spec.get("open_upto", 4)), "columns": 0, "split": True})
+    if mode == "overview" and "hubs" not in layout:
         hubs, hub_links = _hubs(G, spec, ctx)
         layout.update({"hubs": hubs, "open_groups": spec.get("open_groups", []),
                        "open_upto": int(spec.get("open_upto", 0)), "columns": int(spec.get("columns", 0))})

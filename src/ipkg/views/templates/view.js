@@ -54,6 +54,8 @@
   var BOX_FONT = (L.box && L.box.font) || 17;
   var present = false;
   var MARGIN = 7;                         // vis-network box margin (nodes.margin)
+  // vis-network counts a box's corner radius into its bounding box on every side: keep it small
+  var RADIUS = 3;
 
   // Tooltips carry both languages, so switching language does not rebuild 2 x N elements.
   function tooltip(n) {
@@ -106,7 +108,7 @@
       if (hub) { o.borderWidth = 3; o.font.bold = true; }
     }
     if (!INSIDE[shape]) { o.value = 1 + (degree[n.id] || 0); }
-    if (n.undated) { o.shapeProperties = { borderDashes: [6, 4] }; o.borderWidth = 3; o.color.border = '#111111'; }
+    if (n.undated) { o.shapeProperties = { borderDashes: [6, 4], borderRadius: RADIUS }; o.borderWidth = 3; o.color.border = '#111111'; }
     if (typeof n.x === 'number') { o.x = n.x; o.y = n.y; }
     return o;
   }
@@ -151,6 +153,15 @@
       b.members.push(n.id);
       memberBadge[n.id] = b.id;
     });
+    if (L.split && columns.length) {
+      // one hub (the view of an entity): the hub alone on top, each kind of neighbour a column
+      var first = columns[0], rest = columns.slice(1);
+      columns = [{ key: first.key, hub: first.hub, label: null, blocks: [], byGroup: {} }];
+      first.blocks.concat([].concat.apply([], rest.map(function (c) { return c.blocks; }))).forEach(function (b) {
+        var c = { key: b.id, hub: null, label: '', blocks: [b], byGroup: {} };
+        b.col = c; columns.push(c);
+      });
+    }
     columns.forEach(function (c) {
       c.blocks.sort(function (a, b) { return DATA.group_order.indexOf(a.group) - DATA.group_order.indexOf(b.group); });
       c.blocks.forEach(function (b) {
@@ -172,7 +183,7 @@
       id: b.id, label: badgeLabel(b), shape: 'box', isBadge: true,
       color: { background: '#ffffff', border: g.colour, highlight: { background: '#fff8e1', border: '#000000' }, hover: { background: '#fff8e1', border: '#000000' } },
       font: { color: '#111111', size: fontSize(MEMBER_FONT), face: FACE },
-      borderWidth: 3, shapeProperties: { borderRadius: 12 },
+      borderWidth: 3, shapeProperties: { borderRadius: RADIUS },
       widthConstraint: { minimum: COL_W - 2 * MARGIN, maximum: COL_W - 2 * MARGIN },
       title: el('div', null, (open[b.id] ? t('click_close') : t('click_open')))
     };
@@ -203,7 +214,8 @@
       font: { size: 16, face: FACE, multi: false },
       widthConstraint: { maximum: 170 },
       scaling: { min: 10, max: 48, label: { enabled: false, drawThreshold: 1 } },
-      margin: 7
+      shapeProperties: { borderRadius: RADIUS },
+      margin: MARGIN
     },
     edges: {
       arrows: { to: { enabled: MODE !== 'orgchart', scaleFactor: 0.5 } },
@@ -213,7 +225,7 @@
       selectionWidth: 2
     },
     interaction: { hover: !big, tooltipDelay: 250, hideEdgesOnDrag: big, hideEdgesOnZoom: big, multiselect: false, dragNodes: MODE === 'force' },
-    physics: precomputed ? false : {
+    physics: precomputed ? { enabled: false, stabilization: { enabled: false, fit: false } } : {
       solver: 'forceAtlas2Based',
       forceAtlas2Based: { gravitationalConstant: -90, centralGravity: 0.025, springLength: 110, springConstant: 0.06, avoidOverlap: 1 },
       stabilization: { enabled: true, iterations: L.iterations, updateInterval: 1000, fit: true },
@@ -226,7 +238,7 @@
     edges.forEach(function (e) {
       var a = memberBadge[e.from] ? badges[memberBadge[e.from]].col : null;
       var b = memberBadge[e.to] ? badges[memberBadge[e.to]].col : null;
-      var own = (a && a.hub === e.to) || (b && b.hub === e.from);
+      var own = (a && a.hub === e.to) || (b && b.hub === e.from) || (L.split && (isHub[e.from] || isHub[e.to]));
       if (own) edges.update({ id: e.id, hidden: true, ownColumn: true });
     });
     edges.update(edges.get().filter(function (e) { return !e.ownColumn; }).map(function (e) {
@@ -293,7 +305,7 @@
         updates.push({ id: c.hub, x: x + COL_W / 2, y: y + h / 2 });
         y += h + GAP * 1.6;
       } else {
-        y += 34;
+        y += title ? 34 : 4;
       }
       c.blocks.forEach(function (b) {
         var hb = heightOf(b.id);
@@ -395,6 +407,9 @@
 
   function fitView(animate) {
     var wb = worldBox();
+    // let vis-network take the container's current size first: it rescales the view when it
+    // notices a size change later, which would undo this fit
+    network.setSize('100%', '100%');
     if (!wb) { network.fit(animate ? { animation: { duration: 300 } } : undefined); return; }
     var w = container.clientWidth, h = container.clientHeight;
     var scale = Math.min(w / (wb.x1 - wb.x0), h / (wb.y1 - wb.y0)) * 0.98;
@@ -409,6 +424,7 @@
     document.documentElement.setAttribute('data-ready', 'true');
   }
   var settling = MODE === 'overview' ? 3 : 0;
+  var fitted = MODE === 'force' && !precomputed;
   network.on('afterDrawing', function () {
     api.draws += 1;
     if (MODE === 'overview' && settling > 0) {
@@ -416,7 +432,11 @@
       if (remeasure()) { layoutOverview(); fitView(false); return; }
       settling = 0;
     }
-    if (!api.ready && (precomputed || api.stabilized)) { markReady(); }
+    if (!api.ready && (precomputed || api.stabilized)) {
+      // fit once more now that the page around the canvas has its final size, then ready
+      if (!fitted) { fitted = true; fitView(false); network.redraw(); return; }
+      markReady();
+    }
   });
   network.on('stabilizationIterationsDone', function () {
     api.stabilized = true;
