@@ -35,8 +35,29 @@
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function nodeLabel(n) { return lang === 'zh' ? (n.label_zh || n.label_en) : (n.label_en || n.label_zh); }
+  var CJK = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+  function wrapCJK(s, size, inner) {
+    // vis-network wraps at spaces only; Chinese has none, so break it here where it would overflow
+    return s.split('\n').map(function (para) {
+      if (!CJK.test(para) || measureText(para, size) <= inner) return para;
+      var lines = [], cur = '';
+      Array.from(para).forEach(function (ch) {
+        if (cur && (ch === ' ' ? false : measureText(cur + ch, size) > inner)) { lines.push(cur.trim()); cur = ''; }
+        cur += ch;
+      });
+      if (cur.trim()) lines.push(cur.trim());
+      return lines.join('\n');
+    }).join('\n');
+  }
+  function boxInner(n) {
+    if (MODE === 'orgchart') return [BOX_FONT, BOX_W - 2 * MARGIN];
+    if (MODE === 'overview') return isHub[n.id] ? [fontSize(HUB_FONT), COL_W - 2 * MARGIN] : [fontSize(MEMBER_FONT), COL_W - INDENT - 2 * MARGIN];
+    return null;
+  }
   function displayLabel(n) {
     var s = nodeLabel(n);
+    var bi = boxInner(n);
+    if (bi && lang === 'zh') s = wrapCJK(s, bi[0], bi[1] - 2);
     if (n.value) { s += '\n' + n.value + (n.unit ? ' ' + pick(n.unit) : ''); }
     if (MODE === 'orgchart' && n.founded) { s += '\n' + t('since').replace('{d}', n.founded); }
     return s;
@@ -47,6 +68,8 @@
     var r = Math.max(0, (v >> 16) - 40), g = Math.max(0, ((v >> 8) & 255) - 40), b = Math.max(0, (v & 255) - 40);
     return '#' + ((1 << 24) + (r << 16) + (g << 8) + b).toString(16).slice(1);
   }
+  var mctx = document.createElement('canvas').getContext('2d');
+  function measureText(s, size) { mctx.font = size + 'px ' + FACE; return mctx.measureText(s).width; }
   var INSIDE = { box: 1, ellipse: 1, database: 1, circle: 1, text: 1 };
   var FACE = 'system-ui, "Noto Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif';
   var BOXED = MODE !== 'force';          // org chart and overview: every node is a labelled box
@@ -273,8 +296,6 @@
     text.split('\n').forEach(function (p) { lines += Math.max(1, Math.ceil(measureText(p, size) / (w * 0.92))); });
     return lines * size * 1.25 + 16;
   }
-  var mctx = document.createElement('canvas').getContext('2d');
-  function measureText(s, size) { mctx.font = size + 'px ' + FACE; return mctx.measureText(s).width; }
 
   var colBoxes = [];
   function layoutOverview() {
