@@ -13,7 +13,8 @@
   under their body, lists of peers stacked. So this is a tidy-tree layout (Reingold–Tilford:
   each subtree gets its own x-range, parents centred over their children) with three org-chart
   rules: (1) children in the parent's band (units, same-level sub-organisations) are stacked
-  under it, two abreast when there are four or more; (2) children in a lower band are laid out
+  under it, two abreast (centred, so the connector runs down the gap between them) when there
+  are two or more; (2) children in a lower band are laid out
   side by side in that band, wrapping after ``wrap`` subtrees; (3) roots of one lane are packed
   column by column, a lower-band root reusing the space under a root that has nothing below it.
   Positions are fixed in the page (physics off), so the drawing is the same on every screen.
@@ -35,7 +36,7 @@ from .builders import IPKG, ORG, Context
 BOX_W = 190          # outer width of every box (vis widthConstraint min = max)
 FONT = 20            # label font size of every box
 PAD = 7              # vis-network box margin on each side
-GAP_X = 12           # between columns
+GAP_X = 20           # between columns
 GAP_Y = 12           # between stacked boxes
 BAND_GAP = 42        # between bands (room for the band title)
 LANE_GAP = 24        # between lanes
@@ -202,7 +203,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context) -> dict:
             return BOX_W, heights[n], items
         sub = [block(c) for c in same]
         ncols = 2 if len(same) >= ABREAST else 1
-        indent = 0 if ncols == 2 else 18  # a single list is indented, as in a printed chart
+        indent = 0  # a single child straight under its parent; two or more two abreast, centred
         width = max(BOX_W, ncols * col_w - GAP_X + indent) if ncols == 2 else max(BOX_W + indent, max(w for w, _, _ in sub) + indent)
         rows = [sub[i:i + ncols] for i in range(0, len(sub), ncols)]
         for row in rows:

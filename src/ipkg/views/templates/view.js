@@ -140,6 +140,7 @@
     if (MODE === 'orgchart') {
       // the hierarchy reads top-down: draw each link from the parent to the child
       o.from = e.to; o.to = e.from; o.arrows = { to: { enabled: false } };
+      o.hidden = true;  // drawn as org-chart connectors (drawConnectors) instead
       o.smooth = { enabled: true, type: 'cubicBezier', forceDirection: 'vertical', roundness: 0.5 };
       o.color = { color: '#6b7280', highlight: '#000000', hover: '#111111' };
       o.width = 1.6;
@@ -397,6 +398,7 @@
         ctx.textBaseline = 'top';
         ctx.fillText(pick(ln.label), ln.x0, wb.y0 + 6, Math.max(ln.x1 - ln.x0, 120));
       });
+      drawConnectors(ctx);
     } else if (MODE === 'overview') {
       colBoxes.forEach(function (c) {
         ctx.fillStyle = '#f1f4f8';
@@ -411,6 +413,42 @@
       });
     }
   });
+  // Org-chart connectors, drawn behind the boxes: a trunk down from each parent, then a short
+  // arm to each child's side (or straight onto its top when the child sits under the trunk).
+  var KIDS = {};
+  (L.hierarchy || []).forEach(function (cp) { (KIDS[cp[1]] = KIDS[cp[1]] || []).push(cp[0]); });
+  function drawConnectors(ctx) {
+    var bodies = network.body.nodes;
+    ctx.strokeStyle = '#4b5563'; ctx.lineWidth = 2; ctx.setLineDash([]);
+    Object.keys(KIDS).forEach(function (p) {
+      var pn = bodies[p];
+      if (!pn || pn.options.hidden) return;
+      var pb = pn.shape.height ? { left: pn.x - pn.shape.width / 2, right: pn.x + pn.shape.width / 2, bottom: pn.y + pn.shape.height / 2 } : null;
+      if (!pb) return;
+      var kids = KIDS[p].map(function (c) { return bodies[c]; }).filter(function (c) { return c && !c.options.hidden && c.shape.height; });
+      if (!kids.length) return;
+      // the trunk: under the parent's centre, or near its left edge when a child sits right under it
+      var tx = pn.x;
+      var blocked = kids.some(function (c) {
+        var l = c.x - c.shape.width / 2, r = c.x + c.shape.width / 2;
+        return l < tx && tx < r && kids.some(function (d) { return d !== c && d.y > c.y; });
+      });
+      if (blocked) tx = pb.left + 9;
+      var bottom = pb.bottom;
+      ctx.beginPath();
+      kids.forEach(function (c) {
+        var l = c.x - c.shape.width / 2, r = c.x + c.shape.width / 2, top = c.y - c.shape.height / 2;
+        if (l < tx && tx < r) {
+          ctx.moveTo(tx, top); bottom = Math.max(bottom, top);
+        } else {
+          var y = Math.min(c.y, top + 16);
+          ctx.moveTo(tx, y); ctx.lineTo(tx < l ? l : r, y); bottom = Math.max(bottom, y);
+        }
+      });
+      ctx.moveTo(tx, pb.bottom); ctx.lineTo(tx, bottom);
+      ctx.stroke();
+    });
+  }
   api.decorFont = DECOR_FONT;
   api.background = function (x, y) {
     // what is drawn behind a point of the world (for the contrast test)
