@@ -425,7 +425,10 @@ def test_functions_view_is_four_columns_with_badges(pages, open_page, project):
     xs = sorted(b["left"] for b in boxes.values())
     widths = [b["right"] - b["left"] for b in boxes.values()]
     assert all(xs[i + 1] - xs[i] >= max(widths) for i in range(3))     # four separate columns
-    assert len({round(p["y"]) for p in pos.values()}) <= 2              # side by side
+    assert len({round(b["top"]) for b in boxes.values()}) == 1          # side by side, one row
+    assert all(pos[f]["y"] < min(b["top"] for b in v.js("ipkgView.badges()") and [
+        v.js("id => ipkgView.network.getBoundingBox(id)", x["id"]) for x in v.js("ipkgView.badges()") if x["hub"] == f]
+    ) for f in fns)                                                     # each hub heads its column
     badges = v.js("ipkgView.badges()")
     figs = [b for b in badges if b["group"] == "figure"]
     assert figs and not any(b["open"] for b in figs)                    # figures start folded
@@ -461,3 +464,48 @@ def test_presentation_mode_and_export(pages, open_page):
     assert svg.startswith("<svg") and "criminal" in svg and "procuratorial" in svg
     assert svg.count("<rect") >= 10
     assert v.errors == [] and v.outgoing == []
+
+
+@pytest.mark.parametrize("name", [*builders.VIEWS, "ego-spp"])
+def test_every_view_is_legible_in_chinese(pages, open_page, name):
+    out, _ = pages
+    v = open_page(out / "views" / f"{name}.html", viewport=(1366, 768))
+    v.js("ipkgView.setLang('zh')")
+    v.page.wait_for_timeout(300)
+    v.js("ipkgView.fit()")
+    v.page.wait_for_timeout(100)
+    state = v.js(STATE_JS)
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in n["label"]) for n in state["nodes"])
+    assert all(n["labelWidth"] > 0 for n in state["nodes"] if n["label"])
+    assert legibility_problems(state) == []
+
+
+@pytest.mark.parametrize("name", [n for n in builders.VIEWS if n != "institutions"])
+def test_opening_every_badge_keeps_boxes_apart(pages, open_page, name):
+    out, expected = pages
+    v = open_page(out / "views" / f"{name}.html", viewport=(1366, 768))
+    for b in v.js("ipkgView.badges()"):
+        if not b["open"]:
+            v.js("id => ipkgView.toggleBadge(id)", b["id"])
+    v.page.wait_for_timeout(500)
+    badges = v.js("ipkgView.badges()")
+    assert all(b["open"] for b in badges)
+    assert v.js("ipkgView.drawnNodeCount()") == expected[name] + len(badges)
+    state = v.js(STATE_JS)
+    # everything is open, so the whole view no longer fits at 10 px: only overlaps count here
+    assert [p for p in legibility_problems(state, min_px=0) if p.startswith("overlap")] == []
+
+
+def test_org_chart_marks_undated_and_shows_founding_dates(pages, open_page, project):
+    out, _ = pages
+    G = builders.build(project.merged(), "institutions")
+    v = open_page(out / "views" / "institutions.html", viewport=(1366, 768))
+    dashed = "id => (ipkgView.network.body.nodes[id].options.shapeProperties.borderDashes || false)"
+    dated = {n: a["founded"] for n, a in G.nodes(data=True) if a.get("founded")}
+    undated = [n for n, a in G.nodes(data=True) if a.get("undated")]
+    assert dated and undated
+    for n, d in dated.items():
+        assert d in v.js("id => ipkgView.label(id)", n)
+        assert v.js(dashed, n) is False
+    for n in undated:
+        assert v.js(dashed, n)

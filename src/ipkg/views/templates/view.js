@@ -196,8 +196,8 @@
   }
   function badgeLabel(b) {
     var g = GROUPS[b.group] || GROUPS.other;
-    var name = pick(g.plural || g.label);
     var n = b.members.length;
+    var name = pick(n === 1 ? g.label : (g.plural || g.label));
     var s = lang === 'zh' ? (name + ' ' + n + ' \u9879') : (n + ' ' + name);
     return (open[b.id] ? '\u25be ' : '\u25b8 ') + s;
   }
@@ -265,9 +265,22 @@
       var own = (a && a.hub === e.to) || (b && b.hub === e.from) || (L.split && (isHub[e.from] || isHub[e.to]));
       if (own) edges.update({ id: e.id, hidden: true, ownColumn: true });
     });
+    // links that leave a column are drawn only for the selected box (a clean first sight)
     edges.update(edges.get().filter(function (e) { return !e.ownColumn; }).map(function (e) {
-      return { id: e.id, color: { color: '#9aa3ad', highlight: '#000000', hover: '#333333' }, dashes: [4, 4], smooth: false };
+      return { id: e.id, hidden: true, color: { color: '#4b5563', highlight: '#000000', hover: '#111111' }, width: 1.6, smooth: false };
     }));
+  }
+  var shownEdges = [];
+  function showEdgesOf(id) {
+    if (MODE !== 'overview') return;
+    var upd = shownEdges.map(function (e) { return { id: e, hidden: true }; });
+    shownEdges = [];
+    if (id) {
+      edges.forEach(function (e) {
+        if (!e.ownColumn && (e.from === id || e.to === id)) { upd.push({ id: e.id, hidden: false }); shownEdges.push(e.id); }
+      });
+    }
+    edges.update(upd);
   }
 
   var container = document.getElementById('graph');
@@ -486,6 +499,7 @@
   var fitted = MODE === 'force' && !precomputed;
   network.on('afterDrawing', function () {
     api.draws += 1;
+    if (!api.timings.firstDraw) api.timings.firstDraw = performance.now();
     if (MODE === 'overview' && settling > 0) {
       settling -= 1;
       if (remeasure()) { layoutOverview(); fitView(false); return; }
@@ -511,7 +525,7 @@
   function openPanel(on) {
     document.body.classList.toggle('panel-open', !!on);
   }
-  document.getElementById('panel-close').addEventListener('click', function () { openPanel(false); network.unselectAll(); current = null; });
+  document.getElementById('panel-close').addEventListener('click', function () { openPanel(false); network.unselectAll(); current = null; showEdgesOf(null); });
 
   function factValues(values) {
     var mine = values.filter(function (v) { return v.lang === lang; });
@@ -616,6 +630,7 @@
       panelBody.appendChild(cl);
     }
     openPanel(true);
+    showEdgesOf(id);
   }
 
   function reveal(id) {
@@ -653,7 +668,7 @@
       var id = params.nodes[0];
       if (badges[id]) { toggleBadge(id, true); return; }
       showDetails(id);
-    } else if (!params.edges.length) { current = null; openPanel(false); }
+    } else if (!params.edges.length) { current = null; openPanel(false); showEdgesOf(null); }
   });
 
   // ----- search: labels, alternative labels and abbreviations; exact matches first ------
