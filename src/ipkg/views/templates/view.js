@@ -221,14 +221,44 @@
   // ----- vis-network --------------------------------------------------------------------
   var visNodes = NODES.map(visNode);
   Object.keys(badges).forEach(function (id) { visNodes.push(badgeNode(badges[id])); });
+  var visEdges = EDGES.map(visEdge);
+  var visById = {};
+  visNodes.forEach(function (o) { visById[o.id] = o; });
   if (MODE === 'overview') {
-    visNodes.forEach(function (o) {
-      var b = memberBadge[o.id];
-      if (b && !open[b]) o.hidden = true;
+    // members of a hub's column are linked to it by where they stand: those links are not drawn;
+    // links that leave a column are drawn only for the selected box (a clean first sight)
+    visEdges.forEach(function (e) {
+      var a = memberBadge[e.from] ? badges[memberBadge[e.from]].col : null;
+      var b = memberBadge[e.to] ? badges[memberBadge[e.to]].col : null;
+      e.ownColumn = !!((a && a.hub === e.to) || (b && b.hub === e.from) || (L.split && (isHub[e.from] || isHub[e.to])));
+      e.hidden = true;
+      if (!e.ownColumn) { e.color = { color: '#4b5563', highlight: '#000000', hover: '#111111' }; e.width = 1.6; e.smooth = false; }
     });
   }
-  var nodes = new vis.DataSet(visNodes);
-  var edges = new vis.DataSet(EDGES.map(visEdge));
+  // Overview: the members of a closed badge enter the drawing only when it opens (vis-network
+  // then sizes and draws a few dozen boxes at load instead of every node of the view).
+  var folded = function (o) { var b = memberBadge[o.id]; return MODE === 'overview' && b && !open[b]; };
+  var nodes = new vis.DataSet(visNodes.filter(function (o) { return !folded(o); }));
+  var edges = new vis.DataSet([]);
+  var edgeIn = {};
+  function addEdges() {
+    var add = [];
+    visEdges.forEach(function (e) {
+      if (!edgeIn[e.id] && nodes.get(e.from) && nodes.get(e.to)) { edgeIn[e.id] = true; add.push(e); }
+    });
+    if (add.length) edges.add(add);
+  }
+  addEdges();
+  function ensureNodes(ids) {
+    var add = ids.filter(function (id) { return !nodes.get(id); }).map(function (id) {
+      var o = visById[id];
+      if (byId[id]) o.label = displayLabel(byId[id]);
+      o.font.size = fontSize(isHub[id] ? HUB_FONT : MEMBER_FONT);
+      o.hidden = false;
+      return o;
+    });
+    if (add.length) { nodes.add(add); addEdges(); }
+  }
   var precomputed = !!L.precomputed || MODE === 'overview';
   var big = NODES.length > 300;
   var options = {
@@ -256,20 +286,6 @@
       minVelocity: 1
     }
   };
-  if (MODE === 'overview') {
-    // members of a hub's column are linked to it by where they stand: draw only the links that
-    // leave the column (to other hubs) and the links between nodes that are both open.
-    edges.forEach(function (e) {
-      var a = memberBadge[e.from] ? badges[memberBadge[e.from]].col : null;
-      var b = memberBadge[e.to] ? badges[memberBadge[e.to]].col : null;
-      var own = (a && a.hub === e.to) || (b && b.hub === e.from) || (L.split && (isHub[e.from] || isHub[e.to]));
-      if (own) edges.update({ id: e.id, hidden: true, ownColumn: true });
-    });
-    // links that leave a column are drawn only for the selected box (a clean first sight)
-    edges.update(edges.get().filter(function (e) { return !e.ownColumn; }).map(function (e) {
-      return { id: e.id, hidden: true, color: { color: '#4b5563', highlight: '#000000', hover: '#111111' }, width: 1.6, smooth: false };
-    }));
-  }
   var shownEdges = [];
   function showEdgesOf(id) {
     if (MODE !== 'overview') return;
@@ -302,7 +318,7 @@
   var measured = {};
   function heightOf(id) {
     if (measured[id]) return measured[id];
-    var o = nodes.get(id);
+    var o = nodes.get(id) || visById[id];
     var size = (o && o.font && o.font.size) || 16;
     var w = ((o && o.widthConstraint && o.widthConstraint.maximum) || COL_W) - 14;
     var text = (o && o.label) || '';
@@ -327,7 +343,7 @@
     return best;
   }
   function placeOverview(ncol, apply) {
-    var boxes = [], updates = [];
+    var boxes = [], updates = [], toAdd = [];
     var rowTop = 0, rowH = 0;
     columns.forEach(function (c, i) {
       var ci = i % ncol;
@@ -347,7 +363,8 @@
         updates.push({ id: b.id, x: x + COL_W / 2, y: y + hb / 2, label: badgeLabel(b) });
         y += hb + GAP;
         b.members.forEach(function (m) {
-          if (!open[b.id]) { updates.push({ id: m, hidden: true }); return; }
+          if (!open[b.id]) { if (apply && nodes.get(m)) updates.push({ id: m, hidden: true }); return; }
+          if (apply) toAdd.push(m);
           var hm = heightOf(m);
           updates.push({ id: m, hidden: false, x: x + INDENT + (COL_W - INDENT) / 2, y: y + hm / 2 });
           y += hm + GAP * 0.8;
@@ -359,7 +376,7 @@
     });
     var width = Math.min(ncol, columns.length) * (COL_W + COL_GAP) - COL_GAP + 20;
     var height = rowTop + rowH + 60;
-    if (apply) { colBoxes = boxes; nodes.update(updates); api.overviewColumns = ncol; }
+    if (apply) { ensureNodes(toAdd); colBoxes = boxes; nodes.update(updates); api.overviewColumns = ncol; }
     return [width, height];
   }
   function remeasure() {
@@ -894,7 +911,7 @@
   }
   function setLang(l) {
     lang = l === 'zh' ? 'zh' : 'en';
-    nodes.update(NODES.map(function (n) { return { id: n.id, label: displayLabel(n) }; }));
+    nodes.update(NODES.filter(function (n) { return nodes.get(n.id); }).map(function (n) { return { id: n.id, label: displayLabel(n) }; }));
     Object.keys(badges).forEach(function (id) { nodes.update({ id: id, label: badgeLabel(badges[id]) }); });
     renderUI();
     if (MODE === 'overview') { measured = {}; layoutOverview(); settling = 3; }
