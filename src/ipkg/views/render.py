@@ -91,6 +91,7 @@ UI = {
         "export_png": "Save the current view as a PNG image",
         "export_svg": "Save the current view as an SVG drawing",
         "close": "Close",
+        "help": "What this view shows and how to use it",
         "badge_legend": "count badge: click to open",
     },
     "zh": {
@@ -141,6 +142,7 @@ UI = {
         "export_png": "将当前视图保存为 PNG 图片",
         "export_svg": "将当前视图保存为 SVG 矢量图",
         "close": "关闭",
+        "help": "本视图的内容和用法",
         "badge_legend": "计数标记：点击展开",
     },
 }

@@ -267,7 +267,8 @@
     nodes: {
       font: { size: 16, face: FACE, multi: false },
       widthConstraint: { maximum: 170 },
-      scaling: { min: 10, max: 48, label: { enabled: false, drawThreshold: 1 } },
+      // labels too small to read are not drawn (the legibility tests hold every label to 10 px at the fit)
+      scaling: { min: 10, max: 48, label: { enabled: false, drawThreshold: MODE === 'force' ? 9 : 6 } },
       shapeProperties: { borderRadius: RADIUS },
       margin: MARGIN
     },
@@ -702,11 +703,13 @@
     if (!q) return [];
     var hits = [];
     NODES.forEach(function (n) {
-      var keys = [[n.label_en, 0], [n.label_zh, 0], [n.curie, 0], [n.id, 0]];
-      (n.alt || []).forEach(function (a) { keys.push([a, 1]); });
+      if (!n._keys) {  // normalised once, on the first search
+        n._keys = [[norm(n.label_en), 0], [norm(n.label_zh), 0], [norm(n.curie), 0], [norm(n.id), 0]];
+        (n.alt || []).forEach(function (a) { n._keys.push([norm(a), 1]); });
+      }
       var best = null;
-      keys.forEach(function (k) {
-        var s = norm(k[0]);
+      n._keys.forEach(function (k) {
+        var s = k[0];
         if (!s) return;
         var r = null;
         if (s === q) r = 0 + k[1] * 0.5;             // exact (preferred label before alt label)
@@ -726,6 +729,10 @@
     clear(results);
     if (!hits.length) { results.hidden = true; return; }
     results.hidden = false;
+    var x = el('button', 'close', '\u00d7');
+    x.type = 'button'; x.setAttribute('aria-label', t('close'));
+    x.addEventListener('click', function () { results.hidden = true; });
+    results.appendChild(x);
     results.appendChild(el('p', 'results-head', t('results').replace('{n}', hits.length).replace('{q}', q)));
     var ol = el('ol');
     hits.slice(0, 30).forEach(function (h) {
@@ -897,6 +904,8 @@
     document.getElementById('lang-toggle').textContent = t('other_language');
     document.getElementById('lang-toggle').setAttribute('aria-label', t('switch_language'));
     document.getElementById('fit').textContent = t('fit');
+    document.getElementById('help').title = t('help');
+    document.getElementById('help').setAttribute('aria-label', t('help'));
     document.getElementById('present').textContent = present ? t('present_off') : t('present');
     document.getElementById('export-png').textContent = 'PNG';
     document.getElementById('export-svg').textContent = 'SVG';
@@ -916,7 +925,7 @@
     renderUI();
     if (MODE === 'overview') { measured = {}; layoutOverview(); settling = 3; }
     if (current) showDetails(current); else showHint();
-    network.redraw();
+    if (MODE !== 'force') network.redraw();  // band and lane titles; the relabelled nodes redraw anyway
     return lang;
   }
   document.getElementById('lang-toggle').addEventListener('click', function () { setLang(lang === 'en' ? 'zh' : 'en'); });
@@ -941,8 +950,12 @@
     return present;
   }
   document.getElementById('present').addEventListener('click', function () { setPresent(!present); });
+  document.getElementById('help').addEventListener('click', function () {
+    if (document.body.classList.contains('panel-open') && !current) { openPanel(false); return; }
+    current = null; network.unselectAll(); showHint(); openPanel(true);
+  });
   document.addEventListener('keydown', function (ev) {
-    if (ev.key === 'Escape' && present) setPresent(false);
+    if (ev.key === 'Escape') { if (present) setPresent(false); results.hidden = true; }
   });
   function download(name, href) {
     var a = document.createElement('a');
