@@ -77,6 +77,7 @@ UI = {
         "click_close": "Click to fold them away",
         "col_several": "Linked to several",
         "col_none": "Not linked to one",
+        "col_further": "Further away",
         "also": "Also called",
         "results": "{n} found for “{q}” (exact matches first):",
         "asof_label": "Map as of",
@@ -128,6 +129,7 @@ UI = {
         "click_close": "点击收起",
         "col_several": "关联多个",
         "col_none": "未直接关联",
+        "col_further": "间接关联",
         "also": "又称",
         "results": "“{q}”共找到 {n} 个（完全匹配在前）：",
         "asof_label": "截至日期",
@@ -404,6 +406,9 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
                 if u not in unit_labels:
                     unit_labels[u] = ctx.labels(ctx.expand(u)) if ":" in u else {"en": u, "zh": u}
                 item["unit"] = unit_labels[u]
+        ind = next(iter(sorted(ctx.g.objects(URIRef(nid), URIRef(IPKG + "indicator")), key=str)), None)
+        if ind is not None:  # figures of one indicator are listed together when a badge opens
+            item["indicator"] = ctx.labels(ind)
         if a.get("undated"):
             item["undated"] = True
         if a.get("founded"):

@@ -181,15 +181,22 @@
       // one hub (the view of an entity): the hub alone on top, each kind of neighbour a column
       var first = columns[0], rest = columns.slice(1);
       columns = [{ key: first.key, hub: first.hub, label: null, blocks: [], byGroup: {} }];
-      first.blocks.concat([].concat.apply([], rest.map(function (c) { return c.blocks; }))).forEach(function (b) {
+      first.blocks.forEach(function (b) {
         var c = { key: b.id, hub: null, label: '', blocks: [b], byGroup: {} };
+        b.col = c; columns.push(c);
+      });
+      // neighbours of neighbours (--depth 2 and more): their own columns, titled so
+      [].concat.apply([], rest.map(function (c) { return c.blocks; })).forEach(function (b) {
+        var c = { key: b.id, hub: null, label: 'further', blocks: [b], byGroup: {} };
         b.col = c; columns.push(c);
       });
     }
     columns.forEach(function (c) {
       c.blocks.sort(function (a, b) { return DATA.group_order.indexOf(a.group) - DATA.group_order.indexOf(b.group); });
       c.blocks.forEach(function (b) {
-        b.members.sort(function (x, y) { return nodeLabel(byId[x]).localeCompare(nodeLabel(byId[y])); });
+        // figures of one indicator together, then by label
+        var key = function (id) { var n = byId[id]; return (n.indicator ? (n.indicator.en || '') + '\u0001' : '') + nodeLabel(n); };
+        b.members.sort(function (x, y) { return key(x).localeCompare(key(y)); });
         if ((L.open_groups || []).indexOf(b.group) >= 0 || b.members.length <= (L.open_upto || 0)) open[b.id] = true;
       });
     });
@@ -215,6 +222,7 @@
   function colTitle(c) {
     if (c.label === 'several') return t('col_several');
     if (c.label === 'none') return t('col_none');
+    if (c.label === 'further') return t('col_further');
     return '';
   }
 
