@@ -308,8 +308,8 @@ def _alt_labels(ctx: Context, iri: str) -> list[str]:
 
 
 def _hubs(G: nx.MultiDiGraph, spec: dict, ctx: Context) -> tuple[list[str], dict[str, list[str]]]:
-    """The overview's hubs (nodes of ``spec['hubs']`` groups, in order of skos:notation, then
-    broader before narrower, then by label) and, for every other node, the hubs it is linked to."""
+    """The overview's hubs (nodes of ``spec['hubs']`` groups; broader before narrower, siblings
+    in order of skos:notation, then by label) and, for every other node, the hubs it is linked to."""
     hub_groups = spec.get("hubs", [])
     hubs = [n for n in G.nodes if G.nodes[n].get("group") in hub_groups]
     graph_notations = {n: [str(o) for o in ctx.g.objects(URIRef(n), SKOS.notation)] for n in hubs}
@@ -317,16 +317,6 @@ def _hubs(G: nx.MultiDiGraph, spec: dict, ctx: Context) -> tuple[list[str], dict
     for s, o, k in G.edges(keys=True):
         if s in hubs and o in hubs and k == "skos:broader":
             parent.setdefault(s, o)
-
-    def path(n):
-        seen, out = set(), []
-        while n is not None and n not in seen:
-            seen.add(n)
-            out.append(G.nodes[n].get("label_en", "").casefold())
-            n = parent.get(n)
-        return list(reversed(out))
-
-    order = {g: i for i, g in enumerate(hub_groups)}
 
     def notation(n):
         for o in graph_notations.get(n, []):
@@ -336,7 +326,17 @@ def _hubs(G: nx.MultiDiGraph, spec: dict, ctx: Context) -> tuple[list[str], dict
                 pass
         return float("inf")
 
-    hubs.sort(key=lambda n: (order[G.nodes[n]["group"]], notation(n), path(n), n))
+    def path(n):
+        # root first, then down to n; siblings by skos:notation (article, function number), then label
+        seen, out = set(), []
+        while n is not None and n not in seen:
+            seen.add(n)
+            out.append((notation(n), G.nodes[n].get("label_en", "").casefold()))
+            n = parent.get(n)
+        return list(reversed(out))
+
+    order = {g: i for i, g in enumerate(hub_groups)}
+    hubs.sort(key=lambda n: (order[G.nodes[n]["group"]], path(n), n))
     hubset = set(hubs)
     links: dict[str, list[str]] = {}
     for s, o in G.edges():
