@@ -15,7 +15,7 @@
   rules: (1) children in the parent's band (units, same-level sub-organisations) are stacked
   under it, two abreast (centred, so the connector runs down the gap between them) when there
   are two or more; (2) children in a lower band are laid out
-  side by side in that band, wrapping after ``wrap`` subtrees; (3) roots of one lane are packed
+  side by side in that band, wrapping after ``wrap`` subtrees (chosen to suit a projector when 0); (3) roots of one lane are packed
   column by column, a lower-band root reusing the space under a root that has nothing below it.
   Positions are fixed in the page (physics off), so the drawing is the same on every screen.
 
@@ -112,10 +112,29 @@ def date_line(founded: str | None, lang: str) -> str:
     return f"since {founded}" if lang == "en" else f"{founded} 设立"
 
 
-def org_chart(G: nx.MultiDiGraph, ctx: Context) -> dict:
+#: The screen the org chart is shaped for when ``wrap = 0`` (a 1366x768 projector, minus the
+#: page's header, as-of bar and legend).
+TARGET_SCREEN = (1366, 650)
+
+
+def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict:
     """Positions and decorations for the institutions view: ``{"positions": {id: [x, y]},
-    "bands": [...], "lanes": [...], "box": {...}}`` (y grows downwards, as on the canvas)."""
+    "bands": [...], "lanes": [...], "box": {...}}`` (y grows downwards, as on the canvas).
+
+    ``wrap`` (else ``[views.institutions] wrap``): lower-band children per row; 0 tries 2 to 6
+    and keeps the chart that is drawn largest on :data:`TARGET_SCREEN` (so more bodies in the
+    data widen rows rather than shrink the type)."""
     spec = ctx.cfg.get("views", {}).get("institutions", {})
+    wrap = int(spec.get("wrap", 0)) if wrap is None else wrap
+    if wrap <= 0:
+        best = None
+        for w in range(2, 7):
+            chart = org_chart(G, ctx, wrap=w)
+            width, height = chart["size"]
+            scale = min(TARGET_SCREEN[0] / max(width + 32, 1), TARGET_SCREEN[1] / max(height + 52, 1))
+            if best is None or scale > best[0] + 1e-9:
+                best = (scale, chart)
+        return best[1]
     lane_specs = spec.get("lanes", [])
     level_iris = [ctx.expand(c) for c in spec.get("levels", [])]
     level_labels = [ctx.labels(lv) for lv in level_iris]
@@ -191,7 +210,6 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context) -> dict:
         ])
 
     col_w = BOX_W + GAP_X
-    wrap = int(spec.get("wrap", 3))
 
     # A "block": a node with its same-band descendants stacked under it. Returns the block's
     # width, its height and the relative positions (centre x from the block's left edge, top y).
