@@ -30,7 +30,7 @@ import unicodedata
 import networkx as nx
 from rdflib import URIRef
 
-from .builders import IPKG, ORG, Context
+from .builders import IPKG, Context
 
 #: Box geometry of the org chart (world px = CSS px at zoom 1).
 BOX_W = 190          # outer width of every box (vis widthConstraint min = max)
