@@ -2,10 +2,14 @@
 
 Every page is opened from file:// with all network blocked (anything that is not file: or
 data: is aborted and counted); a page must make no such request, log no console error, draw
-every node, and keep data strings as text."""
+every node (or count it on a closed badge), and keep data strings as text. Legibility is checked
+on what vis-network holds (scale, bounding boxes, font sizes and colours): labels >= 10 CSS px at
+the initial fit, contrast >= 4.5:1, no overlapping boxes, parents above children on the org chart;
+expectations (counts, dates, links) come from the graph."""
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -370,8 +374,8 @@ def test_as_of_control_changes_the_map(pages, open_page, project):
     undated = [n for n, a in G.nodes(data=True) if a.get("undated")]
     assert founded, "the graph has no founding date at all"
     latest = max(founded.values())
-    day = (latest - __import__("datetime").timedelta(days=1)).isoformat()
-    later = {n for n, d in founded.items() if d > latest - __import__("datetime").timedelta(days=1)}
+    day = (latest - datetime.timedelta(days=1)).isoformat()
+    later = {n for n, d in founded.items() if d > latest - datetime.timedelta(days=1)}
     v = open_page(out / "views" / "institutions.html", viewport=(1366, 768))
     hidden = "() => ipkgView.nodes.get().filter(n => n.hidden).map(n => n.id)"
     assert v.js(hidden) == []
