@@ -2,9 +2,11 @@
 chromium for each curated view, plus a synthetic 2,000-node view (positions precomputed, physics
 off) with a responsiveness probe (search+select, zoom).
 
-Time to interactive = ``window.ipkgView.timings.ready``: milliseconds from navigation start until
-the page has drawn the graph after layout (physics stabilised and switched off, or the first draw
-of precomputed positions), i.e. when clicks, search and the language toggle work.
+Time to first render = ``window.ipkgView.timings.ready``: milliseconds from navigation start until
+the page has drawn the graph in its final layout, fitted to the window (org chart and overviews:
+positions fixed, box heights measured; ego/all views: physics stabilised and switched off, or
+the first draw of precomputed positions), i.e. what a reader sees and can click. Measured at a
+1366x768 viewport (a classroom projector).
 
 Usage:  python bench/bench_views.py [--runs 3] [--out bench/results/views.md]
 """
@@ -23,11 +25,11 @@ import time
 from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.namespace import RDF, SKOS
 
 CHROMIUM = os.environ.get("IPKG_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TARGET_MS = 2000
+TARGET_MS = 1000  # issue #11: each curated view first drawn, fitted, within 1 s
 
 
 def machine() -> list[str]:
@@ -108,7 +110,7 @@ def synthetic_graph(n_orgs=100, n_units=400, n_obs=1500, seed=7) -> Graph:
 
 
 def page_metrics(browser, path: Path, probe: bool = False) -> dict:
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
     page = ctx.new_page()
     outgoing: list[str] = []
 
@@ -124,6 +126,7 @@ def page_metrics(browser, path: Path, probe: bool = False) -> dict:
     page.wait_for_function("window.ipkgView && window.ipkgView.ready === true", timeout=120000)
     m = {
         "ready_ms": page.evaluate("ipkgView.timings.ready"),
+        "first_draw_ms": page.evaluate("ipkgView.timings.firstDraw"),
         "script_start_ms": page.evaluate("ipkgView.timings.scriptStart"),
         "nodes": page.evaluate("ipkgView.nodeCount"),
         "edges": page.evaluate("ipkgView.edgeCount"),
@@ -175,22 +178,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         tmp = Path(tmp)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        views = [(name, None) for name in builders.VIEWS]
-        for name, _ in views:
+        views = [(name, None) for name in builders.VIEWS] + [("ego-spp", "iorg:spp")]
+        for name, entity in views:
             t = time.perf_counter()
-            G = builders.build(graph, name, ctx=ctx)
+            G = builders.build(graph, name, entity=entity, ctx=ctx) if entity else builders.build(graph, name, ctx=ctx)
             build_s = time.perf_counter() - t
             t = time.perf_counter()
             path = render.write_view(G, graph, tmp / f"{name}.html", ctx=ctx)
             render_s = time.perf_counter() - t
             runs = [page_metrics(browser, path) for _ in range(args.runs)]
+            mode = render.view_data(G, graph, ctx=ctx)["layout"]["mode"]
             rows.append({
                 "name": name, "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
+                "first_draw_ms": statistics.median(r["first_draw_ms"] for r in runs),
                 "build_s": build_s, "render_s": render_s, "size_kb": path.stat().st_size / 1024,
                 "ready_ms": statistics.median(r["ready_ms"] for r in runs),
                 "ready_max": max(r["ready_ms"] for r in runs),
                 "outgoing": sum(r["outgoing"] for r in runs),
-                "layout": "physics (seeded), then off" if G.number_of_nodes() <= 300 else "precomputed (spring_layout)",
+                "layout": {"orgchart": "org chart (build time)", "overview": "overview (columns, badges)"}.get(
+                    mode, "physics (seeded), then off" if G.number_of_nodes() <= 300 else "precomputed (spring_layout)"),
             })
             print(rows[-1], flush=True)
 
@@ -227,18 +233,18 @@ def main() -> int:
         "",
         f"Project graph loaded in {load_s:.2f} s ({len(graph)} triples, ontology + data).",
         "",
-        "Time to interactive (TTI) = `window.ipkgView.timings.ready`: ms from navigation start until the",
-        "graph is drawn after layout (physics stabilised and switched off, or first draw of precomputed",
-        f"positions). Median of {args.runs} page loads (max in brackets). Target: median TTI of each curated view ≤ {TARGET_MS} ms.",
+        "Time to first render = `window.ipkgView.timings.ready`: ms from navigation start until the graph",
+        "is drawn in its final layout and fitted to a 1366x768 window (first draw: the first canvas frame,",
+        f"before the fit). Median of {args.runs} page loads (max in brackets). Target: each curated view ≤ {TARGET_MS} ms.",
         "",
-        "| view | nodes | edges | layout | build (s) | render+write (s) | HTML (KiB) | TTI median (max) ms | within target | requests leaving page |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---|---:|",
+        "| view | nodes | edges | layout | build (s) | render+write (s) | HTML (KiB) | first draw ms | first render median (max) ms | within target | requests leaving page |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
-        ok = "yes" if r["ready_ms"] <= TARGET_MS else "NO"  # median; max shown beside it
+        ok = "yes" if r["ready_ms"] <= TARGET_MS else "NO"  # the median; the slowest run beside it
         lines.append(
             f"| {r['name']} | {r['nodes']} | {r['edges']} | {r['layout']} | {r['build_s']:.3f} | {r['render_s']:.3f} | "
-            f"{r['size_kb']:.0f} | {r['ready_ms']:.0f} ({r['ready_max']:.0f}) | {ok} | {r['outgoing']} |"
+            f"{r['size_kb']:.0f} | {r['first_draw_ms']:.0f} | {r['ready_ms']:.0f} ({r['ready_max']:.0f}) | {ok} | {r['outgoing']} |"
         )
     s = synth_row
     lines += [

@@ -274,9 +274,9 @@ def test_write_site(small, tmp_path):
     (tmp_path / "queries" / "q1.rq").write_text("SELECT * {}")
     paths = site.write_site(small, tmp_path)
     names = sorted(p.relative_to(tmp_path).as_posix() for p in paths)
-    assert names == sorted(["index.html", *(f"views/{v}.html" for v in builders.VIEWS),
-                            "views/institutions-as-of-2021-12-31.html"])
+    assert names == sorted(["index.html", *(f"views/{v}.html" for v in builders.VIEWS)])
     index = (tmp_path / "index.html").read_text()
+    assert 'href="views/institutions.html#as-of=2021-12-31"' in index   # the map at an earlier date
     for v in builders.VIEWS:
         assert f'href="views/{v}.html"' in index
     assert 'href="ipkg.ttl"' in index and 'href="ipkg.nt"' not in index  # only what exists
@@ -367,3 +367,57 @@ def test_large_view_layout_is_cached_and_identical(tmp_path, monkeypatch):
     G.add_edge("n1", "n2")  # another structure, another entry
     _positions(G, seed=42)
     assert len(list(tmp_path.glob("layout-*.json"))) == 2
+
+
+# ----------------------------------------------------------------------------- org chart layout
+
+
+def test_org_chart_layout_levels_lanes_and_no_overlap(merged):
+    """The build-time layout on the real graph: every parent above its children, national above
+    provincial, lanes left to right in views.toml order, no two estimated boxes overlapping."""
+    from ipkg.views import layout
+
+    ctx = Context(merged)
+    G = builders.build(merged, "institutions", ctx=ctx)
+    chart = layout.org_chart(G, ctx)
+    pos = chart["positions"]
+    assert set(pos) == set(G.nodes)
+    heights = {n: layout.box_height([a["label_en"], a["label_zh"]]) for n, a in G.nodes(data=True)}
+    for child, parent in chart["parents"].items():
+        assert pos[parent][1] + heights[parent] / 2 < pos[child][1] - heights[child] / 2, (child, parent)
+    levels = {str(s): int(str(n)) for s, n in merged.query(
+        "SELECT ?s ?n WHERE { ?s <https://w3id.org/ipkg/ontology#level> ?l . ?l <http://www.w3.org/2004/02/skos/core#notation> ?n }")
+        if str(s) in pos}
+    for a, la in levels.items():
+        for b, lb in levels.items():
+            if la < lb:
+                assert pos[a][1] < pos[b][1]
+    keys = [ln["key"] for ln in chart["lanes"]]
+    order = [ln["key"] for ln in ctx.cfg["views"]["institutions"]["lanes"]] + ["other"]
+    assert keys == [k for k in order if k in keys]
+    boxes = [(x - layout.BOX_W / 2, y - heights[n] / 2, x + layout.BOX_W / 2, y + heights[n] / 2) for n, (x, y) in pos.items()]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
+def test_org_chart_puts_units_under_their_body_in_the_fixture(small):
+    from ipkg.views import layout
+
+    ctx = Context(small)
+    G = builders.institutions(small, ctx=ctx)
+    chart = layout.org_chart(G, ctx)
+    pos = chart["positions"]
+    proc = "https://w3id.org/ipkg/id/org/proc"
+    for unit in ("old-unit", "new-unit", "undated-unit", "other-proc"):
+        assert chart["parents"]["https://w3id.org/ipkg/id/org/" + unit] == proc
+        assert pos["https://w3id.org/ipkg/id/org/" + unit][1] > pos[proc][1]
+
+
+def test_text_lines_wraps_like_a_box():
+    from ipkg.views.layout import text_lines
+
+    assert text_lines("SPP") == 1
+    assert text_lines("a\nb") == 2
+    assert text_lines("word " * 40) > 3
+    assert text_lines("最高人民检察院知识产权检察厅" * 2) >= 3     # Chinese wraps between characters

@@ -381,6 +381,9 @@ def institutions(graph: Graph, as_of: str | dt.date | None = None, ctx: Context 
     for n in list(G.nodes):
         founded = ctx.founded_on(URIRef(n))
         G.nodes[n]["undated"] = founded is None
+        if founded is not None:
+            # the earliest founding date as the sources write it (2020-11, 2025-04-23 ...)
+            G.nodes[n]["founded"] = min(ctx.founding_dates(URIRef(n)), key=lambda d: (date_start(d) or dt.date.max, d))
         if cutoff is not None and founded is not None and founded > cutoff:
             G.remove_node(n)
     if cutoff is not None:

@@ -53,7 +53,7 @@ UI = {
         "fit": "Show all",
         "home": "All views",
         "legend": "Legend",
-        "click_hint": "Click a node to see what the graph says about it and where that comes from. Drag to move, scroll or pinch to zoom.",
+        "click_hint": "Click a box to see what the graph says about it, where that comes from and its links; click a count badge to open or fold it. Drag to move, scroll or pinch to zoom.",
         "counts": "{n} nodes, {e} links in this view.",
         "empty": "This view is empty: the graph has nothing of this kind yet.",
         "class": "Kind",
@@ -72,6 +72,28 @@ UI = {
         "evidence": "Evidence",
         "source": "Source",
         "connections": "Links in this view",
+        "since": "since {d}",
+        "click_open": "Click to show them",
+        "click_close": "Click to fold them away",
+        "col_several": "Linked to several",
+        "col_none": "Not linked to one",
+        "col_further": "Further away",
+        "also": "Also called",
+        "results": "{n} found for “{q}” (exact matches first):",
+        "asof_label": "Map as of",
+        "asof_field": "Date (YYYY-MM-DD)",
+        "asof_today": "All dates",
+        "asof_all": "All {n} shown;",
+        "asof_shown": "{d}: {n} of {t} shown;",
+        "asof_undated": "{u} without a date (dashed), shown at every date.",
+        "asof_undated_long": "Bodies and units whose founding date the sources do not give have a dashed border; they are shown at every date.",
+        "present": "Present",
+        "present_off": "Exit presentation",
+        "export_png": "Save the current view as a PNG image",
+        "export_svg": "Save the current view as an SVG drawing",
+        "close": "Close",
+        "help": "What this view shows and how to use it",
+        "badge_legend": "count badge: click to open",
     },
     "zh": {
         "search_label": "按中文或英文名称查找节点",
@@ -83,7 +105,7 @@ UI = {
         "fit": "显示全部",
         "home": "全部视图",
         "legend": "图例",
-        "click_hint": "点击节点，查看图谱中关于它的事实及其来源。拖动可移动，滚动或双指缩放。",
+        "click_hint": "点击方框，查看图谱中关于它的事实、来源及其关联；点击计数标记可展开或收起。拖动可移动，滚动或双指缩放。",
         "counts": "本视图共 {n} 个节点、{e} 条关联。",
         "empty": "本视图为空：图谱中尚无此类数据。",
         "class": "类型",
@@ -102,6 +124,28 @@ UI = {
         "evidence": "证据原文",
         "source": "来源",
         "connections": "本视图中的关联",
+        "since": "{d} 设立",
+        "click_open": "点击展开",
+        "click_close": "点击收起",
+        "col_several": "关联多个",
+        "col_none": "未直接关联",
+        "col_further": "间接关联",
+        "also": "又称",
+        "results": "“{q}”共找到 {n} 个（完全匹配在前）：",
+        "asof_label": "截至日期",
+        "asof_field": "日期（年-月-日）",
+        "asof_today": "全部日期",
+        "asof_all": "显示全部 {n} 个；",
+        "asof_shown": "截至 {d}：显示 {n} / {t} 个；",
+        "asof_undated": "{u} 个无设立日期（虚线边框），任何日期下都显示。",
+        "asof_undated_long": "来源未给出设立日期的机构和内设部门以虚线边框标出，在任何日期下都显示。",
+        "present": "演示模式",
+        "present_off": "退出演示",
+        "export_png": "将当前视图保存为 PNG 图片",
+        "export_svg": "将当前视图保存为 SVG 矢量图",
+        "close": "关闭",
+        "help": "本视图的内容和用法",
+        "badge_legend": "计数标记：点击展开",
     },
 }
 
@@ -256,14 +300,90 @@ def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
     return {k: tuple(v) for k, v in json.loads(cache.cached_bytes(name, compute)).items()}
 
 
+def _alt_labels(ctx: Context, iri: str) -> list[str]:
+    """skos:altLabel and skos:notation of a node (both languages), for the page's search."""
+    node = URIRef(iri)
+    out = sorted({str(o) for p in (SKOS.altLabel, SKOS.notation) for o in ctx.g.objects(node, p)})
+    return out
+
+
+def _hubs(G: nx.MultiDiGraph, spec: dict, ctx: Context) -> tuple[list[str], dict[str, list[str]]]:
+    """The overview's hubs (nodes of ``spec['hubs']`` groups; broader before narrower, siblings
+    in order of skos:notation, then by label) and, for every other node, the hubs it is linked to."""
+    hub_groups = spec.get("hubs", [])
+    hubs = [n for n in G.nodes if G.nodes[n].get("group") in hub_groups]
+    graph_notations = {n: [str(o) for o in ctx.g.objects(URIRef(n), SKOS.notation)] for n in hubs}
+    parent = {}
+    for s, o, k in G.edges(keys=True):
+        if s in hubs and o in hubs and k == "skos:broader":
+            parent.setdefault(s, o)
+
+    def notation(n):
+        for o in graph_notations.get(n, []):
+            try:
+                return float(o)
+            except ValueError:
+                pass
+        return float("inf")
+
+    def path(n):
+        # root first, then down to n; siblings by skos:notation (article, function number), then label
+        seen, out = set(), []
+        while n is not None and n not in seen:
+            seen.add(n)
+            out.append((notation(n), G.nodes[n].get("label_en", "").casefold()))
+            n = parent.get(n)
+        return list(reversed(out))
+
+    order = {g: i for i, g in enumerate(hub_groups)}
+    hubs.sort(key=lambda n: (order[G.nodes[n]["group"]], path(n), n))
+    hubset = set(hubs)
+    links: dict[str, list[str]] = {}
+    for s, o in G.edges():
+        for a, b in ((s, o), (o, s)):
+            if a not in hubset and b in hubset and b not in links.setdefault(a, []):
+                links[a].append(b)
+    rank = {h: i for i, h in enumerate(hubs)}
+    return hubs, {n: sorted(v, key=rank.get) for n, v in links.items()}
+
+
 def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Context | None = None) -> dict:
     """Everything the page needs, as plain JSON-ready data."""
+    from .layout import org_chart
+
     ctx = ctx or Context(graph)
     cfg_layout = ctx.cfg.get("layout", {})
     seed = int(cfg_layout.get("seed", 42))
     n = G.number_of_nodes()
-    precomputed = n == 0 or n > int(cfg_layout.get("precompute_above", 300))
-    pos = _positions(G, seed) if precomputed and n else {}
+    base = str(G.graph.get("name", "")).split("-as-of")[0]
+    if base.startswith("institutions"):
+        base = "institutions"
+    spec = ctx.cfg.get("views", {}).get(base, {}) if base in ctx.cfg.get("views", {}) else {}
+    mode = spec.get("layout", "force") if n else "force"
+    layout: dict = {"mode": mode, "seed": seed, "iterations": 150 if n <= 120 else 100}
+    pos: dict = {}
+    hub_links: dict = {}
+    if mode == "orgchart":
+        chart = org_chart(G, ctx)
+        pos = {k: tuple(v) for k, v in chart["positions"].items()}
+        layout.update({k: chart[k] for k in ("bands", "lanes", "box", "size")})
+        layout["hierarchy"] = sorted([c, p] for c, p in chart["parents"].items())
+    elif G.graph.get("centre") in G:
+        # the view of one entity: the entity on top, its neighbours grouped by kind
+        ego_spec = ctx.cfg.get("ego", {})
+        mode = layout["mode"] = "overview"
+        centre = G.graph["centre"]
+        hub_links = {nb: [centre] for nb in nx.all_neighbors(G, centre) if nb != centre}
+        layout.update({"hubs": [centre], "open_groups": ego_spec.get("open_groups", []),
+                       "open_upto": int(ego_spec.get("open_upto", 4)), "columns": 0, "split": True})
+    if mode == "overview" and "hubs" not in layout:
+        hubs, hub_links = _hubs(G, spec, ctx)
+        layout.update({"hubs": hubs, "open_groups": spec.get("open_groups", []),
+                       "open_upto": int(spec.get("open_upto", 0)), "columns": int(spec.get("columns", 0))})
+    precomputed = mode == "orgchart" or n == 0 or (mode == "force" and n > int(cfg_layout.get("precompute_above", 300)))
+    if mode == "force" and precomputed and n:
+        pos = _positions(G, seed)
+    layout["precomputed"] = precomputed
     unit_labels: dict = {}
     nodes = []
     for nid in sorted(G.nodes):
@@ -276,6 +396,9 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
             "group": a.get("group", "other"),
             "class": a.get("class", ""),
         }
+        alt = _alt_labels(ctx, nid)
+        if alt:
+            item["alt"] = alt
         if a.get("value"):
             item["value"] = a["value"]
             if a.get("unit"):
@@ -283,11 +406,18 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
                 if u not in unit_labels:
                     unit_labels[u] = ctx.labels(ctx.expand(u)) if ":" in u else {"en": u, "zh": u}
                 item["unit"] = unit_labels[u]
+        ind = next(iter(sorted(ctx.g.objects(URIRef(nid), URIRef(IPKG + "indicator")), key=str)), None)
+        if ind is not None:  # figures of one indicator are listed together when a badge opens
+            item["indicator"] = ctx.labels(ind)
         if a.get("undated"):
             item["undated"] = True
+        if a.get("founded"):
+            item["founded"] = a["founded"]
         if "depth" in a:
             item["depth"] = a["depth"]
             item["centre"] = a["depth"] == 0
+        if nid in hub_links:
+            item["hubs"] = hub_links[nid]
         if nid in pos:
             item["x"], item["y"] = pos[nid]
         nodes.append(item)
@@ -311,11 +441,13 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
         "lang": lang,
         "view": {
             "name": G.graph.get("name", "view"),
+            "as_of": G.graph.get("as_of", ""),
             "title": {"en": G.graph.get("title_en", ""), "zh": G.graph.get("title_zh", "")},
             "description": {"en": G.graph.get("description_en", ""), "zh": G.graph.get("description_zh", "")},
         },
         "groups": {
-            k: {"colour": v["colour"], "shape": v["shape"], "label": v["label"], "font": int(v.get("font", 16))}
+            k: {"colour": v["colour"], "shape": v["shape"], "label": v["label"], "font": int(v.get("font", 16)),
+                **({"plural": v["plural"]} if "plural" in v else {})}
             for k, v in groups.items()
         },
         "group_order": list(groups),
@@ -323,7 +455,7 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
         "edges": edges,
         "details": details,
         "ui": UI,
-        "layout": {"precomputed": precomputed, "seed": seed, "iterations": 150 if n <= 120 else 100},
+        "layout": layout,
     }
 
 

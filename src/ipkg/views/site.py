@@ -1,5 +1,5 @@
-"""The small static site ``ipkg build`` writes: ``views/<name>.html`` for each curated view (and an
-institutions-as-of example) plus ``index.html`` linking them, the ontology documentation, the
+"""The small static site ``ipkg build`` writes: ``views/<name>.html`` for each curated view plus
+``index.html`` linking them (and the institutions map at an earlier date, ``#as-of=`` in the link), the ontology documentation, the
 downloads and the example queries that exist in the output folder. No script, no request: the
 index has a CSP that allows nothing but its own inline style."""
 
@@ -84,16 +84,13 @@ def write_site(graph: Graph, outdir: Path) -> list[Path]:
         data = view_data(G, graph, ctx=ctx)
         path = write_text_atomic(outdir / "views" / f"{name}.html", render_data(data, home="../index.html"))
         written.append(path)
-        entries.append((path, G))
+        entries.append((path, G, ""))
         if name == "institutions":
             cutoff = as_of_example(ctx, G)
             if cutoff:
+                # the same page, opened at an earlier date by its as-of control
                 Ga = build(graph, name, as_of=cutoff, ctx=ctx)
-                data = view_data(Ga, graph, ctx=ctx)
-                p = write_text_atomic(outdir / "views" / f"institutions-as-of-{cutoff}.html",
-                                      render_data(data, home="../index.html"))
-                written.append(p)
-                entries.append((p, Ga))
+                entries.append((path, Ga, f"#as-of={cutoff}"))
     written.append(write_text_atomic(outdir / "index.html", index_html(outdir, entries)))
     return written
 
@@ -122,8 +119,8 @@ def index_html(outdir: Path, entries) -> str:
         '<h2>Views <span lang="zh-Hans" class="zh">视图</span></h2>',
         '<ul class="cards">',
     ]
-    for path, G in entries:
-        rel = path.relative_to(outdir).as_posix()
+    for path, G, *fragment in entries:
+        rel = path.relative_to(outdir).as_posix() + (fragment[0] if fragment else "")
         parts.append(
             "<li>"
             f'<a href="{_e(rel)}">{_e(G.graph.get("title_en", ""))}</a>'

@@ -1,0 +1,363 @@
+"""Build-time layouts for the curated views.
+
+* :func:`org_chart` – the institutions view as a printed org chart: horizontal **bands** for the
+  administrative levels (``ipkg:level``: national → provincial → municipal → district, then
+  "level not given"), vertical **lanes** for the kinds of body (procuratorates, courts,
+  legislatures, administrative and police authorities, committees, others; ``[views.institutions.lanes]``
+  in ``ontology/views.toml``), every parent above its children.
+
+  Why not Graphviz ``dot`` or a Sugiyama library (grandalf): the hierarchy is a forest (each
+  body or unit has at most one parent in ``org:subOrganizationOf`` / ``org:unitOf``), so the
+  layered crossing-minimisation those tools solve does not arise; what a teacher needs is what
+  they cannot express without post-processing: level bands shared by all lanes, units listed
+  under their body, lists of peers stacked. So this is a tidy-tree layout (Reingold–Tilford:
+  each subtree gets its own x-range, parents centred over their children) with three org-chart
+  rules: (1) children in the parent's band (units, same-level sub-organisations) are stacked
+  under it, two abreast (centred, so the connector runs down the gap between them) when there
+  are two or more; (2) children in a lower band are laid out
+  side by side in that band, wrapping after ``wrap`` subtrees (chosen to suit a projector when 0); (3) roots of one lane are packed
+  column by column, a lower-band root reusing the space under a root that has nothing below it.
+  Positions are fixed in the page (physics off), so the drawing is the same on every screen.
+
+Box sizes are estimated from the labels (both languages, the longer wins) with conservative
+glyph widths; the browser tests check on the real drawing that no two boxes overlap.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import networkx as nx
+from rdflib import URIRef
+
+from .builders import IPKG, Context
+
+#: Box geometry of the org chart (world px = CSS px at zoom 1).
+BOX_W = 190          # outer width of every box (vis widthConstraint min = max)
+FONT = 20            # label font size of every box
+PAD = 7              # vis-network box margin on each side
+GAP_X = 20           # between columns
+GAP_Y = 12           # between stacked boxes
+BAND_GAP = 42        # between bands (room for the band title)
+LANE_GAP = 24        # between lanes
+ABREAST = 2          # same-band children two abreast from this many on
+
+
+def _char_w(ch: str) -> float:
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return 1.0
+    if ch in "il.,;:'|!()[]":
+        return 0.34
+    if ch in "mwMW":
+        return 0.9
+    if ch.isupper():
+        return 0.72
+    return 0.6
+
+
+def text_lines(text: str, font: float | None = None, inner: float | None = None) -> int:
+    """How many lines vis-network's word wrap makes of ``text`` in a box ``inner`` px wide
+    (estimated with wide glyphs: better a little too tall than overlapping)."""
+    font = FONT if font is None else font
+    inner = BOX_W - 2 * PAD if inner is None else inner
+    total = 0
+    for para in str(text).split("\n"):
+        lines, cur = 1, 0.0
+        # CJK wraps between any two characters; Latin at spaces.
+        tokens: list[str] = []
+        word = ""
+        for ch in para:
+            if ch == " " or unicodedata.east_asian_width(ch) in ("W", "F"):
+                if word:
+                    tokens.append(word)
+                    word = ""
+                tokens.append(ch)
+            else:
+                word += ch
+        if word:
+            tokens.append(word)
+        for tok in tokens:
+            w = sum(_char_w(c) for c in tok) * font
+            if tok == " ":
+                cur += w
+                continue
+            if cur and cur + w > inner:
+                lines += 1
+                cur = 0.0
+            while w > inner:  # a word longer than the box is broken
+                lines += 1
+                w -= inner
+            cur += w
+        total += lines
+    return total
+
+
+def box_height(labels: list[str], font: float | None = None) -> float:
+    font = FONT if font is None else font
+    # vis-network: one line = the font size; the box adds its margin above and below
+    # (+8: the border and the corner radius vis-network adds to a box's bounding box)
+    return max(text_lines(t, font) for t in labels) * font + 2 * PAD + 8
+
+
+def _level_rank(ctx: Context, iri: URIRef, levels: list[URIRef]) -> int | None:
+    for lv in ctx.g.objects(iri, URIRef(IPKG + "level")):
+        if lv in levels:
+            return levels.index(lv)
+    return None
+
+
+def date_line(founded: str | None, lang: str) -> str:
+    if not founded:
+        return ""
+    return f"since {founded}" if lang == "en" else f"{founded} 设立"
+
+
+#: The screen the org chart is shaped for when ``wrap = 0`` (a 1366x768 projector, minus the
+#: page's header, as-of bar and legend).
+TARGET_SCREEN = (1366, 650)
+
+
+def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict:
+    """Positions and decorations for the institutions view: ``{"positions": {id: [x, y]},
+    "bands": [...], "lanes": [...], "box": {...}}`` (y grows downwards, as on the canvas).
+
+    ``wrap`` (else ``[views.institutions] wrap``): lower-band children per row; 0 tries 2 to 6
+    and keeps the chart that is drawn largest on :data:`TARGET_SCREEN` (so more bodies in the
+    data widen rows rather than shrink the type)."""
+    spec = ctx.cfg.get("views", {}).get("institutions", {})
+    wrap = int(spec.get("wrap", 0)) if wrap is None else wrap
+    if wrap <= 0:
+        best = None
+        for w in range(2, 7):
+            chart = org_chart(G, ctx, wrap=w)
+            width, height = chart["size"]
+            scale = min(TARGET_SCREEN[0] / max(width + 32, 1), TARGET_SCREEN[1] / max(height + 52, 1))
+            if best is None or scale > best[0] + 1e-9:
+                best = (scale, chart)
+        return best[1]
+    lane_specs = spec.get("lanes", [])
+    level_iris = [ctx.expand(c) for c in spec.get("levels", [])]
+    level_labels = [ctx.labels(lv) for lv in level_iris]
+    unknown = len(level_iris)  # band index for "level not given"
+
+    parent_props = {ctx.curie(ctx.expand(p)) for p in spec.get("out", [])}
+    parent: dict[str, str] = {}
+    for s, o, k in sorted(G.edges(keys=True)):
+        if k in parent_props and s not in parent and s != o:
+            parent[s] = o
+    # a cycle would make a node its own ancestor: cut it at the first repeat
+    for n in list(parent):
+        seen, m = {n}, parent.get(n)
+        while m is not None:
+            if m in seen:
+                parent.pop(n, None)
+                break
+            seen.add(m)
+            m = parent.get(m)
+    children: dict[str, list[str]] = {}
+    for c, p in parent.items():
+        children.setdefault(p, []).append(c)
+
+    def label_key(n):
+        return (G.nodes[n].get("label_en", "").casefold(), n)
+
+    # band of each node: own level; a unit without one takes its parent's; a root without one
+    # takes the level of its jurisdiction; never above its parent.
+    band: dict[str, int] = {}
+
+    def band_of(n: str) -> int:
+        if n in band:
+            return band[n]
+        own = _level_rank(ctx, URIRef(n), level_iris)
+        p = parent.get(n)
+        if own is None and p is None:
+            for place in ctx.g.objects(URIRef(n), URIRef(IPKG + "jurisdiction")):
+                own = _level_rank(ctx, place, level_iris)
+                if own is not None:
+                    break
+        if p is not None:
+            pb = band_of(p)
+            own = pb if own is None else max(own, pb)
+        band[n] = unknown if own is None else own
+        return band[n]
+
+    for n in G.nodes:
+        band_of(n)
+
+    # lane of each node: the lane of its root, by class (first lane whose classes match)
+    lane_keys = [ls["key"] for ls in lane_specs] + ["other"]
+    lane_classes = [[ctx.expand(c) for c in ls.get("classes", [])] for ls in lane_specs]
+
+    def lane_of_class(n: str) -> int:
+        cls = ctx.class_of(URIRef(n))
+        anc = ctx.ancestors(cls) if cls is not None else []
+        for i, classes in enumerate(lane_classes):
+            if any(c in anc for c in classes):
+                return i
+        return len(lane_specs)
+
+    def root(n: str) -> str:
+        while n in parent:
+            n = parent[n]
+        return n
+
+    heights = {}
+    for n, a in G.nodes(data=True):
+        founded = a.get("founded")
+        heights[n] = box_height([
+            a.get("label_en", "") + ("\n" + date_line(founded, "en") if founded else ""),
+            a.get("label_zh", "") + ("\n" + date_line(founded, "zh") if founded else ""),
+        ])
+
+    col_w = BOX_W + GAP_X
+
+    # A "block": a node with its same-band descendants stacked under it. Returns the block's
+    # width, its height and the relative positions (centre x from the block's left edge, top y).
+    def block(n: str):
+        same = sorted((c for c in children.get(n, []) if band[c] == band[n]), key=label_key)
+        items = {n: (BOX_W / 2, 0.0)}
+        y = heights[n] + GAP_Y
+        if not same:
+            return BOX_W, heights[n], items
+        sub = [block(c) for c in same]
+        ncols = 2 if len(same) >= ABREAST else 1
+        indent = 0  # a single child straight under its parent; two or more two abreast, centred
+        width = max(BOX_W, ncols * col_w - GAP_X + indent) if ncols == 2 else max(BOX_W + indent, max(w for w, _, _ in sub) + indent)
+        rows = [sub[i:i + ncols] for i in range(0, len(sub), ncols)]
+        for row in rows:
+            x = indent
+            row_h = 0.0
+            for w, h, its in row:
+                for m, (cx, cy) in its.items():
+                    items[m] = (x + cx, y + cy)
+                x += w + GAP_X
+                row_h = max(row_h, h)
+            y += row_h + GAP_Y
+        if ncols == 2:  # centre the parent over the two columns
+            items[n] = (width / 2, 0.0)
+        return width, y - GAP_Y, items
+
+    # band heights: the tallest block in each band
+    blocks = {n: block(n) for n in G.nodes if n not in parent or band[n] != band[parent[n]]}
+    band_h: dict[int, float] = {}
+    for n, (w, h, _) in blocks.items():
+        band_h[band[n]] = max(band_h.get(band[n], 0.0), h)
+
+    # lower-band children of a block: all nodes of the block whose children sit in a lower band
+    def lower_children(items) -> list[str]:
+        out = []
+        for m in items:
+            out += [c for c in children.get(m, []) if band[c] != band[m]]
+        return sorted(out, key=label_key)
+
+    # Subtree layout with wrapping of lower-band children; returns (width, {node: (x, band, dy)})
+    # where dy is the offset from the band's top (rows of wrapped subtrees stack inside a band
+    # only when the children are all in the same band; otherwise they go side by side).
+    band_rows: dict[int, float] = {}
+
+    def subtree(n: str):
+        w, h, items = blocks[n]
+        kids = lower_children(items)
+        placed = {m: (cx, band[n], cy) for m, (cx, cy) in items.items()}
+        if not kids:
+            return w, placed
+        subs = [subtree(k) for k in kids]
+        same_band = len({band[k] for k in kids}) == 1
+        per_row = wrap if same_band else len(kids)
+        rows = [list(zip(kids[i:i + per_row], subs[i:i + per_row])) for i in range(0, len(kids), per_row)]
+        total_w = max(sum(s[0] for _, s in row) + GAP_X * (len(row) - 1) for row in rows)
+        kid_placed: dict = {}
+        dy = 0.0
+        for row in rows:
+            row_w = sum(s[0] for _, s in row) + GAP_X * (len(row) - 1)
+            x = (total_w - row_w) / 2
+            row_h = 0.0
+            for k, (sw, sp) in row:
+                for m, (cx, b, cy) in sp.items():
+                    kid_placed[m] = (x + cx, b, cy + dy)
+                x += sw + GAP_X
+                row_h = max(row_h, max(cy + heights[m] for m, (_, b, cy) in sp.items() if b == band[k]))
+            dy += row_h + GAP_Y
+        if dy:
+            b = band[kids[0]]
+            band_rows[b] = max(band_rows.get(b, 0.0), dy - GAP_Y)
+        width = max(w, total_w)
+        off_parent = (width - w) / 2
+        off_kids = (width - total_w) / 2
+        out = {m: (cx + off_parent, b, cy) for m, (cx, b, cy) in placed.items()}
+        out.update({m: (cx + off_kids, b, cy) for m, (cx, b, cy) in kid_placed.items()})
+        return width, out
+
+    roots = sorted((n for n in G.nodes if n not in parent), key=lambda n: (band[n], label_key(n)))
+    by_lane: dict[int, list[str]] = {}
+    for r in roots:
+        by_lane.setdefault(lane_of_class(r), []).append(r)
+
+    trees = {r: subtree(r) for r in roots}
+    for b, h in band_rows.items():
+        band_h[b] = max(band_h.get(b, 0.0), h)
+    bands_used = sorted(band_h)
+    band_top: dict[int, float] = {}
+    y = 0.0
+    for b in bands_used:
+        band_top[b] = y + BAND_GAP
+        y = band_top[b] + band_h[b]
+    total_h = y
+
+    positions: dict[str, list[float]] = {}
+    lanes_out = []
+    x0 = 0.0
+    for li in sorted(by_lane):
+        # Pack the lane's root subtrees into columns: a subtree goes into the first column that
+        # is wide enough and has room left in every band it needs (so peers without children
+        # are listed one under the other, and a lower-band root slides under an upper one).
+        columns: list[dict] = []  # {"x": left, "w": width, "used": {band: height used}}
+        placed_roots = []
+        for r in by_lane[li]:
+            w, pl = trees[r]
+            need: dict[int, float] = {}
+            for m, (_, b, cy) in pl.items():
+                need[b] = max(need.get(b, 0.0), cy + heights[m])
+            spot = None
+            for col in columns:
+                if w > col["w"] + 1e-6:
+                    continue
+                if all(col["used"].get(b, 0.0) + (GAP_Y if col["used"].get(b) else 0.0) + h <= band_h[b] + 1e-6
+                       for b, h in need.items()):
+                    spot = col
+                    break
+            if spot is None:
+                left = (columns[-1]["x"] + columns[-1]["w"] + GAP_X) if columns else 0.0
+                spot = {"x": left, "w": w, "used": {}}
+                columns.append(spot)
+            offs = {b: spot["used"].get(b, 0.0) + (GAP_Y if spot["used"].get(b) else 0.0) for b in need}
+            for b, h in need.items():
+                spot["used"][b] = offs[b] + h
+            placed_roots.append((r, spot, w, pl, offs))
+        lane_w = (columns[-1]["x"] + columns[-1]["w"]) if columns else BOX_W
+        for r, col, w, pl, offs in placed_roots:
+            off = col["x"] + (col["w"] - w) / 2
+            for m, (cx, b, cy) in pl.items():
+                positions[m] = [round(x0 + off + cx, 1), round(band_top[b] + offs[b] + cy + heights[m] / 2, 1)]
+        if li < len(lane_specs):
+            label = lane_specs[li].get("label", {"en": lane_keys[li], "zh": lane_keys[li]})
+        else:
+            label = {"en": "other organisations", "zh": "其他机构"}
+        lanes_out.append({"key": lane_keys[li], "label": label, "x0": round(x0, 1), "x1": round(x0 + lane_w, 1)})
+        x0 += lane_w + LANE_GAP
+
+    bands_out = []
+    for b in bands_used:
+        label = level_labels[b] if b < len(level_labels) else {"en": "level not given", "zh": "未注明层级"}
+        bands_out.append({"rank": b, "label": label, "y0": round(band_top[b] - BAND_GAP + 8, 1),
+                          "y1": round(band_top[b] + band_h[b] + 8, 1)})
+    return {
+        "positions": positions,
+        "bands": bands_out,
+        "lanes": lanes_out,
+        "box": {"width": BOX_W, "font": FONT},
+        "size": [round(max(x0 - LANE_GAP, 0), 1), round(total_h, 1)],
+        "parents": parent,
+    }
+
+
