@@ -25,6 +25,7 @@ glyph widths; the browser tests check on the real drawing that no two boxes over
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 import networkx as nx
@@ -40,7 +41,8 @@ GAP_X = 20           # between columns
 GAP_Y = 12           # between stacked boxes
 BAND_GAP = 42        # between bands (room for the band title)
 LANE_GAP = 24        # between lanes
-ABREAST = 2          # same-band children two abreast from this many on
+ABREAST = 2          # same-band children side by side from this many on
+ABREAST_TRIED = (2, 3, 4)  # how many abreast at most: tried when ``wrap = 0``
 
 
 def _char_w(ch: str) -> float:
@@ -92,11 +94,12 @@ def text_lines(text: str, font: float | None = None, inner: float | None = None)
     return total
 
 
-def box_height(labels: list[str], font: float | None = None) -> float:
+def box_height(labels: list[str], font: float | None = None, box_w: float | None = None) -> float:
     font = FONT if font is None else font
+    inner = (BOX_W if box_w is None else box_w) - 2 * PAD
     # vis-network: one line = the font size; the box adds its margin above and below
     # (+8: the border and the corner radius vis-network adds to a box's bounding box)
-    return max(text_lines(t, font) for t in labels) * font + 2 * PAD + 8
+    return max(text_lines(t, font, inner) for t in labels) * font + 2 * PAD + 8
 
 
 def _level_rank(ctx: Context, iri: URIRef, levels: list[URIRef]) -> int | None:
@@ -117,7 +120,13 @@ def date_line(founded: str | None, lang: str) -> str:
 TARGET_SCREEN = (1366, 650)
 
 
-def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict:
+#: Box widths the layout tries when ``wrap = 0`` (wider boxes: fewer lines per label, so a
+#: lower chart; narrower: a narrower one).
+BOX_WIDTHS = (190, 230, 270, 310)
+
+
+def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: float | None = None,
+              abreast: int = 2) -> dict:
     """Positions and decorations for the institutions view: ``{"positions": {id: [x, y]},
     "bands": [...], "lanes": [...], "box": {...}}`` (y grows downwards, as on the canvas).
 
@@ -128,13 +137,15 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict
     wrap = int(spec.get("wrap", 0)) if wrap is None else wrap
     if wrap <= 0:
         best = None
-        for w in range(2, 7):
-            chart = org_chart(G, ctx, wrap=w)
-            width, height = chart["size"]
-            scale = min(TARGET_SCREEN[0] / max(width + 32, 1), TARGET_SCREEN[1] / max(height + 52, 1))
-            if best is None or scale > best[0] + 1e-9:
-                best = (scale, chart)
+        for bw, ab, w in itertools.product([box_w] if box_w else BOX_WIDTHS, ABREAST_TRIED, range(1, 7)):
+            if True:
+                chart = org_chart(G, ctx, wrap=w, box_w=bw, abreast=ab)
+                width, height = chart["size"]
+                scale = min(TARGET_SCREEN[0] / max(width + 32, 1), TARGET_SCREEN[1] / max(height + 52, 1))
+                if best is None or scale > best[0] + 1e-9:
+                    best = (scale, chart)
         return best[1]
+    BOX_W = box_w or globals()["BOX_W"]  # noqa: N806 (the box width of this chart)
     lane_specs = spec.get("lanes", [])
     level_iris = [ctx.expand(c) for c in spec.get("levels", [])]
     level_labels = [ctx.labels(lv) for lv in level_iris]
@@ -170,7 +181,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict
             return band[n]
         own = _level_rank(ctx, URIRef(n), level_iris)
         p = parent.get(n)
-        if own is None and p is None:
+        if own is None:
             for place in ctx.g.objects(URIRef(n), URIRef(IPKG + "jurisdiction")):
                 own = _level_rank(ctx, place, level_iris)
                 if own is not None:
@@ -207,7 +218,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict
         heights[n] = box_height([
             a.get("label_en", "") + ("\n" + date_line(founded, "en") if founded else ""),
             a.get("label_zh", "") + ("\n" + date_line(founded, "zh") if founded else ""),
-        ])
+        ], box_w=BOX_W)
 
     col_w = BOX_W + GAP_X
 
@@ -220,20 +231,23 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict
         if not same:
             return BOX_W, heights[n], items
         sub = [block(c) for c in same]
-        ncols = 2 if len(same) >= ABREAST else 1
-        indent = 0  # a single child straight under its parent; two or more two abreast, centred
-        width = max(BOX_W, ncols * col_w - GAP_X + indent) if ncols == 2 else max(BOX_W + indent, max(w for w, _, _ in sub) + indent)
-        rows = [sub[i:i + ncols] for i in range(0, len(sub), ncols)]
-        for row in rows:
-            x = indent
-            row_h = 0.0
-            for w, h, its in row:
-                for m, (cx, cy) in its.items():
-                    items[m] = (x + cx, y + cy)
-                x += w + GAP_X
-                row_h = max(row_h, h)
-            y += row_h + GAP_Y
-        if ncols == 2:  # centre the parent over the two columns
+        ncols = min(abreast, len(same)) if len(same) >= ABREAST else 1
+        # masonry: the first row in label order, then each next child under the shortest column
+        # (a single child straight under its parent; two or more side by side, centred)
+        col_of, col_y = [], [y] * ncols
+        for i, (w, h, _) in enumerate(sub):
+            c = i if i < ncols else min(range(ncols), key=lambda k: (col_y[k], k))
+            col_of.append((c, col_y[c]))
+            col_y[c] += h + GAP_Y
+        col_w_ = [max([sub[i][0] for i in range(len(sub)) if col_of[i][0] == c] or [BOX_W]) for c in range(ncols)]
+        col_x = [sum(col_w_[:c]) + GAP_X * c for c in range(ncols)]
+        width = max(BOX_W, col_x[-1] + col_w_[-1])
+        for (c, cy0), (w, h, its) in zip(col_of, sub):
+            x = col_x[c] + (col_w_[c] - w) / 2
+            for m, (cx, cy) in its.items():
+                items[m] = (x + cx, cy0 + cy)
+        y = max(col_y)
+        if ncols > 1:  # centre the parent over the columns
             items[n] = (width / 2, 0.0)
         return width, y - GAP_Y, items
 
@@ -253,8 +267,6 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict
     # Subtree layout with wrapping of lower-band children; returns (width, {node: (x, band, dy)})
     # where dy is the offset from the band's top (rows of wrapped subtrees stack inside a band
     # only when the children are all in the same band; otherwise they go side by side).
-    band_rows: dict[int, float] = {}
-
     def subtree(n: str):
         w, h, items = blocks[n]
         kids = lower_children(items)
@@ -262,25 +274,41 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict
         if not kids:
             return w, placed
         subs = [subtree(k) for k in kids]
-        same_band = len({band[k] for k in kids}) == 1
-        per_row = wrap if same_band else len(kids)
-        rows = [list(zip(kids[i:i + per_row], subs[i:i + per_row])) for i in range(0, len(kids), per_row)]
-        total_w = max(sum(s[0] for _, s in row) + GAP_X * (len(row) - 1) for row in rows)
+        # Column packing (like peers in a list): the kids in label order, each in the current
+        # column while it has room in every band it needs (up to the tallest kid's height) and
+        # holds fewer than ``wrap`` kids, else in a new column to its right.
+        needs = []
+        for sw, sp in subs:
+            need: dict[int, float] = {}
+            for m, (_, b, cy) in sp.items():
+                need[b] = max(need.get(b, 0.0), cy + heights[m])
+            needs.append(need)
+        limit: dict[int, float] = {}
+        for need in needs:
+            for b, h in need.items():
+                limit[b] = max(limit.get(b, 0.0), h)
+        columns: list[dict] = []  # {"x": left, "w": width, "used": {band: height}, "n": kids}
+        kid_at = []
+        for (sw, sp), need in zip(subs, needs):
+            col = columns[-1] if columns else None
+            if col is None or col["n"] >= wrap or not all(
+                    col["used"].get(b, 0.0) + (GAP_Y if col["used"].get(b) else 0.0) + h <= limit[b] + 1e-6
+                    for b, h in need.items()):
+                col = {"x": (columns[-1]["x"] + columns[-1]["w"] + GAP_X) if columns else 0.0,
+                       "w": 0.0, "used": {}, "n": 0}
+                columns.append(col)
+            offs = {b: col["used"].get(b, 0.0) + (GAP_Y if col["used"].get(b) else 0.0) for b in need}
+            for b, h in need.items():
+                col["used"][b] = offs[b] + h
+            col["w"] = max(col["w"], sw)
+            col["n"] += 1
+            kid_at.append((col, sw, sp, offs))
         kid_placed: dict = {}
-        dy = 0.0
-        for row in rows:
-            row_w = sum(s[0] for _, s in row) + GAP_X * (len(row) - 1)
-            x = (total_w - row_w) / 2
-            row_h = 0.0
-            for k, (sw, sp) in row:
-                for m, (cx, b, cy) in sp.items():
-                    kid_placed[m] = (x + cx, b, cy + dy)
-                x += sw + GAP_X
-                row_h = max(row_h, max(cy + heights[m] for m, (_, b, cy) in sp.items() if b == band[k]))
-            dy += row_h + GAP_Y
-        if dy:
-            b = band[kids[0]]
-            band_rows[b] = max(band_rows.get(b, 0.0), dy - GAP_Y)
+        for col, sw, sp, offs in kid_at:
+            x = col["x"] + (col["w"] - sw) / 2
+            for m, (cx, b, cy) in sp.items():
+                kid_placed[m] = (x + cx, b, cy + offs[b])
+        total_w = columns[-1]["x"] + columns[-1]["w"]
         width = max(w, total_w)
         off_parent = (width - w) / 2
         off_kids = (width - total_w) / 2
@@ -294,8 +322,9 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict
         by_lane.setdefault(lane_of_class(r), []).append(r)
 
     trees = {r: subtree(r) for r in roots}
-    for b, h in band_rows.items():
-        band_h[b] = max(band_h.get(b, 0.0), h)
+    for _, pl in trees.values():
+        for m, (_, b, cy) in pl.items():
+            band_h[b] = max(band_h.get(b, 0.0), cy + heights[m])
     bands_used = sorted(band_h)
     band_top: dict[int, float] = {}
     y = 0.0
@@ -355,7 +384,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None) -> dict
         "positions": positions,
         "bands": bands_out,
         "lanes": lanes_out,
-        "box": {"width": BOX_W, "font": FONT},
+        "box": {"width": BOX_W, "font": FONT, "gap": GAP_X},
         "size": [round(max(x0 - LANE_GAP, 0), 1), round(total_h, 1)],
         "parents": parent,
     }

@@ -75,6 +75,7 @@
   var BOXED = MODE !== 'force';          // org chart and overview: every node is a labelled box
   var BOX_W = (L.box && L.box.width) || 200;
   var BOX_FONT = (L.box && L.box.font) || 17;
+  var BOX_GAP = (L.box && L.box.gap) || 20;  // between columns of boxes (org chart)
   var present = false;
   var MARGIN = 7;                         // vis-network box margin (nodes.margin)
   // vis-network counts a box's corner radius into its bounding box on every side: keep it small
@@ -415,6 +416,15 @@
     return null;
   }
   var DECOR_FONT = 22;
+  // a lane title too wide for its lane: two lines, broken at the last space that fits
+  function decorLines(ctx, text, maxW) {
+    if (ctx.measureText(text).width <= maxW) return [text];
+    var cut = -1;
+    for (var i = 0; i < text.length; i++) {
+      if (text[i] === ' ' && ctx.measureText(text.slice(0, i)).width <= maxW) cut = i;
+    }
+    return cut > 0 ? [text.slice(0, cut), text.slice(cut + 1)] : [text];
+  }
   network.on('beforeDrawing', function (ctx) {
     if (MODE === 'orgchart') {
       var wb = worldBox();
@@ -435,7 +445,9 @@
         ctx.fillStyle = '#111827';
         ctx.font = 'bold ' + DECOR_FONT + 'px ' + FACE;
         ctx.textBaseline = 'top';
-        ctx.fillText(pick(ln.label), ln.x0, wb.y0 + 6, Math.max(ln.x1 - ln.x0, 120));
+        decorLines(ctx, pick(ln.label), Math.max(ln.x1 - ln.x0, 120)).forEach(function (line, k) {
+          ctx.fillText(line, ln.x0, wb.y0 + 6 + k * (DECOR_FONT + 2), Math.max(ln.x1 - ln.x0, 120));
+        });
       });
       drawConnectors(ctx);
     } else if (MODE === 'overview') {
@@ -466,15 +478,31 @@
       if (!pb) return;
       var kids = KIDS[p].map(function (c) { return bodies[c]; }).filter(function (c) { return c && !c.options.hidden && c.shape.height; });
       if (!kids.length) return;
-      // the trunk: under the parent's centre, or near its left edge when a child sits right under it
+      // the trunk: under the parent's centre, arms to the children's near sides; when a child
+      // sits right under the trunk with another below it, or the children stand in three or
+      // more columns, a comb instead: a bar just above the first children, from it a drop down
+      // the gap left of each column, an arm into each child's left side.
       var tx = pn.x;
       var blocked = kids.some(function (c) {
         var l = c.x - c.shape.width / 2, r = c.x + c.shape.width / 2;
         return l < tx && tx < r && kids.some(function (d) { return d !== c && d.y > c.y; });
       });
-      if (blocked) tx = pb.left + 9;
-      var bottom = pb.bottom;
+      var cols = {};
+      kids.forEach(function (c) { cols[Math.round(c.x)] = true; });
       ctx.beginPath();
+      if (blocked || Object.keys(cols).length > 2) {
+        var barY = Math.min.apply(null, kids.map(function (c) { return c.y - c.shape.height / 2; })) - 6;
+        var xs = [tx];
+        kids.forEach(function (c) {
+          var l = c.x - c.shape.width / 2, dx = l - BOX_GAP / 2, y = Math.min(c.y, c.y - c.shape.height / 2 + 16);
+          ctx.moveTo(dx, barY); ctx.lineTo(dx, y); ctx.lineTo(l, y); xs.push(dx);
+        });
+        ctx.moveTo(tx, pb.bottom); ctx.lineTo(tx, barY);
+        ctx.moveTo(Math.min.apply(null, xs), barY); ctx.lineTo(Math.max.apply(null, xs), barY);
+        ctx.stroke();
+        return;
+      }
+      var bottom = pb.bottom;
       kids.forEach(function (c) {
         var l = c.x - c.shape.width / 2, r = c.x + c.shape.width / 2, top = c.y - c.shape.height / 2;
         if (l < tx && tx < r) {
