@@ -382,7 +382,8 @@ def test_org_chart_layout_levels_lanes_and_no_overlap(merged):
     chart = layout.org_chart(G, ctx)
     pos = chart["positions"]
     assert set(pos) == set(G.nodes)
-    heights = {n: layout.box_height([a["label_en"], a["label_zh"]]) for n, a in G.nodes(data=True)}
+    bw = chart["box"]["width"]
+    heights = {n: layout.box_height([a["label_en"], a["label_zh"]], box_w=bw) for n, a in G.nodes(data=True)}
     for child, parent in chart["parents"].items():
         assert pos[parent][1] + heights[parent] / 2 < pos[child][1] - heights[child] / 2, (child, parent)
     levels = {str(s): int(str(n)) for s, n in merged.query(
@@ -395,10 +396,49 @@ def test_org_chart_layout_levels_lanes_and_no_overlap(merged):
     keys = [ln["key"] for ln in chart["lanes"]]
     order = [ln["key"] for ln in ctx.cfg["views"]["institutions"]["lanes"]] + ["other"]
     assert keys == [k for k in order if k in keys]
-    boxes = [(x - layout.BOX_W / 2, y - heights[n] / 2, x + layout.BOX_W / 2, y + heights[n] / 2) for n, (x, y) in pos.items()]
+    boxes = [(x - bw / 2, y - heights[n] / 2, x + bw / 2, y + heights[n] / 2) for n, (x, y) in pos.items()]
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    # every box inside the chart's size (what the page fits to the screen)
+    w, h = chart["size"]
+    assert all(-1 <= x0 and x1 <= w + 1 and y1 <= h + 1 for x0, _, x1, y1 in boxes)
+
+
+def test_org_chart_is_shaped_for_a_projector(merged):
+    """wrap = 0: of the arrangements tried, the one drawn largest on a 1366x768 projector; on the
+    real graph its type comes out at 10 px or more there (the browser tests measure the drawing),
+    and no fixed arrangement of those tried is drawn larger."""
+    from ipkg.views import layout
+
+    ctx = Context(merged)
+    G = builders.build(merged, "institutions", ctx=ctx)
+
+    def px(chart):
+        w, h = chart["size"]
+        sw, sh = layout.TARGET_SCREEN
+        return layout.FONT * min(sw / (w + 32), sh / (h + 52))
+
+    best = px(layout.org_chart(G, ctx))
+    assert best >= 10.0
+    assert best >= max(px(layout.org_chart(G, ctx, wrap=w, box_w=bw, abreast=ab))
+                       for bw in layout.BOX_WIDTHS for ab in layout.ABREAST_TRIED for w in (1, 3, 6)) - 1e-6
+    assert px(layout.org_chart(G, ctx, wrap=2, box_w=190, abreast=2)) < best  # one fixed choice: smaller
+
+
+def test_org_chart_draws_a_group_without_level_at_its_jurisdictions(merged):
+    """A body with no ipkg:level of its own under a national one (the procuratorates in Shanghai,
+    a group spanning three levels) is drawn in the band of its jurisdiction, not its parent's."""
+    from ipkg.views import layout
+
+    ctx = Context(merged)
+    G = builders.build(merged, "institutions", ctx=ctx)
+    chart = layout.org_chart(G, ctx)
+    org = "https://w3id.org/ipkg/id/org/"
+    band = {b["label"]["en"]: b for b in chart["bands"]}
+    y = chart["positions"][org + "shanghai-procuratorates"][1]
+    assert band["provincial"]["y0"] < y < band["provincial"]["y1"]
+    assert chart["positions"][org + "shanghai-procuratorate"][1] > band["provincial"]["y0"]
 
 
 def test_org_chart_puts_units_under_their_body_in_the_fixture(small):

@@ -13,10 +13,16 @@
   under their body, lists of peers stacked. So this is a tidy-tree layout (Reingold–Tilford:
   each subtree gets its own x-range, parents centred over their children) with three org-chart
   rules: (1) children in the parent's band (units, same-level sub-organisations) are stacked
-  under it, two abreast (centred, so the connector runs down the gap between them) when there
-  are two or more; (2) children in a lower band are laid out
-  side by side in that band, wrapping after ``wrap`` subtrees (chosen to suit a projector when 0); (3) roots of one lane are packed
-  column by column, a lower-band root reusing the space under a root that has nothing below it.
+  under it in up to ``abreast`` columns, the first row in label order and each next child under
+  the shortest column (masonry); (2) children in a lower band are listed like peers: in label
+  order down a column as long as it is no taller than the tallest of them and holds at most
+  ``wrap``, then in the next column to the right; (3) roots of one lane are packed column by
+  column, a lower-band root reusing the space under a root that has nothing below it.
+  With ``wrap = 0`` the box width, ``abreast`` and ``wrap`` are chosen together: of the
+  arrangements tried, the one drawn largest on a 1366x768 projector (so more bodies in the data
+  reshape the chart before they shrink the type). The page draws the connectors as a comb when
+  the children stand in more than two columns: a bar above them, a drop down the gap left of
+  each column, an arm into each child.
   Positions are fixed in the page (physics off), so the drawing is the same on every screen.
 
 Box sizes are estimated from the labels (both languages, the longer wins) with conservative
@@ -130,22 +136,22 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
     """Positions and decorations for the institutions view: ``{"positions": {id: [x, y]},
     "bands": [...], "lanes": [...], "box": {...}}`` (y grows downwards, as on the canvas).
 
-    ``wrap`` (else ``[views.institutions] wrap``): lower-band children per row; 0 tries 2 to 6
-    and keeps the chart that is drawn largest on :data:`TARGET_SCREEN` (so more bodies in the
-    data widen rows rather than shrink the type)."""
+    ``wrap`` (else ``[views.institutions] wrap``): lower-band children per column at most;
+    ``abreast``: columns of same-band children at most; ``box_w``: the width of every box.
+    ``wrap = 0`` tries 1 to 6 with each of :data:`BOX_WIDTHS` (or ``box_w``) and
+    :data:`ABREAST_TRIED`, and keeps the chart that is drawn largest on :data:`TARGET_SCREEN`."""
     spec = ctx.cfg.get("views", {}).get("institutions", {})
     wrap = int(spec.get("wrap", 0)) if wrap is None else wrap
     if wrap <= 0:
         best = None
-        for bw, ab, w in itertools.product([box_w] if box_w else BOX_WIDTHS, ABREAST_TRIED, range(1, 7)):
-            if True:
-                chart = org_chart(G, ctx, wrap=w, box_w=bw, abreast=ab)
-                width, height = chart["size"]
-                scale = min(TARGET_SCREEN[0] / max(width + 32, 1), TARGET_SCREEN[1] / max(height + 52, 1))
-                if best is None or scale > best[0] + 1e-9:
-                    best = (scale, chart)
+        for b_w, ab, w in itertools.product([box_w] if box_w else BOX_WIDTHS, ABREAST_TRIED, range(1, 7)):
+            chart = org_chart(G, ctx, wrap=w, box_w=b_w, abreast=ab)
+            width, height = chart["size"]
+            scale = min(TARGET_SCREEN[0] / max(width + 32, 1), TARGET_SCREEN[1] / max(height + 52, 1))
+            if best is None or scale > best[0] + 1e-9:
+                best = (scale, chart)
         return best[1]
-    BOX_W = box_w or globals()["BOX_W"]  # noqa: N806 (the box width of this chart)
+    bw = box_w or BOX_W  # the box width of this chart
     lane_specs = spec.get("lanes", [])
     level_iris = [ctx.expand(c) for c in spec.get("levels", [])]
     level_labels = [ctx.labels(lv) for lv in level_iris]
@@ -172,8 +178,8 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
     def label_key(n):
         return (G.nodes[n].get("label_en", "").casefold(), n)
 
-    # band of each node: own level; a unit without one takes its parent's; a root without one
-    # takes the level of its jurisdiction; never above its parent.
+    # band of each node: own level; else the level of its jurisdiction (a group spanning levels
+    # is drawn at the top one its place gives); else its parent's; never above its parent.
     band: dict[str, int] = {}
 
     def band_of(n: str) -> int:
@@ -218,18 +224,16 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
         heights[n] = box_height([
             a.get("label_en", "") + ("\n" + date_line(founded, "en") if founded else ""),
             a.get("label_zh", "") + ("\n" + date_line(founded, "zh") if founded else ""),
-        ], box_w=BOX_W)
-
-    col_w = BOX_W + GAP_X
+        ], box_w=bw)
 
     # A "block": a node with its same-band descendants stacked under it. Returns the block's
     # width, its height and the relative positions (centre x from the block's left edge, top y).
     def block(n: str):
         same = sorted((c for c in children.get(n, []) if band[c] == band[n]), key=label_key)
-        items = {n: (BOX_W / 2, 0.0)}
+        items = {n: (bw / 2, 0.0)}
         y = heights[n] + GAP_Y
         if not same:
-            return BOX_W, heights[n], items
+            return bw, heights[n], items
         sub = [block(c) for c in same]
         ncols = min(abreast, len(same)) if len(same) >= ABREAST else 1
         # masonry: the first row in label order, then each next child under the shortest column
@@ -239,9 +243,9 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
             c = i if i < ncols else min(range(ncols), key=lambda k: (col_y[k], k))
             col_of.append((c, col_y[c]))
             col_y[c] += h + GAP_Y
-        col_w_ = [max([sub[i][0] for i in range(len(sub)) if col_of[i][0] == c] or [BOX_W]) for c in range(ncols)]
+        col_w_ = [max([sub[i][0] for i in range(len(sub)) if col_of[i][0] == c] or [bw]) for c in range(ncols)]
         col_x = [sum(col_w_[:c]) + GAP_X * c for c in range(ncols)]
-        width = max(BOX_W, col_x[-1] + col_w_[-1])
+        width = max(bw, col_x[-1] + col_w_[-1])
         for (c, cy0), (w, h, its) in zip(col_of, sub):
             x = col_x[c] + (col_w_[c] - w) / 2
             for m, (cx, cy) in its.items():
@@ -264,9 +268,8 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
             out += [c for c in children.get(m, []) if band[c] != band[m]]
         return sorted(out, key=label_key)
 
-    # Subtree layout with wrapping of lower-band children; returns (width, {node: (x, band, dy)})
-    # where dy is the offset from the band's top (rows of wrapped subtrees stack inside a band
-    # only when the children are all in the same band; otherwise they go side by side).
+    # Subtree layout with lower-band children packed in columns; returns
+    # (width, {node: (x, band, dy)}) where dy is the offset from the band's top.
     def subtree(n: str):
         w, h, items = blocks[n]
         kids = lower_children(items)
@@ -363,7 +366,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
             for b, h in need.items():
                 spot["used"][b] = offs[b] + h
             placed_roots.append((r, spot, w, pl, offs))
-        lane_w = (columns[-1]["x"] + columns[-1]["w"]) if columns else BOX_W
+        lane_w = (columns[-1]["x"] + columns[-1]["w"]) if columns else bw
         for r, col, w, pl, offs in placed_roots:
             off = col["x"] + (col["w"] - w) / 2
             for m, (cx, b, cy) in pl.items():
@@ -384,7 +387,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
         "positions": positions,
         "bands": bands_out,
         "lanes": lanes_out,
-        "box": {"width": BOX_W, "font": FONT, "gap": GAP_X},
+        "box": {"width": bw, "font": FONT, "gap": GAP_X},
         "size": [round(max(x0 - LANE_GAP, 0), 1), round(total_h, 1)],
         "parents": parent,
     }
