@@ -428,11 +428,24 @@ def syntax_error(message: str, text: str, origin: str, line: int | None, col: in
 
 
 def check_syntax(text: str, origin: str = "<query>") -> str:
-    """Parse ``text`` with pyoxigraph (on an empty store) and return its kind: select/ask/graph."""
+    """Parse ``text`` with pyoxigraph and return its kind: select/ask/graph.
+
+    The size and nesting limits come first (Oxigraph's parser aborts the process on ~3,000
+    nested groups), and the parse runs in a sandboxed child (``ipkg.sandbox``): pyoxigraph
+    evaluates an ASK at once, even on an empty store, and some inputs crash it.
+    """
+    from .safety import check_query_limits
+    from .sandbox import run_isolated
+
+    check_query_limits(text, origin)
+    return run_isolated(_parse_kind, text, origin, origin=origin)
+
+
+def _parse_kind(text: str, origin: str) -> str:
     import pyoxigraph as ox
 
     try:
-        res = ox.Store().query(text)
+        res = ox.Store().query(text)  # SELECT/CONSTRUCT are lazy: nothing is evaluated here
     except SyntaxError as exc:
         raise _oxigraph_syntax_error(exc, text, origin) from None
     return _kind_of(res)
@@ -599,12 +612,18 @@ class OxigraphEngine(Engine):
         self.union = union_default_graph
 
     def run(self, text, params=None, origin="<query>"):
-        import pyoxigraph as ox
-
         from .safety import refuse_service
 
         refuse_service(text, origin)  # pyoxigraph would connect to the SERVICE IRI
         _check_param_names(text, params, origin)
+        # in a child without network access: some queries abort Oxigraph (ipkg.sandbox)
+        from .sandbox import run_isolated
+
+        return run_isolated(self._execute, text, params, origin, origin=origin)
+
+    def _execute(self, text, params, origin):
+        import pyoxigraph as ox
+
         subs = {ox.Variable(k): v for k, v in (params or {}).items()}
         try:
             try:
@@ -657,13 +676,19 @@ class RdflibEngine(Engine):
         self.graph = graph
 
     def run(self, text, params=None, origin="<query>"):
-        from rdflib import Variable
-
         from .safety import refuse_service
 
         refuse_service(text, origin)  # rdflib would fetch the SERVICE IRI with urllib
         check_syntax(text, origin)  # one syntax-error format for every engine
         _check_param_names(text, params, origin)
+        from .sandbox import run_isolated
+
+        return run_isolated(self._execute, text, params, origin, origin=origin,
+                            what="the query engine (rdflib)")
+
+    def _execute(self, text, params, origin):
+        from rdflib import Variable
+
         bindings = {Variable(k): to_rdflib(v) for k, v in (params or {}).items()}
         try:
             res = self.graph.query(text, initBindings=bindings or None)

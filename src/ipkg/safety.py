@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IpkgError
@@ -182,32 +183,180 @@ def check_blank_node_depth(quads, path: str | Path | None = None, limit: int = M
 
 # --------------------------------------------------------------------------- SPARQL
 
-_SPARQL_TOKENS = re.compile(
-    r'(?P<skip>\#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|[?$][\w]+|[\w\-]+:[\w\-.]*)'
-    r'|(?P<service>\bSERVICE\b)',
-    re.S | re.IGNORECASE,
-)
+#: longest query text accepted (characters); the example queries are under 2 KB
+MAX_QUERY_CHARS = 64 * 1024
+#: deepest nesting of ``{ ( [`` accepted; Oxigraph 0.5.13's parser overflows its stack (and aborts
+#: the whole process) on about 3,000 nested ``{ }`` – see docs/upstream/oxigraph-parser-stack-overflow.md
+MAX_QUERY_DEPTH = 64
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:?$%\\")
+_IRI_STOP = frozenset('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@dataclass(frozen=True)
+class QueryScan:
+    """What a linear scan of a SPARQL text found (outside strings, IRIs and comments)."""
+
+    service_at: int | None  #: offset of a ``SERVICE`` keyword, or None
+    depth: int  #: deepest nesting of ``{ ( [``
+    depth_at: int  #: offset where that depth was first exceeded (or reached)
+
+
+def scan_query(text: str, limit: int = MAX_QUERY_DEPTH) -> QueryScan:
+    """One left-to-right pass over ``text``: SERVICE keywords and bracket depth, in linear time.
+
+    Deliberately conservative where SPARQL's grammar is subtle: comments end at LF *or* CR, a
+    ``SERVICE`` glued to a number, a dot or anything else that is not part of a name counts
+    (``1SERVICE``, ``trueSERVICE``, ``.SERVICE``, ``SERVICESILENT``); only inside a variable
+    (``?service``) or a prefixed name (``ex:service``, ``service:x``) does it not.
+    """
+    n = len(text)
+    i = 0
+    depth = max_depth = 0
+    depth_at = 0
+    service = None
+    word_start = 0  # start of the current run of name characters
+    lower = text.lower()
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = i + 1
+            while j < n and text[j] not in "\n\r":
+                j += 1
+            i = j
+            word_start = i + 1
+            continue
+        if c in "\"'":
+            triple = text.startswith(c * 3, i)
+            q = c * 3 if triple else c
+            j = i + len(q)
+            while j < n:
+                d = text[j]
+                if d == "\\":
+                    j += 2
+                    continue
+                if not triple and d in "\n\r":
+                    break
+                if text.startswith(q, j):
+                    j += len(q)
+                    break
+                j += 1
+            i = j
+            word_start = i
+            continue
+        if c == "<":
+            j = i + 1
+            while j < n and text[j] not in _IRI_STOP:
+                j += 1
+            if j < n and text[j] == ">":  # an IRI; otherwise '<' is the less-than operator
+                i = j + 1
+                word_start = i
+                continue
+        if c in "{([":
+            depth += 1
+            if depth > max_depth:
+                max_depth, depth_at = depth, i
+                if depth > limit:
+                    break
+        elif c in "})]":
+            depth -= 1
+        if (c == "s" or c == "S") and service is None and lower.startswith("service", i):
+            word = text[word_start:i]
+            named = (":" in word or text.startswith(":", i + 7)
+                     or (word[:1] in ("?", "$")
+                         and all(ch.isalnum() or ch == "_" for ch in word[1:])))
+            if not named:
+                service = i
+        if c not in _NAME_CHARS and not c.isalnum():
+            word_start = i + 1
+        i += 1
+    return QueryScan(service, max_depth, depth_at)
+
+
+def _line_col(text: str, at: int) -> tuple[int, int]:
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with SPARQL's codepoint escapes (``\\u0053``) replaced, as the grammar says they are."""
+    def repl(m):
+        try:
+            return chr(int(m.group(1) or m.group(2), 16))
+        except (ValueError, OverflowError):
+            return m.group()
+    return _ESCAPE.sub(repl, text)
 
 
 def find_service(query: str) -> int | None:
-    """Offset of a ``SERVICE`` keyword in ``query`` (outside strings, IRIs, comments), or None."""
-    for m in _SPARQL_TOKENS.finditer(query):
-        if m.lastgroup == "service":
-            return m.start()
-    return None
+    """Offset of a ``SERVICE`` keyword in ``query`` (outside strings, IRIs, comments), or None.
+
+    The text is scanned as written and with its ``\\uXXXX`` escapes replaced; either finding
+    counts, so no reading of the escapes hides the keyword from this check.
+    """
+    at = scan_query(query, limit=1 << 30).service_at
+    if at is None and "\\" in query:
+        at = scan_query(_unescaped(query), limit=1 << 30).service_at
+        if at is not None:
+            at = min(at, len(query) - 1)
+    return at
 
 
-def refuse_service(query: str, origin: str = "<query>") -> None:
+def _algebra_has_service(query: str) -> bool | None:
+    """True/False when rdflib's SPARQL parser reads ``query``; None when it cannot parse it."""
+    try:
+        from rdflib.plugins.sparql import algebra, parser
+    except ImportError:  # pragma: no cover - rdflib is a dependency
+        return None
+    try:
+        tree = algebra.translateQuery(parser.parseQuery(query))
+    except Exception:  # noqa: BLE001 - rdflib's parser raises many types; the scan still applies
+        return None
+    found = []
+
+    def visit(node):
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            found.append(node)
+        return None
+
+    try:
+        algebra.traverse(tree.algebra, visitPre=visit)
+    except RecursionError:
+        return None
+    return bool(found)
+
+
+def check_query_limits(query: str, origin: str = "<query>", max_chars: int = MAX_QUERY_CHARS,
+                       max_depth: int = MAX_QUERY_DEPTH) -> QueryScan:
+    """Raise :class:`IpkgError` for a query too long or nested too deep for the engine; linear time."""
+    if len(query) > max_chars:
+        raise IpkgError(f"the query is {len(query):,} characters long; the limit is {max_chars:,}",
+                        path=origin, hint="split it, or bind long value lists with --param")
+    scan = scan_query(query, max_depth)
+    if scan.depth > max_depth:
+        line, col = _line_col(query, scan.depth_at)
+        raise IpkgError(f"the query nests {{ ( [ more than {max_depth} levels deep",
+                        path=origin, line=line, col=col,
+                        hint="flatten it; Oxigraph's parser crashes on very deep nesting")
+    return scan
+
+
+def refuse_service(query: str, origin: str = "<query>", parse: bool = True) -> None:
     """Raise :class:`IpkgError` for a query with ``SERVICE``: ipkg never makes federated calls.
 
-    pyoxigraph, rdflib and the Oxigraph server all open a connection to a SERVICE IRI.
+    Two independent readings, either one refuses: the linear scan (:func:`find_service`, on the
+    text as written and with escapes replaced) and, when ``parse``, rdflib's SPARQL parser – a
+    ``ServiceGraphPattern`` anywhere in the algebra. The size and nesting limits are checked first,
+    so no parser ever sees an input that could exhaust it. (The Oxigraph *server* behind ``ipkg
+    serve`` additionally runs in a sandbox that cannot open connections: ipkg.sandbox.)
     """
+    check_query_limits(query, origin)
     at = find_service(query)
+    if at is None and parse and _algebra_has_service(query):
+        at = 0
     if at is None:
         return
-    line = query.count("\n", 0, at) + 1
-    col = at - (query.rfind("\n", 0, at) + 1) + 1
+    line, col = _line_col(query, at)
     raise IpkgError(
         "SERVICE (federated query) is not allowed: ipkg does not let a query make network requests",
         path=origin,
