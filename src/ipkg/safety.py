@@ -366,6 +366,24 @@ def refuse_service(query: str, origin: str = "<query>", parse: bool = True) -> N
     )
 
 
+_SHACL = "http://www.w3.org/ns/shacl#"
+_SHACL_QUERY_PREDICATES = tuple(_SHACL + n for n in ("select", "ask", "construct", "update"))
+
+
+def refuse_service_in_shapes(shapes, origin: str = "shapes") -> None:
+    """Apply :func:`refuse_service` to every SPARQL text in a shapes graph (rdflib Graph).
+
+    ``sh:select``/``sh:ask``/``sh:construct``/``sh:update`` are run by pyshacl (through rdflib,
+    which would fetch a SERVICE IRI) and by ipkg's own SHACL-SPARQL runner (pyoxigraph, which
+    would connect too), so the same rule as for user queries applies before validation starts.
+    """
+    from rdflib import URIRef
+
+    for pred in _SHACL_QUERY_PREDICATES:
+        for subject, text in shapes.subject_objects(URIRef(pred)):
+            refuse_service(str(text), f"{origin} ({subject} {pred.rsplit('#', 1)[1]})")
+
+
 def check_bulk_input(path: str | Path, head_bytes: int = 65536) -> None:
     """Cheap checks for a file about to be bulk-loaded without being read into memory first.
 
