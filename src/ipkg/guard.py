@@ -130,9 +130,9 @@ class _SharedExclusive:
 
 
 class _Refused(Exception):
-    def __init__(self, status: int, text: str, close: bool = False):
+    def __init__(self, status: int, text: str, close: bool = False, extra=()):
         super().__init__(text)
-        self.status, self.text, self.close = status, text, close
+        self.status, self.text, self.close, self.extra = status, text, close, extra
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -262,9 +262,15 @@ class _Handler(BaseHTTPRequestHandler):
             finally:
                 guard._client_leave(client)
         except _Refused as exc:
-            self._refuse(exc.status, exc.text, close=exc.close)
+            self._refuse(exc.status, exc.text, close=exc.close, extra=exc.extra)
         except (OSError, http.client.HTTPException):
             self.close_connection = True  # the client went away or the socket timed out
+        except Exception as exc:  # noqa: BLE001 - a bug in the guard: one line, never a traceback
+            self.guard.log(f"internal error in the guard: {type(exc).__name__}: {exc}")
+            try:
+                self._refuse(500, "internal error in ipkg serve\n", close=True)
+            except OSError:
+                pass
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _handle
 
