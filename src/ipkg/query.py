@@ -431,14 +431,16 @@ def check_syntax(text: str, origin: str = "<query>") -> str:
     """Parse ``text`` with pyoxigraph and return its kind: select/ask/graph.
 
     The size and nesting limits come first (Oxigraph's parser aborts the process on ~3,000
-    nested groups), and the parse runs in a sandboxed child (``ipkg.sandbox``): pyoxigraph
-    evaluates an ASK at once, even on an empty store, and some inputs crash it.
+    nested groups). pyoxigraph has no parse-only call: ``Store().query`` on an empty store
+    evaluates an ASK, ``VALUES`` and ``ORDER BY`` at once, and some of those inputs abort it. So
+    the parse runs in a sandboxed child (``ipkg.sandbox``) with 10 s of CPU: a crash there is
+    one error line, never the end of the caller.
     """
     from .safety import check_query_limits
     from .sandbox import run_isolated
 
     check_query_limits(text, origin)
-    return run_isolated(_parse_kind, text, origin, origin=origin)
+    return run_isolated(_parse_kind, text, origin, origin=origin, cpu_seconds=10)
 
 
 def _parse_kind(text: str, origin: str) -> str:

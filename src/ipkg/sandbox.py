@@ -131,12 +131,14 @@ def crash_reason(stderr: str, status: int | None = None) -> str:
     return reason[:300] or "unknown reason"
 
 
-def run_isolated(fn, *args, origin: str = "<query>", what: str = "the query engine (Oxigraph)"):
+def run_isolated(fn, *args, origin: str = "<query>", what: str = "the query engine (Oxigraph)",
+                 cpu_seconds: int | None = None):
     """``fn(*args)`` in a forked child under :func:`install_no_network`; its result or its error.
 
     An :class:`IpkgError` raised in the child is raised again here; any other exception becomes
     an :class:`IpkgError` with its message; a child killed by a signal (an abort, a stack
-    overflow) becomes :class:`EngineCrash` with the reason read from its stderr.
+    overflow) becomes :class:`EngineCrash` with the reason read from its stderr. ``cpu_seconds``
+    bounds the child's CPU time (``RLIMIT_CPU``; it is killed with SIGXCPU/SIGKILL).
     Falls back to a plain call where ``fork`` is not available.
     """
     if not hasattr(os, "fork"):  # pragma: no cover - ipkg targets Linux and macOS
@@ -151,10 +153,17 @@ def run_isolated(fn, *args, origin: str = "<query>", what: str = "the query engi
         try:
             os.close(rfd)
             os.dup2(err.fileno(), 2)
+            import faulthandler
+
+            faulthandler.disable()  # its dump would go to the parent's terminal, not to `err`
             try:
                 install_no_network()
             except OSError:
                 pass  # the parse-level SERVICE refusal still applies
+            if cpu_seconds:
+                import resource
+
+                resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
             try:
                 payload = ("ok", fn(*args))
             except IpkgError as exc:
