@@ -279,21 +279,29 @@ class _Handler(BaseHTTPRequestHandler):
         limits = guard.limits
         upstream = guard.upstream
         suspect = False
+        attempts = 0
         while True:
-            generation = upstream.generation
             wait = limits.per_client_wait + (limits.deadline_s or 0)
             if not guard._engine_lock.acquire(suspect, wait):
                 raise _Refused(503, "the server is busy; retry later\n", extra=(("Retry-After", "5"),))
             try:
+                generation = upstream.generation
                 outcome, sent = self._forward_once(method, target, body, headers)
+                if outcome == "deadline":  # restart before a request retried alone can start
+                    guard.log(f"a query ran past the {limits.deadline_s:g} s deadline; restarting "
+                              f"the engine ({_summary(query)})")
+                    upstream.restart(f"a query ran past the {limits.deadline_s:g} s deadline",
+                                     generation)
+                ready = True
+                if outcome != "done":
+                    # wait for the replacement while still holding the lock: a request retried
+                    # alone must never start on an engine that is still going down
+                    ready = upstream.wait_ready(generation, limits.per_client_wait)
             finally:
                 guard._engine_lock.release(suspect)
             if outcome == "done":
                 return
             if outcome == "deadline":
-                guard.log(f"a query ran past the {limits.deadline_s:g} s deadline; restarting the "
-                          f"engine ({_summary(query)})")
-                upstream.restart(f"a query ran past the {limits.deadline_s:g} s deadline", generation)
                 if not sent:
                     raise _Refused(503, f"the query ran longer than {limits.deadline_s:g} s and was "
                                         "stopped\n")
@@ -303,9 +311,12 @@ class _Handler(BaseHTTPRequestHandler):
             if sent:
                 self.close_connection = True  # cut off: the client sees an incomplete answer
                 return
-            if not upstream.wait_ready(generation, limits.per_client_wait):
+            if not ready:
                 raise _Refused(503, "the SPARQL engine is restarting; retry later\n",
                                extra=(("Retry-After", "5"),))
+            if suspect and upstream.generation == generation and attempts < 3:
+                attempts += 1  # the engine did not die: not this query's fault; try again
+                continue
             if suspect:
                 reason = upstream.last_reason() or "it stopped answering"
                 guard.log(f"the engine failed again on the same query, alone ({_summary(query)})")

@@ -341,13 +341,15 @@ class EngineSupervisor:
 
     def wait_ready(self, after_generation: int, timeout: float) -> bool:
         """Wait until an engine newer than ``after_generation`` runs (or the current one lives on)."""
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = began + timeout
         with self._ready:
             while self.failed is None:
                 if self.generation > after_generation:
                     return True
-                if self.proc is not None and self.proc.poll() is None and self._kill_reason is None:
-                    # still the same engine and alive: the failure was not a crash
+                if (time.monotonic() - began > 1.0 and self.proc is not None
+                        and self.proc.poll() is None and self._kill_reason is None):
+                    # the same engine still alive a second later: the failure was not a crash
                     return True
                 left = deadline - time.monotonic()
                 if left <= 0:
