@@ -16,6 +16,7 @@ Measured facts behind them (see RELIABILITY.md and tests/test_bad_input.py):
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -382,6 +383,58 @@ def refuse_service_in_shapes(shapes, origin: str = "shapes") -> None:
     for pred in _SHACL_QUERY_PREDICATES:
         for subject, text in shapes.subject_objects(URIRef(pred)):
             refuse_service(str(text), f"{origin} ({subject} {pred.rsplit('#', 1)[1]})")
+
+
+#: largest input file read into memory (a graph file, a JSON-LD context, an audit source)
+MAX_INPUT_BYTES = int(os.environ.get("IPKG_MAX_INPUT_BYTES", str(2 * 1024**3)))
+
+
+def require_regular_file(path: str | Path, max_bytes: int | None = None, what: str = "file") -> int:
+    """Raise :class:`IpkgError` unless ``path`` is a regular file (after symlinks) of at most
+    ``max_bytes``; returns its size. A FIFO blocks a reader forever and ``/dev/zero`` never ends,
+    so neither is ever opened."""
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise IpkgError(f"no such {what}", path=path) from None
+    except OSError as exc:
+        raise IpkgError(f"cannot read the {what}: {exc.strerror or exc}", path=path) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise IpkgError(f"is a folder, not a {what}", path=path)
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise IpkgError(f"is {kind}; only regular files are read", path=path,
+                        hint="copy the data into a regular file first")
+    limit = MAX_INPUT_BYTES if max_bytes is None else max_bytes
+    if st.st_size > limit:
+        raise IpkgError(f"the {what} is {st.st_size:,} bytes; the limit is {limit:,}", path=path,
+                        hint="set IPKG_MAX_INPUT_BYTES to raise it")
+    return st.st_size
+
+
+def refuse_special_output(path: str | Path) -> None:
+    """Raise :class:`IpkgError` when an output path exists and is not a regular file or folder
+    (a device node, a FIFO, a socket) or is a symbolic link: ipkg would otherwise replace it."""
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise IpkgError(f"cannot use the output path: {exc.strerror or exc}", path=path) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise IpkgError("the output path is a symbolic link; refusing to replace it", path=path,
+                        hint="give the real path, or remove the link")
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise IpkgError("the output path is a device, FIFO or socket; refusing to replace it",
+                        path=path, hint="choose a regular file or folder as --out")
 
 
 def check_bulk_input(path: str | Path, head_bytes: int = 65536) -> None:
