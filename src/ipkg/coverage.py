@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audit import IPKG, DCT_IDENTIFIER, DCT_SOURCE, normalise
+from .audit import IPKG, DCT_IDENTIFIER, DCT_SOURCE, normalise, source_path
 
 _NUMBER = re.compile(
     r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w])"
@@ -96,7 +96,7 @@ def coverage(graph, sources_dir: Path) -> list[Uncovered]:
                 phrases.setdefault(str(ident), []).append(str(phrase))
     out: list[Uncovered] = []
     for name in sorted(files):
-        path = Path(sources_dir) / name
-        if path.is_file():
+        path = source_path(Path(sources_dir), name)  # inside the folder, regular, bounded
+        if path is not None:
             out += uncovered_numbers(path.read_text(encoding="utf-8"), phrases.get(name, []), name)
     return out

@@ -455,3 +455,23 @@ def check_bulk_input(path: str | Path, head_bytes: int = 65536) -> None:
         raise IpkgError("the file is empty", path=path,
                         hint="nothing was loaded; the store is unchanged")
     refuse_xml(head, path)
+
+
+# --------------------------------------------------------------------------- terminal output
+
+#: C0 and C1 controls (but tab and newline), DEL, and the bidirectional overrides that reorder
+#: what a terminal shows ("Trojan Source")
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters from the data shown as ``\\xNN`` / ``\\uNNNN``.
+
+    An escape sequence in a label (``\\x1b]0;…``, cursor moves, screen clears) would otherwise be
+    obeyed by the terminal that prints a report or a query table.
+    """
+    def show(m):
+        c = ord(m.group())
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _TERMINAL_UNSAFE.sub(show, text)

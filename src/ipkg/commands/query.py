@@ -71,5 +71,10 @@ def run(args) -> int:
     labels = not args.no_labels and args.format not in ("ttl", "nt")
     if labels and result.kind != "ask":
         add_labels(result, engine, args.lang)
-    sys.stdout.write(format_result(result, args.format, labels=labels))
+    out = format_result(result, args.format, labels=labels)
+    if args.format == "table" or sys.stdout.isatty():
+        from ..safety import terminal_safe
+
+        out = terminal_safe(out)  # escape sequences in the data must not drive the terminal
+    sys.stdout.write(out)
     return 0
