@@ -47,6 +47,17 @@ Run 'ipkg COMMAND --help' for a command's options and examples.
 """
 
 
+def seconds(text: str) -> float:
+    """argparse type for a time limit: a positive number of seconds (0 allowed: no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (0 <= value <= 86400 * 7):
+        raise argparse.ArgumentTypeError(f"must be between 0 and 604800 seconds, not {text}")
+    return value
+
+
 def _load_command(name: str):
     try:
         return importlib.import_module(f"ipkg.commands.{name}")
@@ -81,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import logging
+
+    # rdflib logs a traceback for every ill-formed typed literal ("2020-02-30"^^xsd:date); the
+    # literal itself is reported by validation, the traceback would only alarm
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):

@@ -18,13 +18,15 @@ Examples:
 
 
 def add_arguments(parser) -> None:
+    from ..cli import seconds
+
     parser.add_argument("--endpoint", required=True, metavar="URL", help="the Graph Store endpoint")
     parser.add_argument("--graph", metavar="IRI", help="named graph to write (default: the default graph)")
     parser.add_argument("--replace", action="store_true", help="replace the graph (HTTP PUT) instead of adding (POST)")
     parser.add_argument("--dist", default="dist", help="the build folder (default: dist)")
     parser.add_argument("--user", help="user name for HTTP basic auth")
     parser.add_argument("--password", help="password for HTTP basic auth")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait (default: 120)")
+    parser.add_argument("--timeout", type=seconds, default=120.0, help="seconds to wait (default: 120)")
 
 
 def run(args) -> int:

@@ -32,6 +32,8 @@ Examples:
 
 
 def add_arguments(parser) -> None:
+    from ..cli import seconds
+
     from ..query import FORMATS
 
     parser.add_argument("query", nargs="?", help="inline SPARQL, a .rq file, or an example name")
@@ -46,7 +48,7 @@ def add_arguments(parser) -> None:
                        help="in-memory engine (default: oxigraph)")
     where.add_argument("--endpoint", metavar="URL", help="a SPARQL 1.1 Protocol query endpoint")
     where.add_argument("--store", metavar="DIR", help="an on-disk Oxigraph store")
-    parser.add_argument("--timeout", type=float, default=30.0,
+    parser.add_argument("--timeout", type=seconds, default=30.0,
                         help="seconds to wait for a complete answer from --endpoint (default: 30)")
     parser.add_argument("--user", help="user name for HTTP basic auth at --endpoint")
     parser.add_argument("--password", help="password for HTTP basic auth at --endpoint")

@@ -22,12 +22,14 @@ Examples:
 
 
 def add_arguments(parser) -> None:
+    from ..cli import seconds
+
     from ..serve import DEFAULT_BIND, DEFAULT_TIMEOUT_S
 
     parser.add_argument("--bind", default=DEFAULT_BIND, help=f"HOST:PORT to listen on (default: {DEFAULT_BIND})")
     parser.add_argument("--dist", default="dist", help="the build folder (default: dist)")
     parser.add_argument("--store", metavar="DIR", help="serve this existing Oxigraph store instead of the build")
-    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S,
+    parser.add_argument("--timeout", type=lambda t: int(seconds(t)), default=DEFAULT_TIMEOUT_S,
                         help=f"stop queries after this many seconds (default: {DEFAULT_TIMEOUT_S}; 0 = no limit)")
     parser.add_argument("--max-memory", type=int, default=2048, metavar="MiB",
                         help="restart the SPARQL engine when it uses more memory than this "
