@@ -12,12 +12,17 @@ from pathlib import Path
 
 import pytest
 
+import ipkg
+
+#: the ipkg under test (this worktree's src/, or whatever PYTHONPATH points at)
+SRC = str(Path(ipkg.__file__).resolve().parents[1])
+
 ROOT = Path(__file__).parents[1]
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def ipkg(*args, cwd=None, env=None, timeout=120, **kw):
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    env = {**os.environ, "PYTHONPATH": SRC, **(env or {})}
     env.pop("IPKG_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "ipkg", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd or ROOT, env=env, timeout=timeout, **kw)
@@ -41,7 +46,7 @@ def test_two_concurrent_appends_both_land(tmp_path):
     for round_ in range(6):
         a = _nt(tmp_path / f"a{round_}.nt", f"a{round_}-", 2000)
         b = _nt(tmp_path / f"b{round_}.nt", f"b{round_}-", 2000)
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        env = {**os.environ, "PYTHONPATH": SRC}
         procs = [subprocess.Popen([sys.executable, "-m", "ipkg", "load", str(f), "--store", str(store),
                                    "--append"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, env=env) for f in (a, b)]
@@ -121,7 +126,7 @@ def test_a_huge_rdf_list_is_refused_before_rdflib(tmp_path):
     f.write_text("<http://e/s> <http://e/p> ( " + " ".join(map(str, range(200_001))) + " ) .\n")
     proc = subprocess.Popen([sys.executable, "-m", "ipkg", "validate", str(f)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+                            env={**os.environ, "PYTHONPATH": SRC})
     peak = 0
     while proc.poll() is None:
         try:
@@ -209,7 +214,7 @@ def _in_small_tmpfs(tmp_path: Path, options: str, *args) -> subprocess.Completed
         pytest.skip("no user/mount namespaces here")
     cmd = (f"mount -t tmpfs -o {options} tmpfs {mnt} && cd {ROOT} && exec {sys.executable} -m ipkg "
            + " ".join(f"'{a}'" for a in args))
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": SRC}
     env.pop("IPKG_DEBUG", None)
     return subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True,
                           env=env, timeout=120)
@@ -275,7 +280,7 @@ def test_view_all_without_scipy_fails_clearly(tmp_path):
             "from ipkg.cli import main\n"
             f"sys.exit(main(['view', 'all', '--out', {str(tmp_path / 'all.html')!r}]))\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT / "src"),
+                         env={**os.environ, "PYTHONPATH": SRC,
                               "IPKG_CACHE_DIR": str(tmp_path / "cache")}, timeout=300)
     assert "Traceback" not in res.stderr and "internal error" not in res.stderr
     assert res.returncode == 0 or ("needs scipy" in res.stderr and res.returncode == 2), res.stderr

@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+import ipkg
+
+#: the ipkg under test (this worktree's src/, or whatever PYTHONPATH points at)
+SRC = str(Path(ipkg.__file__).resolve().parents[1])
+
 from test_no_network import Canary, canary  # noqa: F401 - the fixture
 
 ATTACKS = Path(__file__).parent / "attacks"
@@ -22,7 +27,7 @@ ROOT = Path(__file__).parents[1]
 def ipkg(*args, cwd=None, env=None, timeout=120):
     import os
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    env = {**os.environ, "PYTHONPATH": SRC, **(env or {})}
     env.pop("IPKG_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "ipkg", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, env=env, timeout=timeout)

@@ -22,6 +22,11 @@ from pathlib import Path
 
 import pytest
 
+import ipkg
+
+#: the ipkg under test (this worktree's src/, or whatever PYTHONPATH points at)
+SRC = str(Path(ipkg.__file__).resolve().parents[1])
+
 from test_no_network import Canary
 
 ATTACKS = Path(__file__).parent / "attacks"
@@ -53,7 +58,7 @@ class Served:
         self.url = f"http://127.0.0.1:{self.port}"
         self.err_path = folder / f"serve-{self.port}.err"
         self.err = open(self.err_path, "w")
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+        env = {**os.environ, "PYTHONPATH": SRC}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ipkg", "serve", "--store", str(store), "--bind",
              f"127.0.0.1:{self.port}", "--timeout", str(timeout), "--max-memory", str(memory)],
