@@ -368,6 +368,12 @@ class EngineSupervisor:
             stop_server(self.proc)
 
 
+def add_pages(guard: Guard) -> None:
+    """The static routes ``ipkg serve`` adds to its guard: pages served before anything is
+    forwarded to Oxigraph (``guard.add_static(prefix, folder, headers)``; ``/query`` is never
+    shadowed). None yet: ``/`` is Oxigraph's own query page."""
+
+
 def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = DEFAULT_BIND,
           timeout_s: int | None = DEFAULT_TIMEOUT_S, echo=None, memory_mb: int | None = 2048,
           limits: Limits | None = None, ready=None) -> int:
@@ -409,10 +415,12 @@ def serve(*, dist: Path = Path("dist"), store: Path | None = None, bind: str = D
         if limits is None:
             limits = Limits(deadline_s=(timeout_s + 5) if timeout_s else None)
         try:
-            guard = Guard((host, port), engine, limits, log=log).start()
+            guard = Guard((host, port), engine, limits, log=log)
         except OSError as exc:
             raise IpkgError(f"cannot listen on {bind}: {exc.strerror or exc}",
                             hint="is the port already in use? try --bind 127.0.0.1:PORT") from None
+        add_pages(guard)
+        guard.start()
         url = f"http://{host}:{port}"
         echo(f"serving {store_dir} read-only at {url}/  (SPARQL endpoint: {url}/query)")
         if store is None:
