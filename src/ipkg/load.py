@@ -249,7 +249,11 @@ def _inline_contexts(doc: Any, base: Path, path: Path, depth: int = 0,
             local = Path(url2pathname(urlparse(ref).path))
         else:
             local = base / ref
-        if budget["folder"] not in Path(local).resolve().parents:
+        try:
+            inside = "\x00" not in str(local) and budget["folder"] in Path(local).resolve().parents
+        except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop
+            inside = False
+        if not inside:
             raise IpkgError(f"JSON-LD context {ref!r} is outside the document's folder; refused",
                             path=path, hint="save the context next to the document")
         budget["files"] += 1
