@@ -92,11 +92,38 @@ def test_ipkg_query_endpoint_never_sends_service(server, capsys):
     assert canary.close(1.0) == [], "something connected to the canary"
 
 
-def test_the_oxigraph_server_itself_follows_service(server):
-    """Why ipkg serve puts a guard in front: the bare oxigraph server connects to any URL a
-    SERVICE clause names (it has no switch to turn that off). If this test starts failing,
-    oxigraph stopped following SERVICE and the guard could go."""
+def test_the_oxigraph_server_itself_follows_service(server, tmp_path):
+    """Why ipkg serve runs oxigraph in a sandbox (ipkg.sandbox) behind a guard: the bare oxigraph
+    server connects to any URL a SERVICE clause names (it has no switch to turn that off). If
+    this test starts failing, oxigraph stopped following SERVICE."""
+    from ipkg.serve import start_server, stop_server
+
+    proc0, _, _ = server
+    port = _free_port()
+    store = proc0.args[proc0.args.index("--location") + 1]
+    proc = start_server(store, bind=f"127.0.0.1:{port}", timeout_s=5, quiet=True, sandbox=False)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        _follow_service(url)
+    finally:
+        stop_server(proc)
+
+
+def test_the_sandboxed_oxigraph_server_cannot_follow_service(server):
+    """The same request to the server as ipkg starts it (sandboxed): no connection."""
     _, url, _ = server
+    canary = Canary()
+    q = f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}"
+    req = urllib.request.Request(url, data=urllib.parse.urlencode({"query": q}).encode(),
+                                 headers={"Accept": "application/sparql-results+json"})
+    try:
+        urllib.request.urlopen(req, timeout=10).read()
+    except (urllib.error.URLError, OSError):
+        pass
+    assert canary.close(0.5) == []
+
+
+def _follow_service(url):
     canary = Canary()
     q = f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}"
     req = urllib.request.Request(url, data=urllib.parse.urlencode({"query": q}).encode(),

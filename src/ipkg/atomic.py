@@ -40,7 +40,10 @@ def replaced_file(path: Path) -> Iterator[Path]:
     >>> target.read_text()
     'done'
     """
+    from .safety import refuse_special_output
+
     path = Path(path)
+    refuse_special_output(path)  # a device, FIFO or symlink is never replaced by a file
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -88,6 +91,9 @@ def exchange(a: Path, b: Path) -> bool:
 
 def swap_in(tmp: Path, dest: Path) -> None:
     """Put the folder ``tmp`` at ``dest``; the old ``dest`` (if any) is removed afterwards."""
+    from .safety import refuse_special_output
+
+    refuse_special_output(dest)
     if not dest.exists():
         os.rename(tmp, dest)
         return
@@ -98,3 +104,50 @@ def swap_in(tmp: Path, dest: Path) -> None:
     os.rename(dest, old)
     os.rename(tmp, dest)
     shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def locked(dest: Path, wait: float | None = None, what: str = "writing") -> Iterator[None]:
+    """Hold an exclusive lock on the folder or file ``dest`` (stores, output folders).
+
+    The lock is ``flock`` on a hidden file beside it (``.NAME.lock``, kept: removing it would
+    race), so it is released when the process ends, even by ``kill -9``. A second ipkg process
+    waits for it – ``wait`` seconds at most (default ``$IPKG_LOCK_WAIT`` or 600), then fails with
+    a clear error naming the holder. Two ``ipkg load --append`` on one store thus run one after
+    the other and both appends are kept.
+    """
+    import fcntl
+    import sys
+    import time
+
+    from .errors import IpkgError
+
+    dest = Path(dest).absolute()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if wait is None:
+        wait = float(os.environ.get("IPKG_LOCK_WAIT", "600"))
+    lock_path = dest.parent / f".{dest.name}.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+                if time.monotonic() >= deadline:
+                    raise IpkgError(f"another ipkg process (pid {holder}) is {what} this; "
+                                    f"waited {wait:g} s", path=dest,
+                                    hint="try again when it has finished") from None
+                if not told:
+                    print(f"ipkg: waiting for another ipkg process (pid {holder}) {what} {dest} …",
+                          file=sys.stderr, flush=True)
+                    told = True
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

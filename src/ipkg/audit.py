@@ -17,6 +17,7 @@ Turtle file where the entity's block starts.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -146,7 +147,9 @@ class AuditReport:
                 f"checked, {len(self.mismatches)} mismatches")
 
     def format_text(self) -> str:
-        return "\n".join([m.format() for m in self.mismatches] + [self.summary()])
+        from .safety import terminal_safe
+
+        return terminal_safe("\n".join([m.format() for m in self.mismatches] + [self.summary()]))
 
     def to_json(self) -> str:
         return json.dumps({
@@ -326,7 +329,10 @@ def audit(files: dict[Path, Graph], sources_dir: Path) -> AuditReport:
 
     def text_of(identifier: str) -> str | None:
         if identifier not in texts:
-            path = sources_dir / identifier
+            path = source_path(sources_dir, identifier)
+            if path is None:
+                texts[identifier] = None
+                return None
             try:
                 texts[identifier] = normalise(path.read_text(encoding="utf-8"))
             except FileNotFoundError:
@@ -406,6 +412,33 @@ def audit(files: dict[Path, Graph], sources_dir: Path) -> AuditReport:
 
     report.mismatches.sort(key=lambda m: (m.path, m.line, m.entity, m.problem, m.phrase))
     return report
+
+
+#: largest source text the audit reads
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+
+
+def source_path(sources_dir: Path, identifier: str) -> Path | None:
+    """The file a ``dcterms:identifier`` names inside ``sources_dir``; None if there is none.
+
+    Only a plain file name directly in the folder counts: an identifier with a path
+    (``../../etc/passwd``, ``/dev/zero``, ``sub/x.txt``) or one that resolves outside the folder
+    through a link is treated as not found. A FIFO, device or a file over
+    :data:`MAX_SOURCE_BYTES` raises :class:`IpkgError` instead of being read.
+    """
+    from .safety import require_regular_file
+
+    if not identifier or identifier in (".", "..") or "/" in identifier or "\\" in identifier \
+            or "\x00" in identifier:
+        return None
+    folder = Path(sources_dir).resolve()
+    path = folder / identifier
+    if not os.path.lexists(path):
+        return None
+    if path.resolve().parent != folder:
+        return None
+    require_regular_file(path, MAX_SOURCE_BYTES, "source text")
+    return path
 
 
 def audit_project(sources_dir: Path, targets: list[Path] | None = None) -> AuditReport:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .atomic import write_bytes
+from .errors import IpkgError
 
 
 def cache_dir() -> Path:
@@ -33,16 +34,41 @@ def key(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def cached_bytes(name: str, compute: Callable[[], bytes]) -> bytes:
-    """The bytes stored under ``name``, or ``compute()`` stored there (atomically) first."""
-    path = cache_dir() / name
+_MAGIC = b"ipkg-cache-1 "
+
+
+def _read_entry(path: Path) -> bytes | None:
+    """The payload of a cache entry, or None if it is missing, not a regular file, empty,
+    truncated or otherwise damaged (each entry carries the SHA-256 of its payload)."""
+    import stat
+
     try:
-        return path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # a FIFO or a device would hang or never end
+        raw = path.read_bytes()
     except OSError:
-        pass
+        return None
+    head, sep, payload = raw.partition(b"\n")
+    if not sep or not head.startswith(_MAGIC):
+        return None
+    if hashlib.sha256(payload).hexdigest().encode() != head[len(_MAGIC):]:
+        return None
+    return payload
+
+
+def cached_bytes(name: str, compute: Callable[[], bytes]) -> bytes:
+    """The bytes stored under ``name``, or ``compute()`` stored there (atomically) first.
+
+    A damaged entry (an empty file left by a full disk, a truncated copy) is a miss and is
+    rewritten, never an error.
+    """
+    path = cache_dir() / name
+    data = _read_entry(path)
+    if data is not None:
+        return data
     data = compute()
     try:
-        write_bytes(path, data)
-    except OSError:
+        write_bytes(path, _MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+    except (OSError, IpkgError):
         pass
     return data

@@ -35,11 +35,13 @@ class Check:
 def load_checks(folder: Path | None = None) -> list[Check]:
     """The checks in ``queries/checks/*-violation.rq``, sorted by name."""
     from .paths import folder as data_folder
+    from .safety import refuse_service
 
     folder = Path(folder) if folder is not None else data_folder("queries") / "checks"
     checks = []
     for path in sorted(folder.glob("*-violation.rq")):
         text = path.read_text(encoding="utf-8")
+        refuse_service(text, str(path))  # the checks run in-process, where SERVICE would connect
         meta = {k: v for k, v in _HEADER_RE.findall(text)}
         checks.append(
             Check(

@@ -49,6 +49,17 @@ Run 'ipkg COMMAND --help' for a command's options and examples.
 """
 
 
+def seconds(text: str) -> float:
+    """argparse type for a time limit: a positive number of seconds (0 allowed: no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (0 <= value <= 86400 * 7):
+        raise argparse.ArgumentTypeError(f"must be between 0 and 604800 seconds, not {text}")
+    return value
+
+
 def _load_command(name: str):
     try:
         return importlib.import_module(f"ipkg.commands.{name}")
@@ -83,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import logging
+
+    # rdflib logs a traceback for every ill-formed typed literal ("2020-02-30"^^xsd:date); the
+    # literal itself is reported by validation, the traceback would only alarm
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
@@ -91,13 +107,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except IpkgError as exc:
-        print(f"ipkg {args.command}: error: {exc.format()}", file=sys.stderr)
+        from .safety import terminal_safe
+
+        print(f"ipkg {args.command}: error: {terminal_safe(exc.format())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"ipkg {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the system refused: disk full, read-only folder, no permission …
+        from .safety import terminal_safe
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ipkg {args.command}: error: {terminal_safe(where + (exc.strerror or str(exc)))}\n"
+              f"  hint: {_os_hint(exc)}", file=sys.stderr)
+        return EXIT_INPUT
     except Exception as exc:  # a bug in ipkg: one line, never a traceback (IPKG_DEBUG=1 shows it)
         import os
 
@@ -106,6 +131,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ipkg {args.command}: internal error: {type(exc).__name__}: {exc}\n"
               "  hint: this is a bug in ipkg; set IPKG_DEBUG=1 to see the traceback", file=sys.stderr)
         return EXIT_INPUT
+
+
+def _os_hint(exc: OSError) -> str:
+    import errno
+
+    return {
+        errno.ENOSPC: "the disk is full: free some space and run the command again (nothing "
+                      "half-written was kept)",
+        errno.EDQUOT: "the disk quota is exhausted: free some space and run the command again",
+        errno.EROFS: "the folder is on a read-only file system: choose another output folder",
+        errno.EACCES: "permission denied: choose a folder you can write to (--out, --store)",
+        errno.EPERM: "operation not permitted: choose a folder you can write to",
+        errno.EMFILE: "too many open files: raise 'ulimit -n' and run again",
+    }.get(exc.errno, "the operating system refused; check the path and the disk, then run again")
 
 
 def entry_point() -> None:

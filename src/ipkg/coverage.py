@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audit import IPKG, DCT_IDENTIFIER, DCT_SOURCE, normalise
+from .audit import IPKG, DCT_IDENTIFIER, DCT_SOURCE, normalise, source_path
 
 _NUMBER = re.compile(
     r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w])"
@@ -206,8 +206,8 @@ def coverage(graph, sources_dir: Path, kinds=("number", "sentence", "name")) -> 
     every_phrase = [str(p) for p in graph.objects(None, evidence)]
     out: list[Uncovered] = []
     for name in sorted(files):
-        path = Path(sources_dir) / name
-        if not path.is_file():
+        path = source_path(Path(sources_dir), name)  # inside the folder, regular, bounded
+        if path is None:
             continue
         text = path.read_text(encoding="utf-8")
         if "number" in kinds:

@@ -48,6 +48,7 @@ ONTOLOGY_NS = IPKG + "ontology#"
 GRAPH_NS = IPKG + "graph/"
 DCTERMS = "http://purl.org/dc/terms/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
@@ -102,10 +103,9 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
 
 def _read_checked(path: Path) -> str:
     """The file's text, after the checks every RDF file must pass."""
-    if not path.exists():
-        raise IpkgError("no such file", path=path)
-    if path.is_dir():
-        raise IpkgError("is a folder, not a file", path=path)
+    from .safety import require_regular_file
+
+    require_regular_file(path)  # a FIFO would hang the reader, /dev/zero never ends
     try:
         data = path.read_bytes()
     except PermissionError:
@@ -202,12 +202,25 @@ def _syntax_error(exc: SyntaxError, path: Path, fmt: str, positions: bool = True
 # --------------------------------------------------------------------------- JSON-LD contexts
 
 
-def _inline_contexts(doc: Any, base: Path, path: Path, depth: int = 0) -> tuple[Any, bool]:
+#: JSON-LD context budget per document: files read (each reference counts), and their bytes
+MAX_CONTEXT_FILES = 32
+MAX_CONTEXT_BYTES = 1024 * 1024
+
+
+def _inline_contexts(doc: Any, base: Path, path: Path, depth: int = 0,
+                     budget: dict | None = None) -> tuple[Any, bool]:
     """Replace string ``@context`` / ``@import`` references by the local file's context.
 
-    Returns ``(document, changed)``. Remote references raise :class:`IpkgError`.
+    Returns ``(document, changed)``. Remote references raise :class:`IpkgError`; so do
+    contexts outside the document's folder, more than :data:`MAX_CONTEXT_FILES` context reads
+    or :data:`MAX_CONTEXT_BYTES` of them per document (eight small contexts that list each
+    other would otherwise be read 8^depth times), and anything but a regular file.
     """
+    from .safety import require_regular_file
+
     changed = False
+    if budget is None:
+        budget = {"files": 0, "bytes": 0, "folder": Path(base).resolve()}
 
     def resolve(ref: str) -> Any:
         nonlocal changed
@@ -227,12 +240,27 @@ def _inline_contexts(doc: Any, base: Path, path: Path, depth: int = 0) -> tuple[
         else:
             local = base / ref
         try:
+            inside = "\x00" not in str(local) and budget["folder"] in Path(local).resolve().parents
+        except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop
+            inside = False
+        if not inside:
+            raise IpkgError(f"JSON-LD context {ref!r} is outside the document's folder; refused",
+                            path=path, hint="save the context next to the document")
+        budget["files"] += 1
+        if budget["files"] > MAX_CONTEXT_FILES:
+            raise IpkgError(f"more than {MAX_CONTEXT_FILES} JSON-LD context files read for one "
+                            "document (contexts that refer to each other?)", path=path)
+        budget["bytes"] += require_regular_file(local, MAX_CONTEXT_BYTES, "JSON-LD context")
+        if budget["bytes"] > MAX_CONTEXT_BYTES:
+            raise IpkgError(f"the JSON-LD contexts of this document exceed {MAX_CONTEXT_BYTES:,} "
+                            "bytes", path=path)
+        try:
             ctx_doc = json.loads(_read_checked(local))
         except json.JSONDecodeError as exc:
             raise IpkgError(f"invalid JSON: {exc.msg}", path=local, line=exc.lineno, col=exc.colno) from None
         if not isinstance(ctx_doc, dict) or "@context" not in ctx_doc:
             raise IpkgError("a JSON-LD context file must be an object with an @context key", path=local)
-        inner, _ = _inline_contexts(ctx_doc["@context"], local.parent, local, depth + 1)
+        inner, _ = _inline_contexts(ctx_doc["@context"], local.parent, local, depth + 1, budget)
         changed = True
         return inner
 
@@ -348,7 +376,26 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
         prefixes = dict(parser.prefixes)
     except Exception:  # pragma: no cover - older pyoxigraph without .prefixes
         prefixes = {}
+    check_budgets(quads, prefixes, path)
     return quads, prefixes
+
+
+#: per file: declared prefixes (rdflib binds each against all others: 30,000 took 70 s) and RDF
+#: list items (rdf:first; a 10^6-item list took 6 GB through rdflib and pyshacl)
+MAX_PREFIXES = 1000
+MAX_LIST_ITEMS = 100_000
+
+
+def check_budgets(quads, prefixes: dict, path: Path) -> None:
+    """Raise :class:`IpkgError` for a file over the prefix or list budget."""
+    if len(prefixes) > MAX_PREFIXES:
+        raise IpkgError(f"{len(prefixes):,} prefixes declared; the limit is {MAX_PREFIXES:,} per file",
+                        path=path, hint="declare only the prefixes the file uses")
+    items = sum(1 for q in quads if q.predicate.value == RDF_FIRST)
+    if items > MAX_LIST_ITEMS:
+        raise IpkgError(f"RDF lists with {items:,} items in all; the limit is {MAX_LIST_ITEMS:,} "
+                        "per file", path=path,
+                        hint="load very long lists into a store with 'ipkg load … --store DIR'")
 
 
 class _Converter:

@@ -5,6 +5,10 @@ cached under ``$IPKG_CACHE_DIR`` (default ``$XDG_CACHE_HOME/ipkg`` or ``~/.cache
 by the SHA-256 of the ontology files plus the pyLODE and ipkg versions. A cache that cannot be
 read or written is simply not used.
 
+The page is made safe to open: every literal is HTML-escaped before pyLODE renders it
+(pyLODE does not escape comments and definitions) and the page carries the views'
+Content-Security-Policy (no script runs, nothing is fetched).
+
 pyLODE 3.4.1 (the newest release) cannot be imported from a wheel install: its
 ``pylode/version.py`` reads a ``pyproject.toml`` that the wheel does not ship
 (RDFLib/pyLODE#260, fixed upstream after that release). :func:`_import_ontpub` works around it
@@ -42,7 +46,63 @@ def _import_ontpub():
 
 
 #: bump when render_html changes what it gives pyLODE (the cache is keyed on it)
-RENDERING = "bilingual-labels-1"
+RENDERING = "bilingual-labels-escaped-csp-2"
+
+
+def _escape_literals(graph) -> None:
+    """Escape ``& < >`` in every literal before pyLODE sees it.
+
+    pyLODE 3.4 writes ``rdfs:comment``, ``skos:definition``, ``skos:note`` … into the page as
+    HTML (some through Markdown), unescaped: a ``<script>`` or ``<img onerror>`` in the ontology
+    would run in the page. Escaped here, they reach the page as text. The fields pyLODE does
+    escape come out escaped twice; :func:`_unescape_twice` puts those back to once.
+    """
+    import html
+
+    from rdflib import Literal
+
+    for s, p, o in list(graph):
+        if isinstance(o, Literal) and any(c in str(o) for c in "&<>"):
+            graph.remove((s, p, o))
+            graph.add((s, p, Literal(html.escape(str(o), quote=False), lang=o.language,
+                                     datatype=o.datatype)))
+
+
+def _unescape_twice(page: str) -> str:
+    return page.replace("&amp;lt;", "&lt;").replace("&amp;gt;", "&gt;").replace("&amp;amp;", "&amp;")
+
+
+_URL_ATTR = __import__("re").compile(r"""\b(href|src)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", __import__("re").I)
+_SAFE_SCHEMES = ("http:", "https:", "mailto:", "data:image/")
+
+
+def _neutralise_urls(page: str) -> str:
+    """``href``/``src`` values with a scheme other than http(s), mailto and data images (pyLODE
+    turns ``[x](javascript:…)`` in a comment into a link) become ``#``."""
+    import html
+
+    def fix(m):
+        value = m.group(2).strip("\"'")
+        plain = "".join(ch for ch in html.unescape(value) if ch > " ").lower()
+        scheme = plain.split(":", 1)[0] if ":" in plain.split("/", 1)[0] else None
+        if scheme is None or plain.startswith(_SAFE_SCHEMES):
+            return m.group(0)
+        return f'{m.group(1)}="#"'
+
+    return _URL_ATTR.sub(fix, page)
+
+
+def _with_csp(page: str) -> str:
+    """The views' Content-Security-Policy as the first element of ``<head>``: no script runs."""
+    import re
+
+    from .views.site import INDEX_CSP
+
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{INDEX_CSP}">'
+    m = re.search(r"<head[^>]*>", page, re.IGNORECASE)
+    if m is None:
+        raise IpkgError("pyLODE's page has no <head>; cannot add the Content-Security-Policy")
+    return page[:m.end()] + "\n" + meta + page[m.end():]
 
 
 def _bilingual(graph) -> None:
@@ -84,11 +144,12 @@ def render_html(project: Project) -> str:
         [q for p in project.ontology_files for q in project.quads[p]], project.prefixes
     )
     _bilingual(graph)
+    _escape_literals(graph)
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.WARNING)  # pyLODE logs progress at INFO on the root logger
     try:
-        return OntPub(ontology=graph).make_html()
+        return _with_csp(_neutralise_urls(_unescape_twice(OntPub(ontology=graph).make_html())))
     finally:
         root.setLevel(level)
 

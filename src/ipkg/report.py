@@ -28,7 +28,11 @@ DEFINED_AT = SHAPES_NS + "definedAt"
 SEVERITIES = ("Violation", "Warning", "Info")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
-_ANSI = {"Violation": "\033[31m", "Warning": "\033[33m", "Info": "\033[36m", "bold": "\033[1m", "dim": "\033[2m", "end": "\033[0m"}
+#: colour codes, written with a private-use stand-in for ESC until the data has been made
+#: terminal-safe (ipkg.safety.terminal_safe), so that only ipkg's own codes reach the terminal
+_ESC = "\ue000"
+_ANSI = {"Violation": _ESC + "[31m", "Warning": _ESC + "[33m", "Info": _ESC + "[36m", "bold": _ESC + "[1m",
+         "dim": _ESC + "[2m", "end": _ESC + "[0m"}
 
 
 def default_prefixes() -> dict[str, str]:
@@ -206,6 +210,13 @@ class ValidationReport:
             yield sev, rs, by_focus
 
     def format_text(self, color: bool = False, lang: str = "en") -> str:
+        """The report for a terminal: control characters from the data shown escaped
+        (ipkg.safety.terminal_safe), ipkg's own colour codes kept."""
+        from .safety import terminal_safe
+
+        return terminal_safe(self._format_text(color, lang)).replace(_ESC, "\033")
+
+    def _format_text(self, color: bool = False, lang: str = "en") -> str:
         def c(code: str, text: str) -> str:
             return f"{_ANSI[code]}{text}{_ANSI['end']}" if color else text
 

@@ -16,8 +16,10 @@ Measured facts behind them (see RELIABILITY.md and tests/test_bad_input.py):
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IpkgError
@@ -182,32 +184,180 @@ def check_blank_node_depth(quads, path: str | Path | None = None, limit: int = M
 
 # --------------------------------------------------------------------------- SPARQL
 
-_SPARQL_TOKENS = re.compile(
-    r'(?P<skip>\#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|[?$][\w]+|[\w\-]+:[\w\-.]*)'
-    r'|(?P<service>\bSERVICE\b)',
-    re.S | re.IGNORECASE,
-)
+#: longest query text accepted (characters); the example queries are under 2 KB
+MAX_QUERY_CHARS = 64 * 1024
+#: deepest nesting of ``{ ( [`` accepted; Oxigraph 0.5.13's parser overflows its stack (and aborts
+#: the whole process) on about 3,000 nested ``{ }`` – see docs/upstream/oxigraph-parser-stack-overflow.md
+MAX_QUERY_DEPTH = 64
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:?$%\\")
+_IRI_STOP = frozenset('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@dataclass(frozen=True)
+class QueryScan:
+    """What a linear scan of a SPARQL text found (outside strings, IRIs and comments)."""
+
+    service_at: int | None  #: offset of a ``SERVICE`` keyword, or None
+    depth: int  #: deepest nesting of ``{ ( [``
+    depth_at: int  #: offset where that depth was first exceeded (or reached)
+
+
+def scan_query(text: str, limit: int = MAX_QUERY_DEPTH) -> QueryScan:
+    """One left-to-right pass over ``text``: SERVICE keywords and bracket depth, in linear time.
+
+    Deliberately conservative where SPARQL's grammar is subtle: comments end at LF *or* CR, a
+    ``SERVICE`` glued to a number, a dot or anything else that is not part of a name counts
+    (``1SERVICE``, ``trueSERVICE``, ``.SERVICE``, ``SERVICESILENT``); only inside a variable
+    (``?service``) or a prefixed name (``ex:service``, ``service:x``) does it not.
+    """
+    n = len(text)
+    i = 0
+    depth = max_depth = 0
+    depth_at = 0
+    service = None
+    word_start = 0  # start of the current run of name characters
+    lower = text.lower()
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = i + 1
+            while j < n and text[j] not in "\n\r":
+                j += 1
+            i = j
+            word_start = i + 1
+            continue
+        if c in "\"'":
+            triple = text.startswith(c * 3, i)
+            q = c * 3 if triple else c
+            j = i + len(q)
+            while j < n:
+                d = text[j]
+                if d == "\\":
+                    j += 2
+                    continue
+                if not triple and d in "\n\r":
+                    break
+                if text.startswith(q, j):
+                    j += len(q)
+                    break
+                j += 1
+            i = j
+            word_start = i
+            continue
+        if c == "<":
+            j = i + 1
+            while j < n and text[j] not in _IRI_STOP:
+                j += 1
+            if j < n and text[j] == ">":  # an IRI; otherwise '<' is the less-than operator
+                i = j + 1
+                word_start = i
+                continue
+        if c in "{([":
+            depth += 1
+            if depth > max_depth:
+                max_depth, depth_at = depth, i
+                if depth > limit:
+                    break
+        elif c in "})]":
+            depth -= 1
+        if (c == "s" or c == "S") and service is None and lower.startswith("service", i):
+            word = text[word_start:i]
+            named = (":" in word or text.startswith(":", i + 7)
+                     or (word[:1] in ("?", "$")
+                         and all(ch.isalnum() or ch == "_" for ch in word[1:])))
+            if not named:
+                service = i
+        if c not in _NAME_CHARS and not c.isalnum():
+            word_start = i + 1
+        i += 1
+    return QueryScan(service, max_depth, depth_at)
+
+
+def _line_col(text: str, at: int) -> tuple[int, int]:
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with SPARQL's codepoint escapes (``\\u0053``) replaced, as the grammar says they are."""
+    def repl(m):
+        try:
+            return chr(int(m.group(1) or m.group(2), 16))
+        except (ValueError, OverflowError):
+            return m.group()
+    return _ESCAPE.sub(repl, text)
 
 
 def find_service(query: str) -> int | None:
-    """Offset of a ``SERVICE`` keyword in ``query`` (outside strings, IRIs, comments), or None."""
-    for m in _SPARQL_TOKENS.finditer(query):
-        if m.lastgroup == "service":
-            return m.start()
-    return None
+    """Offset of a ``SERVICE`` keyword in ``query`` (outside strings, IRIs, comments), or None.
+
+    The text is scanned as written and with its ``\\uXXXX`` escapes replaced; either finding
+    counts, so no reading of the escapes hides the keyword from this check.
+    """
+    at = scan_query(query, limit=1 << 30).service_at
+    if at is None and "\\" in query:
+        at = scan_query(_unescaped(query), limit=1 << 30).service_at
+        if at is not None:
+            at = min(at, len(query) - 1)
+    return at
 
 
-def refuse_service(query: str, origin: str = "<query>") -> None:
+def _algebra_has_service(query: str) -> bool | None:
+    """True/False when rdflib's SPARQL parser reads ``query``; None when it cannot parse it."""
+    try:
+        from rdflib.plugins.sparql import algebra, parser
+    except ImportError:  # pragma: no cover - rdflib is a dependency
+        return None
+    try:
+        tree = algebra.translateQuery(parser.parseQuery(query))
+    except Exception:  # noqa: BLE001 - rdflib's parser raises many types; the scan still applies
+        return None
+    found = []
+
+    def visit(node):
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            found.append(node)
+        return None
+
+    try:
+        algebra.traverse(tree.algebra, visitPre=visit)
+    except RecursionError:
+        return None
+    return bool(found)
+
+
+def check_query_limits(query: str, origin: str = "<query>", max_chars: int = MAX_QUERY_CHARS,
+                       max_depth: int = MAX_QUERY_DEPTH) -> QueryScan:
+    """Raise :class:`IpkgError` for a query too long or nested too deep for the engine; linear time."""
+    if len(query) > max_chars:
+        raise IpkgError(f"the query is {len(query):,} characters long; the limit is {max_chars:,}",
+                        path=origin, hint="split it, or bind long value lists with --param")
+    scan = scan_query(query, max_depth)
+    if scan.depth > max_depth:
+        line, col = _line_col(query, scan.depth_at)
+        raise IpkgError(f"the query nests {{ ( [ more than {max_depth} levels deep",
+                        path=origin, line=line, col=col,
+                        hint="flatten it; Oxigraph's parser crashes on very deep nesting")
+    return scan
+
+
+def refuse_service(query: str, origin: str = "<query>", parse: bool = True) -> None:
     """Raise :class:`IpkgError` for a query with ``SERVICE``: ipkg never makes federated calls.
 
-    pyoxigraph, rdflib and the Oxigraph server all open a connection to a SERVICE IRI.
+    Two independent readings, either one refuses: the linear scan (:func:`find_service`, on the
+    text as written and with escapes replaced) and, when ``parse``, rdflib's SPARQL parser – a
+    ``ServiceGraphPattern`` anywhere in the algebra. The size and nesting limits are checked first,
+    so no parser ever sees an input that could exhaust it. (The Oxigraph *server* behind ``ipkg
+    serve`` additionally runs in a sandbox that cannot open connections: ipkg.sandbox.)
     """
+    check_query_limits(query, origin)
     at = find_service(query)
+    if at is None and parse and _algebra_has_service(query):
+        at = 0
     if at is None:
         return
-    line = query.count("\n", 0, at) + 1
-    col = at - (query.rfind("\n", 0, at) + 1) + 1
+    line, col = _line_col(query, at)
     raise IpkgError(
         "SERVICE (federated query) is not allowed: ipkg does not let a query make network requests",
         path=origin,
@@ -215,6 +365,76 @@ def refuse_service(query: str, origin: str = "<query>") -> None:
         col=col,
         hint="query the other endpoint yourself and load its answer as a file",
     )
+
+
+_SHACL = "http://www.w3.org/ns/shacl#"
+_SHACL_QUERY_PREDICATES = tuple(_SHACL + n for n in ("select", "ask", "construct", "update"))
+
+
+def refuse_service_in_shapes(shapes, origin: str = "shapes") -> None:
+    """Apply :func:`refuse_service` to every SPARQL text in a shapes graph (rdflib Graph).
+
+    ``sh:select``/``sh:ask``/``sh:construct``/``sh:update`` are run by pyshacl (through rdflib,
+    which would fetch a SERVICE IRI) and by ipkg's own SHACL-SPARQL runner (pyoxigraph, which
+    would connect too), so the same rule as for user queries applies before validation starts.
+    """
+    from rdflib import URIRef
+
+    for pred in _SHACL_QUERY_PREDICATES:
+        for subject, text in shapes.subject_objects(URIRef(pred)):
+            refuse_service(str(text), f"{origin} ({subject} {pred.rsplit('#', 1)[1]})")
+
+
+#: largest input file read into memory (a graph file, a JSON-LD context, an audit source)
+MAX_INPUT_BYTES = int(os.environ.get("IPKG_MAX_INPUT_BYTES", str(2 * 1024**3)))
+
+
+def require_regular_file(path: str | Path, max_bytes: int | None = None, what: str = "file") -> int:
+    """Raise :class:`IpkgError` unless ``path`` is a regular file (after symlinks) of at most
+    ``max_bytes``; returns its size. A FIFO blocks a reader forever and ``/dev/zero`` never ends,
+    so neither is ever opened."""
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise IpkgError(f"no such {what}", path=path) from None
+    except OSError as exc:
+        raise IpkgError(f"cannot read the {what}: {exc.strerror or exc}", path=path) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise IpkgError(f"is a folder, not a {what}", path=path)
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise IpkgError(f"is {kind}; only regular files are read", path=path,
+                        hint="copy the data into a regular file first")
+    limit = MAX_INPUT_BYTES if max_bytes is None else max_bytes
+    if st.st_size > limit:
+        raise IpkgError(f"the {what} is {st.st_size:,} bytes; the limit is {limit:,}", path=path,
+                        hint="set IPKG_MAX_INPUT_BYTES to raise it")
+    return st.st_size
+
+
+def refuse_special_output(path: str | Path) -> None:
+    """Raise :class:`IpkgError` when an output path exists and is not a regular file or folder
+    (a device node, a FIFO, a socket) or is a symbolic link: ipkg would otherwise replace it."""
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise IpkgError(f"cannot use the output path: {exc.strerror or exc}", path=path) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise IpkgError("the output path is a symbolic link; refusing to replace it", path=path,
+                        hint="give the real path, or remove the link")
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise IpkgError("the output path is a device, FIFO or socket; refusing to replace it",
+                        path=path, hint="choose a regular file or folder as --out")
 
 
 def check_bulk_input(path: str | Path, head_bytes: int = 65536) -> None:
@@ -235,3 +455,23 @@ def check_bulk_input(path: str | Path, head_bytes: int = 65536) -> None:
         raise IpkgError("the file is empty", path=path,
                         hint="nothing was loaded; the store is unchanged")
     refuse_xml(head, path)
+
+
+# --------------------------------------------------------------------------- terminal output
+
+#: C0 and C1 controls (but tab and newline), DEL, and the bidirectional overrides that reorder
+#: what a terminal shows ("Trojan Source")
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters from the data shown as ``\\xNN`` / ``\\uNNNN``.
+
+    An escape sequence in a label (``\\x1b]0;…``, cursor moves, screen clears) would otherwise be
+    obeyed by the terminal that prints a report or a query table.
+    """
+    def show(m):
+        c = ord(m.group())
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _TERMINAL_UNSAFE.sub(show, text)

@@ -17,8 +17,10 @@ remove duplicates (a triple stated in two files would be counted twice), which i
 triples are loaded into the real default graph instead.
 
 :func:`serve` puts :class:`ipkg.guard.Guard` on the address users reach and the Oxigraph server
-on a private loopback port behind it: Oxigraph follows SPARQL ``SERVICE`` to any URL and cannot
-be told not to, so the guard refuses such queries (403) and forwards everything else.
+on a private loopback port behind it, run by an :class:`EngineSupervisor`: the server process is
+started under a seccomp filter that forbids outgoing connections (:mod:`ipkg.sandbox`; Oxigraph
+follows SPARQL ``SERVICE`` to any URL and cannot be told not to), watched for crashes and memory,
+and restarted with the reason logged in one line. The guard enforces the limits and the deadline.
 
 :func:`start_server` runs ``oxigraph serve-read-only --location DIR --bind HOST:PORT
 --timeout-s N`` (``oxigraph serve`` when writable) and waits, bounded, until the port accepts
@@ -27,17 +29,20 @@ connections; :func:`stop_server` sends SIGTERM, waits, and kills on timeout.
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from .errors import EXIT_FAILED, IpkgError
-from .guard import Guard
+from .guard import Guard, Limits
+from .sandbox import crash_reason, install_no_network
 
 EXAMPLES_GRAPH = "https://w3id.org/ipkg/.well-known/sparql-examples"
 DEFAULT_BIND = "127.0.0.1:7878"
@@ -163,10 +168,14 @@ def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen |
 
 
 def start_server(store_dir: Path, bind: str = DEFAULT_BIND, timeout_s: int | None = DEFAULT_TIMEOUT_S,
-                 read_only: bool = True, wait: float = 20.0, quiet: bool = False) -> subprocess.Popen:
+                 read_only: bool = True, wait: float = 20.0, quiet: bool = False,
+                 sandbox: bool = True, stderr_pipe: bool = False) -> subprocess.Popen:
     """Start the Oxigraph server on ``store_dir`` and return once it accepts connections.
 
     ``store_dir`` None with ``read_only=False`` starts an in-memory writable server.
+    ``sandbox`` (default) starts it under :func:`ipkg.sandbox.install_no_network`: it can answer
+    on its port but cannot open a connection anywhere (SPARQL ``SERVICE`` fails). ``stderr_pipe``
+    gives its stderr to the caller (``proc.stderr``) instead of the terminal.
     """
     host, port = parse_bind(bind)
     if read_only:
@@ -180,14 +189,22 @@ def start_server(store_dir: Path, bind: str = DEFAULT_BIND, timeout_s: int | Non
         if timeout_s:
             cmd += ["--timeout-s", str(int(timeout_s))]
     out = subprocess.DEVNULL if quiet else None
-    proc = subprocess.Popen(cmd, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
-                            start_new_session=True, preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE if stderr_pipe else out,
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=_sandboxed_child if sandbox else _die_with_parent,
+                            env={**os.environ, "RUST_BACKTRACE": "0"})
     try:
         wait_for_port(host, port, wait, proc)
     except BaseException:
         stop_server(proc)
         raise
     return proc
+
+
+def _sandboxed_child() -> None:
+    """``preexec_fn``: die with the parent, and no outgoing network (ipkg.sandbox)."""
+    _die_with_parent()
+    install_no_network()
 
 
 def _die_with_parent() -> None:
@@ -221,12 +238,169 @@ def _free_loopback_port() -> int:
         return s.getsockname()[1]
 
 
+class EngineSupervisor:
+    """Runs the Oxigraph server on a private loopback port and keeps it running.
+
+    A watcher thread restarts the server when it exits (a crash: Oxigraph 0.5.13 aborts on some
+    queries) or when its resident memory passes ``memory_mb``, and logs one line with the reason
+    (the panic message from its stderr, the signal, or the limit). :class:`ipkg.guard.Guard`
+    calls :meth:`restart` when a query overruns its deadline and :meth:`wait_ready` to retry the
+    queries that were in flight. More than ``max_restarts`` restarts within a minute stop it.
+    """
+
+    def __init__(self, store_dir: Path, timeout_s: int | None = DEFAULT_TIMEOUT_S,
+                 memory_mb: int | None = 2048, log=None, max_restarts: int = 30):
+        self.store_dir = Path(store_dir)
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.log = log or (lambda line: None)
+        self.max_restarts = max_restarts
+        self.generation = 0
+        self.address = ("127.0.0.1", 0)
+        self.proc: subprocess.Popen | None = None
+        self.failed: str | None = None  # set when it gave up restarting
+        self._lock = threading.Lock()
+        self._ready = threading.Condition()
+        self._stderr: collections.deque[str] = collections.deque(maxlen=60)
+        self._kill_reason: str | None = None
+        self._reason: str | None = None
+        self._restarts: collections.deque[float] = collections.deque()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def start(self) -> EngineSupervisor:
+        self._spawn()
+        self._watcher = threading.Thread(target=self._watch, name="ipkg-engine-watch", daemon=True)
+        self._watcher.start()
+        return self
+
+    def _spawn(self) -> None:
+        port = _free_loopback_port()
+        proc = start_server(self.store_dir, f"127.0.0.1:{port}", self.timeout_s, read_only=True,
+                            quiet=True, sandbox=True, stderr_pipe=True)
+        lines = self._stderr = collections.deque(maxlen=60)
+
+        def drain(stream=proc.stderr):
+            for raw in iter(stream.readline, b""):
+                lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+            stream.close()
+
+        threading.Thread(target=drain, name="ipkg-engine-stderr", daemon=True).start()
+        with self._ready:
+            self.proc = proc
+            self.address = ("127.0.0.1", port)
+            self.generation += 1
+            self._ready.notify_all()
+
+    def _rss_mb(self) -> float:
+        try:
+            with open(f"/proc/{self.proc.pid}/statm") as fh:
+                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (OSError, ValueError, IndexError, AttributeError):
+            return 0.0
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            proc = self.proc
+            if proc is None:
+                continue
+            if proc.poll() is None:
+                if self.memory_mb and self._rss_mb() > self.memory_mb:
+                    self._kill(f"the engine used more than {self.memory_mb} MiB")
+                continue
+            if self._stop.is_set():
+                return
+            time.sleep(0.05)  # let the stderr reader take the last lines
+            reason = self._kill_reason or crash_reason("\n".join(self._stderr), proc.returncode)
+            self._kill_reason = None
+            self._reason = reason
+            now = time.monotonic()
+            self._restarts.append(now)
+            while self._restarts and self._restarts[0] < now - 60:
+                self._restarts.popleft()
+            if len(self._restarts) > self.max_restarts:
+                self.failed = f"the SPARQL engine stopped {len(self._restarts)} times in a minute ({reason})"
+                self.log(f"{self.failed}; giving up")
+                with self._ready:
+                    self._ready.notify_all()
+                return
+            began = time.monotonic()
+            try:
+                self._spawn()
+            except Exception as exc:  # noqa: BLE001 - reported in one line, then serve() stops
+                self.failed = f"the SPARQL engine could not be restarted: {exc}"
+                self.log(self.failed)
+                with self._ready:
+                    self._ready.notify_all()
+                return
+            self.log(f"the SPARQL engine stopped ({reason}); restarted in "
+                     f"{time.monotonic() - began:.1f} s")
+
+    def _kill(self, reason: str) -> None:
+        with self._lock:
+            proc = self.proc
+            if proc is not None and proc.poll() is None:
+                self._kill_reason = reason
+                try:
+                    proc.kill()
+                except ProcessLookupError:
+                    pass
+
+    # the interface ipkg.guard.Guard uses
+    def restart(self, reason: str, generation: int) -> None:
+        """Kill the engine (the watcher restarts it) unless it was already restarted since ``generation``."""
+        if generation == self.generation:
+            self._kill(reason)
+
+    def wait_ready(self, after_generation: int, timeout: float) -> bool:
+        """Wait until an engine newer than ``after_generation`` runs (or the current one lives on)."""
+        began = time.monotonic()
+        deadline = began + timeout
+        with self._ready:
+            while self.failed is None:
+                if self.generation > after_generation:
+                    return True
+                if (time.monotonic() - began > 1.0 and self.proc is not None
+                        and self.proc.poll() is None and self._kill_reason is None):
+                    # the same engine still alive a second later: the failure was not a crash
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._ready.wait(min(left, 0.1))
+        return False
+
+    def last_reason(self) -> str | None:
+        return self._reason
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        if self.proc is not None:
+            stop_server(self.proc)
+
+
+def add_pages(guard: Guard) -> None:
+    """The static routes ``ipkg serve`` adds to its guard: pages served before anything is
+    forwarded to Oxigraph (``guard.add_static(prefix, folder, headers)``; ``/query`` is never
+    shadowed). None yet: ``/`` is Oxigraph's own query page."""
+
+
 def serve(*, dist: Path = Path("site"), store: Path | None = None, bind: str = DEFAULT_BIND,
-          timeout_s: int | None = DEFAULT_TIMEOUT_S, echo=None) -> int:
-    """Build if needed, load the store, run the read-only server until Ctrl-C or SIGTERM."""
+          timeout_s: int | None = DEFAULT_TIMEOUT_S, echo=None, memory_mb: int | None = 2048,
+          limits: Limits | None = None, ready=None) -> int:
+    """Build if needed, load the store, run the read-only server until Ctrl-C or SIGTERM.
+
+    ``ready`` (tests) is called with the running :class:`ipkg.guard.Guard` once it listens.
+    """
     if echo is None:
         def echo(message: str) -> None:
             print(message, flush=True)
+
+    def log(line: str) -> None:
+        print(f"ipkg serve: {line}", file=sys.stderr, flush=True)
+
     dist = Path(dist)
     if store is not None:
         store_dir = Path(store)
@@ -238,24 +412,28 @@ def serve(*, dist: Path = Path("site"), store: Path | None = None, bind: str = D
             echo(f"no build in {dist}/ - building it first …")
         ensure_build(dist)
         store_dir = prepare_store(dist)
+
     def forward(signum, _frame):
         raise KeyboardInterrupt
 
     old_term = signal.signal(signal.SIGTERM, forward)
-    proc = None
+    engine = None
     guard = None
     try:
         host, port = parse_bind(bind)
         # Oxigraph follows SPARQL SERVICE (it connects to any URL a query names) and cannot be
-        # told not to: it listens on a private loopback port, behind a guard that refuses
-        # SERVICE and forwards everything else (ipkg.guard).
-        inner = _free_loopback_port()
-        proc = start_server(store_dir, f"127.0.0.1:{inner}", timeout_s, read_only=True, quiet=True)
+        # told not to: it runs sandboxed (no outgoing connections) on a private loopback port,
+        # supervised, behind the guard (ipkg.guard) that enforces the limits and the deadline.
+        engine = EngineSupervisor(store_dir, timeout_s, memory_mb=memory_mb, log=log).start()
+        if limits is None:
+            limits = Limits(deadline_s=(timeout_s + 5) if timeout_s else None)
         try:
-            guard = Guard((host, port), ("127.0.0.1", inner)).start()
+            guard = Guard((host, port), engine, limits, log=log)
         except OSError as exc:
             raise IpkgError(f"cannot listen on {bind}: {exc.strerror or exc}",
                             hint="is the port already in use? try --bind 127.0.0.1:PORT") from None
+        add_pages(guard)
+        guard.start()
         url = f"http://{host}:{port}"
         echo(f"serving {store_dir} read-only at {url}/  (SPARQL endpoint: {url}/query)")
         if store is None:
@@ -264,20 +442,17 @@ def serve(*, dist: Path = Path("site"), store: Path | None = None, bind: str = D
         if timeout_s:
             echo(f"queries are stopped after {timeout_s} s (--timeout-s)")
         echo("press Ctrl-C to stop")
-        while proc.poll() is None:
-            try:
-                proc.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                continue
+        if ready is not None:
+            ready(guard)
+        while engine.failed is None:
+            time.sleep(0.2)
     except KeyboardInterrupt:
         echo("stopping the server …")
-        if proc is not None:
-            stop_server(proc)
         return 0
     finally:
         signal.signal(signal.SIGTERM, old_term)
         if guard is not None:
             guard.stop()
-        if proc is not None and proc.poll() is None:
-            stop_server(proc)
-    raise IpkgError(f"the oxigraph server stopped unexpectedly (exit code {proc.returncode})")
+        if engine is not None:
+            engine.stop()
+    raise IpkgError(engine.failed)

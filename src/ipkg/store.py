@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import EXIT_INPUT, IpkgError
-from .atomic import pid_alive, swap_in
+from .atomic import locked, pid_alive, swap_in
 
 #: file extension -> pyoxigraph RdfFormat attribute name
 FORMATS = {
@@ -270,26 +270,33 @@ def load_files(
     to the default graph, quads of .nq/.trig files to their named graphs.
     Syntax errors raise :class:`IpkgError` with ``path:line:col``; the old store is left as it was.
     """
-    import pyoxigraph
-
     started = time.monotonic()
     store_dir = Path(store_dir)
     paths = [Path(f) for f in files]
     if not paths:
         raise IpkgError("no files to load", hint="ipkg load FILE ... --store DIR")
-    from .safety import check_bulk_input
+    from .safety import check_bulk_input, require_regular_file
 
     for p in paths:
-        if not p.is_file():
-            raise IpkgError("no such file", path=p)
+        require_regular_file(p)  # a FIFO or a device would hang or never end
         check_bulk_input(p)  # RDF/XML, empty files (they would empty the store), XML heads
         _format_for(p)
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    with locked(store_dir, what="loading into"):  # a concurrent --append must not be lost
+        return _load_files_locked(paths, store_dir, progress, append, lenient, count, started)
+
+
+def _load_files_locked(paths, store_dir, progress, append, lenient, count, started) -> LoadStats:
+    import pyoxigraph
+
+    if store_dir.is_symlink():
+        raise IpkgError("is a symbolic link; refusing to replace it", path=store_dir,
+                        hint="give the real folder as --store")
     if store_dir.exists() and not _is_store_dir(store_dir):
         raise IpkgError("exists but is not an Oxigraph store; refusing to replace it", path=store_dir,
                         hint="choose another --store folder or remove this one")
     if append and not store_dir.exists():
         append = False
-    store_dir.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(store_dir)
     tmp = store_dir.with_name(f"{store_dir.name}.tmp-{os.getpid()}")
     if tmp.exists():

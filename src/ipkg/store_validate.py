@@ -567,9 +567,11 @@ def validate_store_graph(
     """
     from rdflib import RDF, BNode, Graph, Literal, URIRef
 
+    from .safety import refuse_service_in_shapes
     from .shacl_sparql import focus_pattern
     from .store import open_store
 
+    refuse_service_in_shapes(shapes_graph)  # the SPARQL constraints run in-process
     started = time.monotonic()
     stats = stats if stats is not None else StoreValidationStats()
     store = open_store(path)

@@ -236,7 +236,10 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
     """
     from .checks import make_store, run_checks
 
+    from .safety import refuse_service_in_shapes
+
     started = time.perf_counter()
+    refuse_service_in_shapes(shapes)  # pyshacl and the SPARQL runner would follow SERVICE
     if merged is None:
         merged = ontology + data
     if store is None:

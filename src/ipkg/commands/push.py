@@ -31,6 +31,8 @@ Examples:
 
 
 def add_arguments(parser) -> None:
+    from ..cli import seconds
+
     parser.add_argument("--endpoint", required=True, metavar="URL", help="the Graph Store endpoint")
     parser.add_argument("--default-graph", "--graph", dest="graph", metavar="IRI",
                         help="named graph for the merged graph (default: the store's default graph)")
@@ -43,7 +45,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-check", action="store_true", help="do not count the triples after the push")
     parser.add_argument("--user", help="user name (sent only when the server asks: Digest or Basic)")
     parser.add_argument("--password", help="password")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds for the whole push (default: 120)")
+    parser.add_argument("--timeout", type=seconds, default=120.0, help="seconds for the whole push (default: 120)")
 
 
 def run(args) -> int:

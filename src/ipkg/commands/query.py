@@ -37,6 +37,8 @@ Examples:
 
 
 def add_arguments(parser) -> None:
+    from ..cli import seconds
+
     from ..query import FORMATS
 
     parser.add_argument("query", nargs="?", help="inline SPARQL, a .rq file, or an example name")
@@ -54,7 +56,7 @@ def add_arguments(parser) -> None:
                        help="in-memory engine (default: oxigraph)")
     where.add_argument("--endpoint", metavar="URL", help="a SPARQL 1.1 Protocol query endpoint")
     where.add_argument("--store", metavar="DIR", help="an on-disk Oxigraph store")
-    parser.add_argument("--timeout", type=float, default=30.0,
+    parser.add_argument("--timeout", type=seconds, default=30.0,
                         help="seconds to wait for a complete answer from --endpoint (default: 30)")
     parser.add_argument("--width", type=int, metavar="COLUMNS",
                         help="wrap table cells to fit COLUMNS (default: the terminal's width when "
@@ -92,5 +94,10 @@ def run(args) -> int:
         import shutil
 
         width = shutil.get_terminal_size().columns
-    sys.stdout.write(format_result(result, args.format, labels=labels, width=width or None))
+    out = format_result(result, args.format, labels=labels, width=width or None)
+    if args.format == "table" or sys.stdout.isatty():
+        from ..safety import terminal_safe
+
+        out = terminal_safe(out)  # escape sequences in the data must not drive the terminal
+    sys.stdout.write(out)
     return 0

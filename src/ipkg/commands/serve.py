@@ -22,14 +22,19 @@ Examples:
 
 
 def add_arguments(parser) -> None:
+    from ..cli import seconds
+
     from ..serve import DEFAULT_BIND, DEFAULT_TIMEOUT_S
 
     parser.add_argument("--bind", default=DEFAULT_BIND, help=f"HOST:PORT to listen on (default: {DEFAULT_BIND})")
     parser.add_argument("--site", "--dist", dest="dist", default="site", metavar="DIR",
                         help="the build folder (default: site)")
     parser.add_argument("--store", metavar="DIR", help="serve this existing Oxigraph store instead of the build")
-    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S,
+    parser.add_argument("--timeout", type=lambda t: int(seconds(t)), default=DEFAULT_TIMEOUT_S,
                         help=f"stop queries after this many seconds (default: {DEFAULT_TIMEOUT_S}; 0 = no limit)")
+    parser.add_argument("--max-memory", type=int, default=2048, metavar="MiB",
+                        help="restart the SPARQL engine when it uses more memory than this "
+                             "(default: 2048; 0 = no limit)")
 
 
 def run(args) -> int:
@@ -38,4 +43,4 @@ def run(args) -> int:
     from ..serve import serve
 
     return serve(dist=Path(args.dist), store=Path(args.store) if args.store else None,
-                 bind=args.bind, timeout_s=args.timeout or None)
+                 bind=args.bind, timeout_s=args.timeout or None, memory_mb=args.max_memory or None)

@@ -292,7 +292,13 @@ def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
         simple.add_edges_from(edges)
         n = max(simple.number_of_nodes(), 1)
         # Fruchterman-Reingold is O(n^2) per iteration: fewer iterations for big graphs.
-        pos = nx.spring_layout(simple, seed=seed, iterations=60 if n <= 1000 else 30)
+        try:
+            pos = nx.spring_layout(simple, seed=seed, iterations=60 if n <= 1000 else 30)
+        except ImportError as exc:  # networkx needs scipy for graphs of 500+ nodes
+            from ..errors import IpkgError
+
+            raise IpkgError(f"laying out a view of {n:,} nodes needs scipy, which is not "
+                            f"installed ({exc})", hint="pip install scipy") from None
         scale = 95 * math.sqrt(n)
         out = {k: [round(float(x) * scale, 1), round(float(y) * scale, 1)] for k, (x, y) in pos.items()}
         return json.dumps(out, sort_keys=True).encode()
