@@ -239,8 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
         guard = self.guard
         try:
             body = self._read_body()
-            # the query page (ipkg.querypage) answers GET / and its assets; then static routes
-            if self.command in ("GET", "HEAD") and (_query_page(self) or guard._serve_static(self)):
+            # static routes configured on the guard first, then the query page (ipkg.querypage) at / and its assets
+            if self.command in ("GET", "HEAD") and (guard._serve_static(self) or _query_page(self)):
                 return
             query, dataset = self._query_of(body)
             if query is not None:

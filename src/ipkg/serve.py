@@ -384,7 +384,8 @@ class EngineSupervisor:
 def add_pages(guard: Guard) -> None:
     """The static routes ``ipkg serve`` adds to its guard: pages served before anything is
     forwarded to Oxigraph (``guard.add_static(prefix, folder, headers)``; ``/query`` is never
-    shadowed). None yet: ``/`` is Oxigraph's own query page."""
+    shadowed). None yet: ``/`` is ipkg's query page (:mod:`ipkg.querypage`), which the guard
+    answers after these routes."""
 
 
 def serve(*, dist: Path = Path("site"), store: Path | None = None, bind: str = DEFAULT_BIND,
