@@ -128,7 +128,7 @@ class _Compiler:
             return _datatype_cond(str(o), v)
         if name == "class":
             closure = self.class_closure({o})
-            alts = [f"EXISTS {{ VALUES ?__c {{ {' '.join(_n3(c) for c in sorted(closure))} }} {v} <{RDF_TYPE}> ?__c }}"]
+            alts = [f"EXISTS {{ {typed_by(closure, v, '?__c')} }}"]
             extra = sorted(self.onto_typed(closure), key=str)
             alts += [f"sameTerm({v}, {_n3(x)})" for x in extra]
             return f"(!isLiteral({v}) && (" + " || ".join(alts) + "))"
@@ -286,15 +286,30 @@ def _datatype_cond(dt: str, v: str) -> str:
     return cond + ")"
 
 
+def typed_by(closure: set, subject: str, var: str) -> str:
+    """Patterns: ``subject`` has a type in ``closure`` (a class and its subclasses). Blank-node
+    classes cannot be written into a query: with one in the closure, the store's own
+    rdfs:subClassOf triples are followed from the named classes instead."""
+    from rdflib import BNode
+
+    named = sorted((c for c in closure if not isinstance(c, BNode)), key=str)
+    step = f"<{RDF_TYPE}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*" \
+        if len(named) < len(closure) else f"<{RDF_TYPE}>"
+    return f"VALUES {var} {{ {' '.join(_n3(c) for c in named)} }} {subject} {step} {var}"
+
+
 def focus_pattern(closure: set, nodes: set, subjects_of: set, objects_of: set) -> str | None:
     """A group pattern binding ?this to each focus node (possibly repeated)."""
+    from rdflib import BNode
+
     parts = []
     if len(closure) == 1:
         parts.append(f"{{ ?this <{RDF_TYPE}> {_n3(next(iter(closure)))} }}")
     elif closure:
-        parts.append(f"{{ VALUES ?__tc {{ {' '.join(_n3(c) for c in sorted(closure))} }} ?this <{RDF_TYPE}> ?__tc }}")
-    if nodes:
-        parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in sorted(nodes))} }} }}")
+        parts.append(f"{{ {typed_by(closure, '?this', '?__tc')} }}")
+    nodes = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)  # a blank node of the
+    if nodes:  # shapes graph names no node of the data (and cannot be written into VALUES)
+        parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in nodes)} }} }}")
     for p in sorted(subjects_of):
         parts.append(f"{{ ?this {_n3(p)} ?__o }}")
     for p in sorted(objects_of):

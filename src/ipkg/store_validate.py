@@ -95,8 +95,9 @@ class _Targets:
         return not (self.classes or self.nodes or self.subjects_of or self.objects_of)
 
 
-def _targeted_shapes(shapes) -> dict:
-    """shape -> its targets, for every non-deactivated shape that has any."""
+def _targeted_shapes(shapes, strict: bool = True) -> dict:
+    """shape -> its targets, for every non-deactivated shape that has any (``strict``: refuse
+    SHACL-AF ``sh:target``, which the store validator cannot evaluate)."""
     from rdflib import OWL, RDF, RDFS, Literal
 
     out: dict = {}
@@ -110,7 +111,7 @@ def _targeted_shapes(shapes) -> dict:
         types = set(shapes.objects(s, RDF.type))
         if types & {RDFS.Class, OWL.Class} and types & {_sh("NodeShape"), _sh("PropertyShape")}:
             t.classes.add(s)  # implicit class target
-        if list(shapes.objects(s, _sh("target"))):
+        if strict and list(shapes.objects(s, _sh("target"))):
             raise IpkgError(f"store validation does not support SHACL-AF sh:target (shape {s})")
         deactivated = shapes.value(s, _sh("deactivated"))
         if not t.empty() and not (isinstance(deactivated, Literal) and deactivated.toPython() is True):
