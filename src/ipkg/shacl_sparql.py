@@ -358,20 +358,31 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
 
     n = 0
     path_triples = None
-    query = c.query
+    queries = [c.query]
     if c.two_step:
+        import pyoxigraph as ox
+
         values_q, bad_q, where_t = c.two_step
-        values = [str(r["value"]) for r in store.query(values_q, use_default_graph_as_union=True)]
+        values = []
+        blank = False
+        for r in store.query(values_q, use_default_graph_as_union=True):
+            if isinstance(r["value"], ox.BlankNode):
+                blank = True  # cannot be written into VALUES: tested by the one-step query below
+            else:
+                values.append(str(r["value"]))
         bad = []
         for i in range(0, len(values), 500):
             chunk = " ".join(values[i:i + 500])
             bad += [str(r["value"]) for r in store.query(bad_q % chunk, use_default_graph_as_union=True)]
-        if not bad:
-            return 0
-        fsub = c.query[c.query.index("{ SELECT DISTINCT ?this"):]
-        fsub = fsub[:_matching_brace(fsub) + 1]
-        query = f"SELECT DISTINCT ?this ?value WHERE {{ {fsub} {where_t % ' '.join(bad)} }}"
-    for row in store.query(query, use_default_graph_as_union=True):
+        queries = []
+        if bad:
+            fsub = c.query[c.query.index("{ SELECT DISTINCT ?this"):]
+            fsub = fsub[:_matching_brace(fsub) + 1]
+            queries.append(f"SELECT DISTINCT ?this ?value WHERE {{ {fsub} {where_t % ' '.join(bad)} }}")
+        if blank:
+            queries.append(c.query.replace("FILTER(!", "FILTER(isBlank(?value) && !", 1))
+    rows = (row for q in queries for row in store.query(q, use_default_graph_as_union=True))
+    for row in rows:
         this = conv(row["this"])
         if this in skip_focus:
             continue

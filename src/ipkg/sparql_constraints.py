@@ -196,6 +196,25 @@ def joinable(select: str) -> bool:
     return True
 
 
+def _projecting(query: str, names: list) -> str:
+    """The query with the pre-bound variables ``names`` in its outer projection (Oxigraph substitutes
+    projected variables only; a pre-bound variable is one value, so rows stay the same). An ASK
+    becomes a SELECT of them: any row means true."""
+    masked = _masked(query)
+    m = re.search(r"\b(ASK|SELECT)\b(\s+(DISTINCT|REDUCED)\b)?", masked, re.IGNORECASE)
+    if m is None or not names:
+        return query
+    if m.group(1).upper() == "ASK":
+        return query[:m.start()] + "SELECT " + " ".join("?" + n for n in names) + query[m.end(1):]
+    head = masked[m.end():masked.find("{", m.end())]
+    if head.strip().startswith("*"):
+        return query
+    missing = [n for n in names if not re.search(r"[?$]" + n + r"\b", head)]
+    if not missing:
+        return query
+    return query[:m.end()] + " " + " ".join("?" + n for n in missing) + " " + query[m.end():]
+
+
 def _insert_focus(select: str, focus_group: str) -> str:
     """``focus_group`` (a group binding ?this) placed at the start of the outer WHERE."""
     masked = _masked(select)
@@ -280,11 +299,10 @@ def _checks(shapes, shape, path) -> list[_Check]:
 
 
 def components(shapes) -> list:
-    """The SPARQL-based constraint components declared in the shapes graph."""
-    from rdflib import RDF
-
+    """The SPARQL-based constraint components declared in the shapes graph (nodes with
+    sh:parameter and a SPARQL validator, whatever subclass of sh:ConstraintComponent they name)."""
     out = []
-    for comp in shapes.subjects(RDF.type, _sh("ConstraintComponent")):
+    for comp in set(shapes.subjects(_sh("parameter"), None)):
         if any(shapes.value(v, _sh("select")) is not None or shapes.value(v, _sh("ask")) is not None
                for key in ("validator", "nodeValidator", "propertyValidator")
                for v in shapes.objects(comp, _sh(key))):
@@ -367,6 +385,7 @@ def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv
 
     def query(q, extra):
         extra = {v: t for v, t in extra.items() if v.value in used}
+        q = _projecting(q, [v.value for v in (*subs, *extra)])
         for v in (*subs, *extra):  # a pre-bound variable is bound everywhere (Oxigraph 0.5 answers
             # false for BOUND of a substituted variable in an inner group)
             q = re.sub(r"\bBOUND\s*\(\s*[?$]" + v.value + r"\s*\)", "(true)", q, flags=re.IGNORECASE)
@@ -380,7 +399,7 @@ def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv
         # ASK validators: one query per value node, $value pre-bound; a result when it answers false
         for this in focus.nodes():
             for value in _value_nodes(store, shapes, check, this, union):
-                if not query(text, {ox.Variable("this"): this, ox.Variable("value"): value}):
+                if not any(True for _ in query(text, {ox.Variable("this"): this, ox.Variable("value"): value})):
                     rows.append((this, {"value": value}))
     else:
         group = focus.group() if joinable(text) else None
