@@ -235,7 +235,7 @@ class _Compiler:
                     add("HasValueConstraintComponent",
                         f"MINUS {{ SELECT ?this WHERE {{ {triple('?this', _n3(o))} }} }}", False, "?this")
                 elif name == "uniqueLang":
-                    if not (isinstance(o, Literal) and o.toPython() is True):
+                    if not is_true(o):  # "1"^^xsd:boolean does not activate it (W3C uniqueLang-002)
                         continue
                     add("UniqueLangConstraintComponent",
                         f"{{ SELECT ?this ?__lang WHERE {{ {triple('?this', '?__v')} FILTER(LANG(?__v) != \"\") }} "
@@ -270,6 +270,32 @@ class _Compiler:
                                f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} {triple('?this', '?value')} }} }}")
                     add(comp + "ConstraintComponent", where, True, two_step=two)
         return out
+
+
+def is_true(term) -> bool:
+    """Whether a boolean parameter is SHACL's ``true``: the literal ``"true"^^xsd:boolean`` itself
+    (SHACL names that value; the suite's core/property/uniqueLang-002 checks that ``"1"`` is not it)."""
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    return isinstance(term, Literal) and str(term) == "true" and term.datatype == XSD.boolean
+
+
+def without_inactive(shapes):
+    """``shapes``, or a copy without the ``sh:uniqueLang`` triples whose value is not ``true``
+    (pyshacl 0.40 reads any boolean true value, SHACL only ``true``)."""
+    from rdflib import Graph
+
+    unique = _sh("uniqueLang")
+    if all(is_true(o) for o in shapes.objects(None, unique)):
+        return shapes
+    g = Graph()
+    for prefix, ns in shapes.namespaces():
+        g.bind(prefix, ns, override=True, replace=True)
+    for t in shapes:
+        if not (t[1] == unique and not is_true(t[2])):
+            g.add(t)
+    return g
 
 
 def _datatype_cond(dt: str, v: str) -> str:

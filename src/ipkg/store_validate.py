@@ -366,6 +366,7 @@ def _batch_shapes(shapes, handled: set):
     holds: refused rather than answered differently."""
     from rdflib import RDF, Graph
 
+    from .shacl_sparql import is_true
     from .sparql_constraints import _checks, component_parameters, components
 
     comps = set(components(shapes))
@@ -374,6 +375,8 @@ def _batch_shapes(shapes, handled: set):
     for t in shapes:
         if t[1] == _sh("sparql") and t[0] in handled:
             continue
+        if t[1] == _sh("uniqueLang") and not is_true(t[2]):
+            continue  # SHACL's true only (pyshacl reads "1" as true too)
         if t[0] in comps and t[1] in (RDF.type, _sh("parameter")):
             continue  # pyshacl no longer sees a component here
         if t[1] == _sh("sparql") or (t[1] in params and t[0] not in handled
@@ -413,19 +416,49 @@ def _worker_init(store_path: str, shapes_triples, ontology_triples, extra_triple
               depth=depth, inverse=set(inverse), options=options, conv=_Converter())
 
 
-def _pyshacl_on(g, shapes, options, keep) -> tuple[list, list]:
-    """pyshacl on ``g``; (triples, top-level result nodes) of the results whose focus is in ``keep``."""
+#: while set, pyshacl's shapes take only these nodes as focus nodes (see :func:`_restrict_targets`)
+_ONLY: set | None = None
+
+
+def _restrict_targets() -> None:
+    """Let pyshacl validate only the focus nodes of the batch: the batch's subgraph also holds the
+    nodes they point to, which the shapes may target too but which are described only in part
+    there (each is validated in its own batch). Filtering pyshacl's results by focus node would not
+    do: results of nested property shapes name value nodes as their focus nodes. pyshacl
+    (0.2x-0.40) computes a shape's targets in ``Shape.focus_nodes``; with :data:`_ONLY` unset the
+    method answers as before."""
+    import pyshacl.shape as shape_module
+
+    orig = shape_module.Shape.focus_nodes
+    if getattr(orig, "_ipkg_restricted", False):
+        return
+
+    def focus_nodes(self, data_graph, debug=False):
+        found = orig(self, data_graph, debug=debug)
+        return found if _ONLY is None else {n for n in found if n in _ONLY}
+
+    focus_nodes._ipkg_restricted = True
+    shape_module.Shape.focus_nodes = focus_nodes
+
+
+def _pyshacl_on(g, shapes, options, focus) -> tuple[list, list]:
+    """pyshacl on ``g`` for the focus nodes ``focus`` only; (triples, top-level result nodes)."""
+    global _ONLY
     import pyshacl
     from rdflib import Graph
 
-    _, results, _ = pyshacl.validate(g, shacl_graph=shapes, allow_warnings=False, allow_infos=False, **options)
+    _restrict_targets()
+    _ONLY = set(focus)
+    try:
+        _, results, _ = pyshacl.validate(g, shacl_graph=shapes, allow_warnings=False, allow_infos=False, **options)
+    finally:
+        _ONLY = None
     out = Graph()
     top = []
     for report in results.subjects(_rdf_type(), _sh("ValidationReport")):
         for r in results.objects(report, _sh("result")):
-            if results.value(r, _sh("focusNode")) in keep:
-                _copy_result(results, r, out)
-                top.append(r)
+            _copy_result(results, r, out)
+            top.append(r)
     return list(out), top
 
 

@@ -155,8 +155,10 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
     started = time.perf_counter()
     if merged is None:
         merged = ontology + data
+    from .shacl_sparql import without_inactive
+
     core, pairs = split_sparql_shapes(shapes)
-    report_graph = _pyshacl_validate(merged, core)
+    report_graph = _pyshacl_validate(merged, without_inactive(core))
     if report_focus is not None:
         _keep_only(report_graph, report_focus)
     if store is None:
