@@ -281,23 +281,6 @@ def is_true(term) -> bool:
     return isinstance(term, Literal) and str(term) == "true" and term.datatype == XSD.boolean
 
 
-def without_inactive(shapes):
-    """``shapes``, or a copy without the ``sh:uniqueLang`` triples whose value is not ``true``
-    (pyshacl 0.40 reads any boolean true value, SHACL only ``true``)."""
-    from rdflib import Graph
-
-    unique = _sh("uniqueLang")
-    if all(is_true(o) for o in shapes.objects(None, unique)):
-        return shapes
-    g = Graph()
-    for prefix, ns in shapes.namespaces():
-        g.bind(prefix, ns, override=True, replace=True)
-    for t in shapes:
-        if not (t[1] == unique and not is_true(t[2])):
-            g.add(t)
-    return g
-
-
 def _datatype_cond(dt: str, v: str) -> str:
     if dt == RDFS_LITERAL:
         return f"isLiteral({v})"

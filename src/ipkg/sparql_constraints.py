@@ -246,6 +246,62 @@ class Focus:
         return "VALUES ?this { " + " ".join(str(n) for n in nodes) + " }"
 
 
+# ------------------------------------------------------------------------------ $shapesGraph
+
+#: the named graph that holds the shapes graph for queries that use $shapesGraph
+SHAPES_GRAPH = "urn:ipkg:shapes-graph"
+
+
+class ShapesDataset:
+    """For ``$shapesGraph``: the data plus the shapes graph as the named graph :data:`SHAPES_GRAPH`,
+    made on first use. An in-memory store gets the graph added (and removed by :meth:`close`); an
+    on-disk store is never written to: a RocksDB checkpoint of it (hard links, made in a temporary
+    folder beside it) gets the graph, and is deleted by :meth:`close`. The query's default graph is
+    the data's default graph (``union=False``) or every graph of the data (``union=True``)."""
+
+    def __init__(self, store, shapes, *, union: bool, path=None):
+        self.store, self.shapes, self.union, self.path = store, shapes, union, path
+        self._made = None
+        self._tmp = None
+
+    def __call__(self):
+        if self._made is None:
+            import pyoxigraph as ox
+
+            graph = ox.NamedNode(SHAPES_GRAPH)
+            target = self.store
+            if self.path is not None:
+                import tempfile
+                from pathlib import Path
+
+                try:
+                    self._tmp = tempfile.mkdtemp(prefix=".ipkg-shapes-", dir=Path(self.path).parent)
+                except OSError:
+                    self._tmp = tempfile.mkdtemp(prefix="ipkg-shapes-")
+                copy = str(Path(self._tmp) / "store")
+                self.store.backup(copy)
+                target = ox.Store(copy)
+            data_graphs = [g for g in target.named_graphs() if g != graph]
+            target.extend([ox.Quad(_ox(s), _ox(p), _ox(o), graph) for s, p, o in self.shapes])
+            options = ({"default_graph": [ox.DefaultGraph(), *data_graphs]} if self.union
+                       else {"use_default_graph_as_union": False})
+            self._made = (target, options, graph)
+        return self._made
+
+    def close(self) -> None:
+        if self._made is None:
+            return
+        import shutil
+
+        target, _, graph = self._made
+        self._made = None
+        if self._tmp is None:
+            target.remove_graph(graph)
+        else:
+            del target
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+
 # ------------------------------------------------------------------------------ the runner
 
 
@@ -343,20 +399,24 @@ def shape_checks(shapes, shape) -> list[tuple]:
 
 
 def run(store, shapes, shape, focus: Focus, report: list, *, conv, union: bool = True,
-        keep: Callable | None = None, top: list | None = None, only_sparql: bool = False) -> int:
+        keep: Callable | None = None, top: list | None = None, only_sparql: bool = False,
+        shapes_dataset: Callable | None = None) -> int:
     """Run every SHACL-SPARQL check of ``shape`` (and its property shapes) on ``store`` for the
     focus nodes ``focus``; append result triples to ``report`` and the result nodes to ``top``.
 
     ``conv`` turns pyoxigraph terms into rdflib terms; ``keep(focus)`` filters focus nodes;
     ``union``: the query sees all graphs of the store as its default graph; ``only_sparql``: the
-    sh:sparql constraints only (not the custom components). Returns the count.
+    sh:sparql constraints only (not the custom components); ``shapes_dataset()`` gives, for queries
+    that use ``$shapesGraph``, ``(store, query options, graph IRI)``: a store that also holds the
+    shapes graph as that named graph. Returns the count.
     """
     added = 0
     for owner, checks in shape_checks(shapes, shape):
         for check in checks:
             if only_sparql and check.constraint is None:
                 continue
-            added += _run_check(store, shapes, check, focus, report, conv=conv, union=union, keep=keep, top=top)
+            added += _run_check(store, shapes, check, focus, report, conv=conv, union=union, keep=keep, top=top,
+                                shapes_dataset=shapes_dataset)
     return added
 
 
@@ -366,19 +426,24 @@ def _ox(term):
     return _to_oxigraph_term(term)
 
 
-def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv, union, keep, top) -> int:
+def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv, union, keep, top,
+               shapes_dataset=None) -> int:
     import pyoxigraph as ox
 
     text = check.select if check.select is not None else check.ask
-    for bad in ("$shapesGraph", "?shapesGraph"):
-        if bad in text:
-            raise IpkgError(f"SPARQL query of {check.constraint or check.component} uses $shapesGraph, "
-                            "which ipkg does not support (the shapes graph is not part of the data)")
     if check.path is not None:
         text = re.sub(r"\$PATH\b", lambda _: path_sparql(shapes, check.path), text)
     subs = {ox.Variable(name): _ox(v) for name, v in check.bindings.items()}
     subs[ox.Variable("currentShape")] = _ox(check.shape)
     used = set(re.findall(r"[?$](\w+)", _masked(text)))
+    options = {"use_default_graph_as_union": union}
+    if "shapesGraph" in used:
+        # $shapesGraph names the shapes graph, which the query reads as a named graph of the data
+        if shapes_dataset is None:
+            raise IpkgError(f"SPARQL query of {check.constraint or check.component} uses $shapesGraph, "
+                            "which this validation path does not support")
+        store, options, graph = shapes_dataset()
+        subs[ox.Variable("shapesGraph")] = graph
     subs = {v: t for v, t in subs.items() if v.value in used}  # Oxigraph refuses unknown variables
     prologue = check.prefixes + "\n"
     rows: list = []  # (this, values dict)
@@ -390,7 +455,7 @@ def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv
             # false for BOUND of a substituted variable in an inner group)
             q = re.sub(r"\bBOUND\s*\(\s*[?$]" + v.value + r"\s*\)", "(true)", q, flags=re.IGNORECASE)
         try:
-            return store.query(prologue + q, use_default_graph_as_union=union, substitutions={**subs, **extra})
+            return store.query(prologue + q, substitutions={**subs, **extra}, **options)
         except SyntaxError as exc:
             raise IpkgError(f"SPARQL query of {check.constraint or check.component} does not parse: {exc}",
                             hint=q[:300]) from None
@@ -398,7 +463,7 @@ def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv
     if check.ask is not None:
         # ASK validators: one query per value node, $value pre-bound; a result when it answers false
         for this in focus.nodes():
-            for value in _value_nodes(store, shapes, check, this, union):
+            for value in _value_nodes(store, shapes, check, this, options):
                 if not any(True for _ in query(text, {ox.Variable("this"): this, ox.Variable("value"): value})):
                     rows.append((this, {"value": value}))
     else:
@@ -421,14 +486,13 @@ def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv
     return _results(shapes, check, rows, report, conv, keep, top)
 
 
-def _value_nodes(store, shapes, check: _Check, this, union: bool) -> list:
+def _value_nodes(store, shapes, check: _Check, this, options: dict) -> list:
     import pyoxigraph as ox
 
     if check.path is None:
         return [this]
     q = f"SELECT DISTINCT ?v WHERE {{ ?this {path_sparql(shapes, check.path)} ?v }}"
-    return [r["v"] for r in store.query(q, use_default_graph_as_union=union,
-                                        substitutions={ox.Variable("this"): this})]
+    return [r["v"] for r in store.query(q, substitutions={ox.Variable("this"): this}, **options)]
 
 
 _MSG_VAR = re.compile(r"\{[?$](\w+)\}")

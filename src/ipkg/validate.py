@@ -110,7 +110,7 @@ def run_sparql_constraints(store, shapes, handled, report_graph, focus_filter=No
     from rdflib.namespace import RDF
 
     from .shacl_sparql import focus_pattern
-    from .sparql_constraints import Focus, run
+    from .sparql_constraints import Focus, ShapesDataset, run
     from .store_validate import _class_closure, _Converter, _targeted_shapes
 
     report_node = next(iter(report_graph.subjects(RDF.type, URIRef(SH + "ValidationReport"))))
@@ -124,14 +124,19 @@ def run_sparql_constraints(store, shapes, handled, report_graph, focus_filter=No
     keep = (lambda f: f in focus_filter) if focus_filter is not None else None
     triples: list = []
     top: list = []
-    for shape in handled:
-        t = targeted[shape]
-        pattern = focus_pattern(_class_closure((sub, shapes), t.classes), t.nodes, t.subjects_of, t.objects_of)
-        if pattern is None:
-            continue
-        focus = Focus(pattern, lambda pattern=pattern: [
-            r["this"] for r in store.query(f"SELECT DISTINCT ?this WHERE {{ {pattern} }}")])
-        run(store, shapes, shape, focus, triples, conv=conv, union=False, keep=keep, top=top, only_sparql=True)
+    dataset = ShapesDataset(store, shapes, union=False)
+    try:
+        for shape in handled:
+            t = targeted[shape]
+            pattern = focus_pattern(_class_closure((sub, shapes), t.classes), t.nodes, t.subjects_of, t.objects_of)
+            if pattern is None:
+                continue
+            focus = Focus(pattern, lambda pattern=pattern: [
+                r["this"] for r in store.query(f"SELECT DISTINCT ?this WHERE {{ {pattern} }}")])
+            run(store, shapes, shape, focus, triples, conv=conv, union=False, keep=keep, top=top, only_sparql=True,
+                shapes_dataset=dataset)
+    finally:
+        dataset.close()
     for t in triples:
         report_graph.add(t)
     for r in top:
@@ -155,10 +160,8 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
     started = time.perf_counter()
     if merged is None:
         merged = ontology + data
-    from .shacl_sparql import without_inactive
-
     core, pairs = split_sparql_shapes(shapes)
-    report_graph = _pyshacl_validate(merged, without_inactive(core))
+    report_graph = _pyshacl_validate(merged, core)
     if report_focus is not None:
         _keep_only(report_graph, report_focus)
     if store is None:
