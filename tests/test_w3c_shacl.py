@@ -289,6 +289,50 @@ def test_cli(test, tmp_path):
     assert ok, why
 
 
+def test_shapes_graph_queries_leave_the_store_as_it_was(tmp_path):
+    """$shapesGraph on the store path reads a checkpoint copy: the store keeps its quads and no
+    temporary folder is left beside it."""
+    import pyoxigraph as ox
+
+    test = next(t for t in w3c_tests() if t[0] == "sparql/pre-binding/shapesGraph-001")
+    ok, why = outcome("store", test, tmp_path)
+    assert ok, why
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["st"]
+    from ipkg.store import load_files
+
+    load_files([test[3]], tmp_path / "fresh")
+    store = ox.Store.read_only(str(tmp_path / "st"))
+    assert not list(store.named_graphs())
+    assert len(store) == len(ox.Store.read_only(str(tmp_path / "fresh"))) > 0
+
+
+def test_the_project_rules_run_once_for_all_focus_nodes(project):
+    """Every SPARQL rule in shapes/ is standard SHACL-SPARQL and runs as one whole-store query (the
+    join gives the pre-binding answer), which is what keeps store validation linear."""
+    from ipkg.sparql_constraints import forbidden, joinable
+
+    selects = list(project.shapes.objects(None, SH.select))
+    assert len(selects) >= 5
+    for q in selects:
+        assert forbidden(str(q), {"this", "currentShape", "shapesGraph"}) is None, q
+        assert joinable(str(q)), q
+
+
+def test_joinable_tells_pre_binding_from_join():
+    """Queries whose answer depends on $this being pre-bound everywhere run once per focus node."""
+    from ipkg.sparql_constraints import joinable
+
+    assert joinable("SELECT $this WHERE { FILTER NOT EXISTS { $this <p> ?x } }")
+    assert joinable("SELECT $this ?v WHERE { $this <p> ?v OPTIONAL { $this <q> ?w FILTER(?w > 1) } }")
+    assert joinable("SELECT $this WHERE { { SELECT $this (COUNT(?x) AS ?n) WHERE { $this <p> ?x } "
+                    "GROUP BY $this } FILTER(?n > 1) }")
+    assert not joinable("SELECT $this WHERE { { FILTER ($this = <a>) } }")  # inner group, no pattern
+    assert not joinable("SELECT $this WHERE { { ?x <p> ?y } UNION { FILTER(bound($this)) } }")
+    assert not joinable("SELECT $this WHERE { $this <p> ?x } LIMIT 1")
+    assert not joinable("SELECT $this (COUNT(?x) AS ?n) WHERE { $this <p> ?x }")
+    assert not joinable("SELECT $this WHERE { { SELECT ?y WHERE { $this <p> ?y } } }")
+
+
 if __name__ == "__main__":  # pass counts: python tests/test_w3c_shacl.py [memory|store|cli|pyshacl] [-v]
     import tempfile
 

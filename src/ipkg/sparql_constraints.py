@@ -14,8 +14,12 @@ One runner for ``ipkg validate`` (an in-memory store of the graph) and ``ipkg va
   the outer ``WHERE``; this gives the same rows as one query per focus node, and is what keeps
   ipkg's own rules fast at millions of cases. Any other query runs once per focus node.
 
-Queries SHACL declares ill-formed (``$shapesGraph``, which needs the shapes graph as a named graph
-of the data) are refused with :class:`ipkg.errors.IpkgError` rather than answered differently.
+* ``$shapesGraph`` names the shapes graph, loaded as a named graph beside the data
+  (:class:`ShapesDataset`; an on-disk store is never written to).
+
+Queries SHACL forbids with pre-bound variables (:func:`forbidden`: MINUS, SERVICE, a sub-SELECT
+that drops ``$this``, ``AS``/``VALUES`` for a pre-bound variable) are refused with
+:class:`ipkg.errors.IpkgError` rather than answered differently.
 """
 
 from __future__ import annotations
@@ -213,6 +217,53 @@ def _projecting(query: str, names: list) -> str:
     if not missing:
         return query
     return query[:m.end()] + " " + " ".join("?" + n for n in missing) + " " + query[m.end():]
+
+
+def forbidden(query: str, prebound) -> str | None:
+    """What SHACL forbids in this query (section 5.2.1: pre-bound variables), or None: MINUS, a
+    federated SERVICE, ``AS ?v`` or VALUES for a pre-bound variable ``?v``, a sub-SELECT that does
+    not return ``$this``. (VALUES on other variables is forbidden too, but accepted here: ipkg's
+    runner gives it the pre-binding answer.)"""
+    text = _masked(query)
+    if re.search(r"\bMINUS\s*\{", text, re.IGNORECASE):
+        return "MINUS"
+    if re.search(r"\bSERVICE\b", text, re.IGNORECASE):
+        return "a federated SERVICE query"
+    names = "|".join(sorted(prebound))
+    if names and re.search(r"\bAS\s+[?$](" + names + r")\b", text, re.IGNORECASE):
+        return "AS for a pre-bound variable"
+    for m in re.finditer(r"\bVALUES\s*(\(([^)]*)\)|[?$]\w+)", text, re.IGNORECASE):
+        if names and re.search(r"[?$](" + names + r")\b", m.group(1)):
+            return "VALUES for a pre-bound variable"
+    for m in re.finditer(r"\{\s*SELECT\b", text, re.IGNORECASE):
+        start = m.start()
+        depth = 0
+        end = len(text)
+        for i in range(start, len(text)):
+            if text[i] == "{":
+                depth += 1
+            elif text[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    end = i
+                    break
+        sub = text[m.end():end]
+        head = re.split(r"\bWHERE\b|\{", sub, maxsplit=1, flags=re.IGNORECASE)[0]
+        if _THIS.search(head):
+            continue
+        if "*" in head:  # SELECT *: $this must be in scope, i.e. in a pattern (outside parentheses)
+            body = sub[len(head):]
+            level, in_scope = 0, False
+            for i, ch in enumerate(body):
+                level += ch == "("
+                level -= ch == ")"
+                if level == 0 and ch in "?$" and _THIS.match(body, i):
+                    in_scope = True
+                    break
+            if in_scope:
+                continue
+        return "a sub-SELECT that does not return $this"
+    return None
 
 
 def _insert_focus(select: str, focus_group: str) -> str:
@@ -436,6 +487,14 @@ def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv
     subs = {ox.Variable(name): _ox(v) for name, v in check.bindings.items()}
     subs[ox.Variable("currentShape")] = _ox(check.shape)
     used = set(re.findall(r"[?$](\w+)", _masked(text)))
+    prebound = {"this", "currentShape", "shapesGraph", *check.bindings}
+    if check.ask is not None:
+        prebound.add("value")
+    bad = forbidden(text, prebound)
+    if bad is not None:
+        raise IpkgError(f"SPARQL query of {check.constraint or check.component} uses {bad}, which SHACL "
+                        "forbids in SPARQL-based constraints (pre-bound variables, SHACL 5.2.1)",
+                        hint="rewrite the query without it")
     options = {"use_default_graph_as_union": union}
     if "shapesGraph" in used:
         # $shapesGraph names the shapes graph, which the query reads as a named graph of the data

@@ -703,11 +703,12 @@ def validate_store_graph(
             stats.compiled_results += run_compiled(store, c, shapes_graph, conv, results, skip_focus=onto_nodes)
             top.extend(t[0] for t in results[before:] if t[1] == RDF.type and t[2] == _sh("ValidationResult"))
         if onto_nodes:
+            onto_shapes = _batch_shapes(shapes_graph, handled)  # all but what the SPARQL runner does
             g = _extract(store, conv, sorted(onto_nodes, key=str),
-                         depth=max((_need(shapes_graph, s) for s in targeted), default=1),
+                         depth=max([1, *(_need(onto_shapes, s) for s in targeted)]),
                          inverse=_inverse_predicates(shapes_graph) | full.objects_of, ontology=ontology_graph,
                          extra=sub_triples)
-            take(*_pyshacl_on(g, _batch_shapes(shapes_graph, handled), options, onto_nodes))
+            take(*_pyshacl_on(g, onto_shapes, options, onto_nodes))
         if not pyshacl_shapes:  # how many nodes were validated: the focus nodes of all shapes
             fp = focus_pattern(full.classes, full.nodes, full.subjects_of, full.objects_of)
             n_store = 0
