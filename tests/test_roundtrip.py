@@ -150,7 +150,8 @@ def test_rdflib_reads_ipkg_exports_as_written(triples):
 def _repo_turtle() -> list[Path]:
     files = subprocess.run(["git", "ls-files", "*.ttl"], cwd=REPO, capture_output=True, text=True,
                            check=True).stdout.split()
-    return [REPO / f for f in files if not f.startswith("tests/data/bad/")]
+    # tests/w3c: the vendored W3C SHACL suite (relative IRIs, which ipkg's loader refuses in project files)
+    return [REPO / f for f in files if not f.startswith(("tests/data/bad/", "tests/w3c/"))]
 
 
 @pytest.mark.parametrize("path", _repo_turtle(), ids=lambda p: str(p.relative_to(REPO)))

@@ -128,7 +128,7 @@ class _Compiler:
             return _datatype_cond(str(o), v)
         if name == "class":
             closure = self.class_closure({o})
-            alts = [f"EXISTS {{ VALUES ?__c {{ {' '.join(_n3(c) for c in sorted(closure))} }} {v} <{RDF_TYPE}> ?__c }}"]
+            alts = [f"EXISTS {{ {typed_by(closure, v, '?__c')} }}"]
             extra = sorted(self.onto_typed(closure), key=str)
             alts += [f"sameTerm({v}, {_n3(x)})" for x in extra]
             return f"(!isLiteral({v}) && (" + " || ".join(alts) + "))"
@@ -235,7 +235,7 @@ class _Compiler:
                     add("HasValueConstraintComponent",
                         f"MINUS {{ SELECT ?this WHERE {{ {triple('?this', _n3(o))} }} }}", False, "?this")
                 elif name == "uniqueLang":
-                    if not (isinstance(o, Literal) and o.toPython() is True):
+                    if not is_true(o):  # "1"^^xsd:boolean does not activate it (W3C uniqueLang-002)
                         continue
                     add("UniqueLangConstraintComponent",
                         f"{{ SELECT ?this ?__lang WHERE {{ {triple('?this', '?__v')} FILTER(LANG(?__v) != \"\") }} "
@@ -272,6 +272,15 @@ class _Compiler:
         return out
 
 
+def is_true(term) -> bool:
+    """Whether a boolean parameter is SHACL's ``true``: the literal ``"true"^^xsd:boolean`` itself
+    (SHACL names that value; the suite's core/property/uniqueLang-002 checks that ``"1"`` is not it)."""
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    return isinstance(term, Literal) and str(term) == "true" and term.datatype == XSD.boolean
+
+
 def _datatype_cond(dt: str, v: str) -> str:
     if dt == RDFS_LITERAL:
         return f"isLiteral({v})"
@@ -286,15 +295,30 @@ def _datatype_cond(dt: str, v: str) -> str:
     return cond + ")"
 
 
+def typed_by(closure: set, subject: str, var: str) -> str:
+    """Patterns: ``subject`` has a type in ``closure`` (a class and its subclasses). Blank-node
+    classes cannot be written into a query: with one in the closure, the store's own
+    rdfs:subClassOf triples are followed from the named classes instead."""
+    from rdflib import BNode
+
+    named = sorted((c for c in closure if not isinstance(c, BNode)), key=str)
+    step = f"<{RDF_TYPE}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*" \
+        if len(named) < len(closure) else f"<{RDF_TYPE}>"
+    return f"VALUES {var} {{ {' '.join(_n3(c) for c in named)} }} {subject} {step} {var}"
+
+
 def focus_pattern(closure: set, nodes: set, subjects_of: set, objects_of: set) -> str | None:
     """A group pattern binding ?this to each focus node (possibly repeated)."""
+    from rdflib import BNode
+
     parts = []
     if len(closure) == 1:
         parts.append(f"{{ ?this <{RDF_TYPE}> {_n3(next(iter(closure)))} }}")
     elif closure:
-        parts.append(f"{{ VALUES ?__tc {{ {' '.join(_n3(c) for c in sorted(closure))} }} ?this <{RDF_TYPE}> ?__tc }}")
-    if nodes:
-        parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in sorted(nodes))} }} }}")
+        parts.append(f"{{ {typed_by(closure, '?this', '?__tc')} }}")
+    nodes = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)  # a blank node of the
+    if nodes:  # shapes graph names no node of the data (and cannot be written into VALUES)
+        parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in nodes)} }} }}")
     for p in sorted(subjects_of):
         parts.append(f"{{ ?this {_n3(p)} ?__o }}")
     for p in sorted(objects_of):
@@ -343,20 +367,31 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
 
     n = 0
     path_triples = None
-    query = c.query
+    queries = [c.query]
     if c.two_step:
+        import pyoxigraph as ox
+
         values_q, bad_q, where_t = c.two_step
-        values = [str(r["value"]) for r in store.query(values_q, use_default_graph_as_union=True)]
+        values = []
+        blank = False
+        for r in store.query(values_q, use_default_graph_as_union=True):
+            if isinstance(r["value"], ox.BlankNode):
+                blank = True  # cannot be written into VALUES: tested by the one-step query below
+            else:
+                values.append(str(r["value"]))
         bad = []
         for i in range(0, len(values), 500):
             chunk = " ".join(values[i:i + 500])
             bad += [str(r["value"]) for r in store.query(bad_q % chunk, use_default_graph_as_union=True)]
-        if not bad:
-            return 0
-        fsub = c.query[c.query.index("{ SELECT DISTINCT ?this"):]
-        fsub = fsub[:_matching_brace(fsub) + 1]
-        query = f"SELECT DISTINCT ?this ?value WHERE {{ {fsub} {where_t % ' '.join(bad)} }}"
-    for row in store.query(query, use_default_graph_as_union=True):
+        queries = []
+        if bad:
+            fsub = c.query[c.query.index("{ SELECT DISTINCT ?this"):]
+            fsub = fsub[:_matching_brace(fsub) + 1]
+            queries.append(f"SELECT DISTINCT ?this ?value WHERE {{ {fsub} {where_t % ' '.join(bad)} }}")
+        if blank:
+            queries.append(c.query.replace("FILTER(!", "FILTER(isBlank(?value) && !", 1))
+    rows = (row for q in queries for row in store.query(q, use_default_graph_as_union=True))
+    for row in rows:
         this = conv(row["this"])
         if this in skip_focus:
             continue

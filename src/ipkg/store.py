@@ -327,7 +327,8 @@ def _load_files_locked(paths, store_dir, progress, append, lenient, count, start
                     continue
                 with open(p, "rb") as fh:
                     reader = _CountingReader(fh, on_read) if progress else fh
-                    store.bulk_load(input=reader, format=fmt, lenient=lenient)
+                    # relative IRIs (<>, <#x>) resolve against the file, as rdflib and Jena do
+                    store.bulk_load(input=reader, format=fmt, lenient=lenient, base_iri=p.resolve().as_uri())
             except SyntaxError as exc:
                 raise IpkgError(
                     f"syntax error: {exc.msg}", path=p, line=exc.lineno, col=exc.offset,

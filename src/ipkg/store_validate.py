@@ -5,28 +5,41 @@ for tens of millions of triples. :func:`validate_store` instead
 
 1. compiles the SHACL Core constraints of the property shapes into whole-store SPARQL queries
    (:mod:`ipkg.shacl_sparql`, one query per property shape and constraint) and runs them on
-   Oxigraph;
+   Oxigraph; not those of closed shapes (``sh:closed`` reads the property paths) nor of shapes
+   another shape uses (``sh:node``, ``sh:qualifiedValueShape``, ``sh:and``/``or``/``xone``/``not``),
+   which pyshacl must see whole;
 2. for what the compiler cannot translate (and, with ``compile=False``, for everything) pages
    through the focus nodes of the shapes concerned in batches (default 20,000), extracts for each
-   batch the subgraph the shapes can see (outgoing triples, incoming ones for inverse paths, the
-   objects' types, deeper descriptions for nested shapes, the ontology) and runs pyshacl on it in
-   worker processes, with the compiled property shapes removed from the shapes graph;
+   batch the subgraph the shapes can see and runs pyshacl on it in worker processes, for the
+   batch's own focus nodes only. The subgraph is every triple within as many hops of the focus
+   nodes as the shapes read (:func:`_need`: path lengths, nested shapes; unbounded for ``*``/``+``
+   paths and recursive shapes, where the whole reachable part of the store is taken), incoming
+   triples for the predicates paths walk backwards, the types of the nodes reached last, the
+   store's and the ontology's ``rdfs:subClassOf`` triples and the ontology;
 3. validates the nodes the ontology describes (which the store queries cannot see) with pyshacl
    and all shapes;
-4. runs each SHACL-SPARQL constraint once as a whole-store SPARQL query with the shape's focus
-   nodes joined in first (``$this`` is pre-bound in SHACL);
-5. merges all results into one ``sh:ValidationReport`` graph and wraps it in the project's
-   :class:`ipkg.report.ValidationReport`.
+4. runs the SHACL-SPARQL constraints and SPARQL-based constraint components of the targeted
+   shapes and their property shapes with :mod:`ipkg.sparql_constraints` (the runner of
+   ``ipkg validate`` too): once for all focus nodes where that gives the pre-binding answer,
+   else once per focus node;
+5. merges all results into one ``sh:ValidationReport`` graph (nested results stay under
+   ``sh:detail``; blank-node shapes, paths and values are described) and wraps it in the
+   project's :class:`ipkg.report.ValidationReport`.
 
-Known limits: SPARQL constraints that use ``$shapesGraph`` or ``$currentShape`` are refused;
-SHACL-AF ``sh:target`` is refused; a SPARQL constraint about a node described only in the
-ontology is not evaluated. Speed: bench/results/scale.md.
+Measured on the W3C SHACL test suite (tests/test_w3c_shacl.py): every core and SHACL-SPARQL test
+with an expected report passes but one, ``core/property/datatype-ill-formed``: an Oxigraph store
+keeps integer-derived literals as ``xsd:integer`` (and canonical lexical forms of numbers, booleans,
+dates: ``"01"^^xsd:integer`` is stored as ``"1"``), so checks on lexical forms see the store's form.
+
+Known limits: SHACL-AF ``sh:target`` is refused; SHACL-SPARQL in a shape used only through
+``sh:node`` & co is refused (its query could read any part of the store, which no batch holds);
+a SPARQL constraint about a node described only in the ontology is not evaluated. Speed:
+bench/results/scale.md.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -95,8 +108,9 @@ class _Targets:
         return not (self.classes or self.nodes or self.subjects_of or self.objects_of)
 
 
-def _targeted_shapes(shapes) -> dict:
-    """shape -> its targets, for every non-deactivated shape that has any."""
+def _targeted_shapes(shapes, strict: bool = True) -> dict:
+    """shape -> its targets, for every non-deactivated shape that has any (``strict``: refuse
+    SHACL-AF ``sh:target``, which the store validator cannot evaluate)."""
     from rdflib import OWL, RDF, RDFS, Literal
 
     out: dict = {}
@@ -110,7 +124,7 @@ def _targeted_shapes(shapes) -> dict:
         types = set(shapes.objects(s, RDF.type))
         if types & {RDFS.Class, OWL.Class} and types & {_sh("NodeShape"), _sh("PropertyShape")}:
             t.classes.add(s)  # implicit class target
-        if list(shapes.objects(s, _sh("target"))):
+        if strict and list(shapes.objects(s, _sh("target"))):
             raise IpkgError(f"store validation does not support SHACL-AF sh:target (shape {s})")
         deactivated = shapes.value(s, _sh("deactivated"))
         if not t.empty() and not (isinstance(deactivated, Literal) and deactivated.toPython() is True):
@@ -118,68 +132,92 @@ def _targeted_shapes(shapes) -> dict:
     return out
 
 
-def _needs_deep(shapes) -> bool:
-    """Whether some constraint looks past the value nodes' types (nested property shapes, complex paths)."""
-    from rdflib import BNode
+INF = float("inf")
+#: parameters whose value is a shape evaluated on the same node (node shape) or the value nodes
+NESTED = ("node", "qualifiedValueShape", "not")
+NESTED_LISTS = ("and", "or", "xone")
+#: node-level parameters that read the node's own triples
+OWN_TRIPLES = ("closed", "equals", "disjoint", "lessThan", "lessThanOrEquals")
+
+
+def _path_length(shapes, path) -> float:
+    """How many hops a SHACL path walks (INF for * and +)."""
+    from rdflib import RDF, BNode
     from rdflib.collection import Collection
 
-    def nested_looks_further(shape, seen) -> bool:
-        if shape in seen:
-            return False
-        seen.add(shape)
-        if (shape, _sh("property"), None) in shapes or (shape, _sh("path"), None) in shapes:
-            return True
-        for p in DEEP:
-            for inner in shapes.objects(shape, _sh(p)):
-                members = list(Collection(shapes, inner)) if p in ("or", "and", "xone") else [inner]
-                if any(nested_looks_further(m, seen) for m in members):
-                    return True
-        return False
+    if not isinstance(path, BNode):
+        return 1
+    # the longest of every reading a (possibly malformed) path node allows
+    n = 0.0
+    for key in ("inversePath", "zeroOrOnePath"):
+        for inner in shapes.objects(path, _sh(key)):
+            n = max(n, _path_length(shapes, inner))
+    for alt in shapes.objects(path, _sh("alternativePath")):
+        n = max([n, *(_path_length(shapes, i) for i in Collection(shapes, alt))])
+    if (path, _sh("zeroOrMorePath"), None) in shapes or (path, _sh("oneOrMorePath"), None) in shapes:
+        return INF
+    if (path, RDF.first, None) in shapes:
+        n = max(n, sum(_path_length(shapes, i) for i in Collection(shapes, path)))
+    return n
 
-    for p in DEEP:
-        for _, inner in shapes.subject_objects(_sh(p)):
-            members = list(Collection(shapes, inner)) if p in ("or", "and", "xone") else [inner]
-            if any(nested_looks_further(m, set()) for m in members):
-                return True
-    for path in shapes.objects(None, _sh("path")):
-        if isinstance(path, BNode) and (path, _sh("inversePath"), None) not in shapes:
-            return True  # sequence, alternative, *-paths
-    return False
+
+def _need(shapes, shape, stack=frozenset()) -> float:
+    """How many hops from a focus node the triples the shape reads lie (INF when unbounded:
+    recursive shapes, * and + paths, SPARQL, custom components). The focus node's own triples are
+    hop 1; value nodes' rdf:type triples come with the last hop."""
+    from rdflib.collection import Collection
+
+    if shape in stack:
+        return INF
+    stack = stack | {shape}
+    n = 0.0
+    path = shapes.value(shape, _sh("path"))
+    own = 0.0
+    if path is not None:
+        own = _path_length(shapes, path)
+    preds = {str(p) for p in shapes.predicates(shape)}
+    if any(SH + k in preds for k in OWN_TRIPLES):
+        n = max(n, 1)
+    if SH + "sparql" in preds:
+        return INF
+    nested = []
+    for k in NESTED:
+        nested += list(shapes.objects(shape, _sh(k)))
+    for k in NESTED_LISTS:
+        for head in shapes.objects(shape, _sh(k)):
+            nested += list(Collection(shapes, head))
+    inner = max((_need(shapes, x, stack) for x in nested), default=0)
+    for ps in shapes.objects(shape, _sh("property")):
+        inner = max(inner, _need(shapes, ps, stack))
+    return max(n, own + inner)
 
 
 def _inverse_predicates(shapes) -> set:
+    """Every predicate that some path walks backwards (inside sequences and alternatives too)."""
+    from rdflib import URIRef
+
     out = set()
-    for path in shapes.objects(None, _sh("path")):
-        for p in shapes.objects(path, _sh("inversePath")):
-            out.add(p)
-    return out
-
-
-def _without_sparql(shapes):
-    """A copy of the shapes graph without sh:sparql constraints (they run on the store)."""
-    from rdflib import Graph
-
-    g = Graph()
-    for t in shapes:
-        if t[1] != _sh("sparql"):
-            g.add(t)
-    for prefix, ns in shapes.namespaces():
-        g.bind(prefix, ns, override=True, replace=True)
-    return g
+    todo = list(shapes.objects(None, _sh("inversePath")))
+    seen = set()
+    while todo:
+        t = todo.pop()
+        if t in seen:
+            continue
+        seen.add(t)
+        if isinstance(t, URIRef):
+            out.add(t)
+        else:
+            todo.extend(shapes.objects(t, None))
+    return {p for p in out if not str(p).startswith(SH) and str(p) != "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"}
 
 
 # --------------------------------------------------------------------------- store access
 
 
 def _ox_term(term):
-    import pyoxigraph as ox
-    from rdflib import BNode, URIRef
+    from .checks import _to_oxigraph_term
 
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    raise TypeError(term)
+    return _to_oxigraph_term(term)
 
 
 def _sparql_term(term) -> str:
@@ -267,49 +305,49 @@ def _batches(it: Iterator, size: int) -> Iterator[list]:
         yield batch
 
 
-def _extract(store, conv: _Converter, focus: list, *, deep: bool, inverse: set, ontology):
-    """The subgraph a batch of focus nodes needs (see the module docstring)."""
+def _extract(store, conv: _Converter, focus: list, *, depth: float, inverse: set, ontology, extra=()):
+    """The subgraph a batch of focus nodes needs: ``depth`` hops (see :func:`_need`) of outgoing
+    triples, and of incoming ones for the predicates paths walk backwards, the rdf:type triples of
+    the nodes reached last, the ontology and ``extra`` (the store's rdfs:subClassOf triples)."""
     import pyoxigraph as ox
     from rdflib import Graph
 
     g = Graph()
     add = g.add
     rdf_type = ox.NamedNode(RDF_TYPE)
-    seen = set()
-    objects = set()
-    for node in focus:
-        ox_node = _ox_term(node)
-        seen.add(ox_node)
-        for q in store.quads_for_pattern(ox_node, None, None, None):
-            o = q.object
-            add((node, conv(q.predicate), conv(o)))
-            if not isinstance(o, ox.Literal):
-                objects.add(o)
-        for p in inverse:
-            for q in store.quads_for_pattern(None, _ox_term(p), ox_node, None):
-                add((conv(q.subject), conv(q.predicate), node))
-                objects.add(q.subject)
-    depth_nodes = objects - seen
-    for level in range(3 if deep else 1):
+    inverse_ox = [_ox_term(p) for p in inverse]
+    frontier = {_ox_term(node) for node in focus}
+    seen = set(frontier)
+    level = 0
+    while frontier and level < depth:
         nxt = set()
-        for o in depth_nodes:
-            seen.add(o)
-            full = deep and level < 2 or isinstance(o, ox.BlankNode)
-            pattern = (o, None, None, None) if full else (o, rdf_type, None, None)
-            for q in store.quads_for_pattern(*pattern):
+        for node in frontier:
+            if not isinstance(node, ox.Literal):
+                for q in store.quads_for_pattern(node, None, None, None):
+                    add((conv(q.subject), conv(q.predicate), conv(q.object)))
+                    if q.object not in seen:
+                        nxt.add(q.object)
+            for p in inverse_ox:
+                for q in store.quads_for_pattern(None, p, node, None):
+                    add((conv(q.subject), conv(q.predicate), conv(q.object)))
+                    if q.subject not in seen:
+                        nxt.add(q.subject)
+        seen |= nxt
+        frontier = nxt
+        level += 1
+    for node in frontier:  # the types of the nodes reached last (sh:class, class targets)
+        if not isinstance(node, ox.Literal):
+            for q in store.quads_for_pattern(node, rdf_type, None, None):
                 add((conv(q.subject), conv(q.predicate), conv(q.object)))
-                if full and not isinstance(q.object, ox.Literal) and q.object not in seen:
-                    nxt.add(q.object)
-        depth_nodes = nxt
-        if not depth_nodes:
-            break
     for t in ontology:
+        add(t)
+    for t in extra:
         add(t)
     return g
 
 
 def _has_constraints(shapes, shape) -> bool:
-    """Whether a node shape (in the pyshacl shapes graph) still has anything to check."""
+    """Whether a shape (in the pyshacl shapes graph) still has anything to check."""
     from .shacl_sparql import META
 
     for p in shapes.predicates(shape):
@@ -319,18 +357,47 @@ def _has_constraints(shapes, shape) -> bool:
     return False
 
 
-def _drop_focus(triples, nodes) -> list:
-    """The result triples of a batch without the results whose focus node is in ``nodes``."""
-    from rdflib import Graph
+def _referenced_shapes(shapes) -> set:
+    """Shapes another shape uses as a value shape (sh:node, sh:qualifiedValueShape, sh:not, the
+    members of sh:and/or/xone): pyshacl must see them whole."""
+    from rdflib.collection import Collection
 
+    out = set()
+    for k in NESTED:
+        out.update(shapes.objects(None, _sh(k)))
+    for k in NESTED_LISTS:
+        for head in shapes.objects(None, _sh(k)):
+            out.update(Collection(shapes, head))
+    return out
+
+
+def _batch_shapes(shapes, handled: set):
+    """The shapes graph pyshacl gets for the batches: without the sh:sparql constraints of the
+    ``handled`` shapes and without the SPARQL-based constraint components (both run on the whole
+    store with :mod:`ipkg.sparql_constraints`). A SPARQL constraint or custom component elsewhere
+    (in a shape used through sh:node & co) could read any part of the store, which no batch
+    holds: refused rather than answered differently."""
+    from rdflib import RDF, Graph
+
+    from .sparql_constraints import _checks, component_parameters, components
+
+    comps = set(components(shapes))
+    params = component_parameters(shapes)
     g = Graph()
-    for t in triples:
+    for t in shapes:
+        if t[1] == _sh("sparql") and t[0] in handled:
+            continue
+        if t[0] in comps and t[1] in (RDF.type, _sh("parameter")):
+            continue  # pyshacl no longer sees a component here
+        if t[1] == _sh("sparql") or (t[1] in params and t[0] not in handled
+                                     and _checks(shapes, t[0], shapes.value(t[0], _sh("path")))):
+            raise IpkgError(f"store validation cannot evaluate SHACL-SPARQL in a shape used through "
+                            f"sh:node, sh:and & co ({t[0]}): validate the data in memory instead",
+                            hint="ipkg validate FILE runs the reference engine on the whole graph")
         g.add(t)
-    out = Graph()
-    for r in g.subjects(_sh("focusNode"), None):
-        if g.value(r, _sh("focusNode")) not in nodes:
-            _copy_result(g, r, out)
-    return list(out)
+    for prefix, ns in shapes.namespaces():
+        g.bind(prefix, ns, override=True, replace=True)
+    return g
 
 
 # --------------------------------------------------------------------------- workers
@@ -338,7 +405,8 @@ def _drop_focus(triples, nodes) -> list:
 _W: dict = {}
 
 
-def _worker_init(store_path: str, shapes_triples, ontology_triples, deep: bool, inverse, options: dict):
+def _worker_init(store_path: str, shapes_triples, ontology_triples, extra_triples, depth: float, inverse,
+                 options: dict):
     from rdflib import Graph
 
     from .store import open_store
@@ -354,32 +422,77 @@ def _worker_init(store_path: str, shapes_triples, ontology_triples, deep: bool, 
         _speed_up_pyshacl()
     except ImportError:  # pragma: no cover
         pass
-    _W.update(store=open_store(store_path), shapes=shapes, ontology=ontology, deep=deep,
-              inverse=set(inverse), options=options, conv=_Converter())
+    _W.update(store=open_store(store_path), shapes=shapes, ontology=ontology, extra=list(extra_triples),
+              depth=depth, inverse=set(inverse), options=options, conv=_Converter())
+
+
+#: while set, pyshacl's shapes take only these nodes as focus nodes (see :func:`_restrict_targets`)
+_ONLY: set | None = None
+
+
+def _restrict_targets() -> None:
+    """Let pyshacl validate only the focus nodes of the batch: the batch's subgraph also holds the
+    nodes they point to, which the shapes may target too but which are described only in part
+    there (each is validated in its own batch). Filtering pyshacl's results by focus node would not
+    do: results of nested property shapes name value nodes as their focus nodes. pyshacl
+    (0.2x-0.40) computes a shape's targets in ``Shape.focus_nodes``; with :data:`_ONLY` unset the
+    method answers as before."""
+    import pyshacl.shape as shape_module
+
+    orig = shape_module.Shape.focus_nodes
+    if getattr(orig, "_ipkg_restricted", False):
+        return
+
+    def focus_nodes(self, data_graph, debug=False):
+        found = orig(self, data_graph, debug=debug)
+        return found if _ONLY is None else {n for n in found if n in _ONLY}
+
+    focus_nodes._ipkg_restricted = True
+    shape_module.Shape.focus_nodes = focus_nodes
+
+
+def _pyshacl_on(g, shapes, options, focus) -> tuple[list, list]:
+    """pyshacl on ``g`` for the focus nodes ``focus`` only; (triples, top-level result nodes)."""
+    global _ONLY
+    import pyshacl
+    from rdflib import Graph
+
+    _restrict_targets()
+    _ONLY = set(focus)
+    try:
+        _, results, _ = pyshacl.validate(g, shacl_graph=shapes, allow_warnings=False, allow_infos=False, **options)
+    finally:
+        _ONLY = None
+    out = Graph()
+    top = []
+    for report in results.subjects(_rdf_type(), _sh("ValidationReport")):
+        for r in results.objects(report, _sh("result")):
+            _copy_result(results, r, out)
+            top.append(r)
+    return list(out), top
 
 
 def _validate_batch(focus: list):
     """pyshacl on one batch's subgraph; only results about the batch's own focus nodes are kept.
 
-    The subgraph also holds the objects' types and the ontology, so pyshacl finds some of those
-    nodes as focus nodes too; their results (made without their full description) are dropped.
+    The subgraph also holds nodes the focus nodes point to, and the ontology, so pyshacl finds some
+    of those nodes as focus nodes too; their results (made without their full description) are
+    dropped: each is validated in its own batch.
     """
-    import pyshacl
-    from rdflib import RDF, Graph
+    g = _extract(_W["store"], _W["conv"], focus, depth=_W["depth"], inverse=_W["inverse"],
+                 ontology=_W["ontology"], extra=_W["extra"])
+    triples, top = _pyshacl_on(g, _W["shapes"], _W["options"], set(focus))
+    return triples, top, len(g)
 
-    g = _extract(_W["store"], _W["conv"], focus, deep=_W["deep"], inverse=_W["inverse"], ontology=_W["ontology"])
-    _, results, _ = pyshacl.validate(g, shacl_graph=_W["shapes"], allow_warnings=False, allow_infos=False,
-                                     **_W["options"])
-    keep = set(focus)
-    out = Graph()
-    for r in results.subjects(RDF.type, _sh("ValidationResult")):
-        if results.value(r, _sh("focusNode")) in keep:
-            _copy_result(results, r, out)
-    return list(out), len(g)
+
+def _rdf_type():
+    from rdflib import RDF
+
+    return RDF.type
 
 
 def _copy_result(src, node, out, seen=None) -> None:
-    """Copy a result and the blank nodes hanging off it (paths, nested details)."""
+    """Copy a result and the blank nodes hanging off it (paths, nested details, blank-node shapes)."""
     from rdflib import BNode
 
     seen = seen if seen is not None else set()
@@ -392,152 +505,36 @@ def _copy_result(src, node, out, seen=None) -> None:
             _copy_result(src, o, out, seen)
 
 
-# --------------------------------------------------------------------------- SPARQL constraints
+def _describe_blank_nodes(report, shapes, store, conv) -> None:
+    """Blank-node shapes, constraints and paths a result names, copied from the shapes graph, and
+    blank-node values and focus nodes from the store, as pyshacl does (a report that names a
+    blank node without describing it says nothing)."""
+    import pyoxigraph as ox
+    from rdflib import BNode
 
+    def from_store(node, seen):
+        if node in seen:
+            return
+        seen.add(node)
+        for q in store.quads_for_pattern(ox.BlankNode(str(node)), None, None, None):
+            o = conv(q.object)
+            report.add((node, conv(q.predicate), o))
+            if isinstance(o, BNode):
+                from_store(o, seen)
 
-def _path_to_sparql(shapes, path) -> str:
-    from rdflib import BNode, URIRef
-    from rdflib.collection import Collection
-
-    if isinstance(path, URIRef):
-        return path.n3()
-    if isinstance(path, BNode):
-        if (path, _sh("inversePath"), None) in shapes:
-            return "^(" + _path_to_sparql(shapes, shapes.value(path, _sh("inversePath"))) + ")"
-        if (path, _sh("alternativePath"), None) in shapes:
-            items = Collection(shapes, shapes.value(path, _sh("alternativePath")))
-            return "(" + "|".join(_path_to_sparql(shapes, i) for i in items) + ")"
-        for name, op in (("zeroOrMorePath", "*"), ("oneOrMorePath", "+"), ("zeroOrOnePath", "?")):
-            if (path, _sh(name), None) in shapes:
-                return "(" + _path_to_sparql(shapes, shapes.value(path, _sh(name))) + ")" + op
-        items = list(Collection(shapes, path))
-        return "(" + "/".join(_path_to_sparql(shapes, i) for i in items) + ")"
-    raise IpkgError(f"unsupported sh:path {path}")
-
-
-def _prefix_block(shapes, constraint) -> str:
-    lines = []
-    for decl_owner in shapes.objects(constraint, _sh("prefixes")):
-        for decl in shapes.objects(decl_owner, _sh("declare")):
-            prefix = shapes.value(decl, _sh("prefix"))
-            ns = shapes.value(decl, _sh("namespace"))
-            if prefix is not None and ns is not None:
-                lines.append(f"PREFIX {prefix}: <{ns}>")
-    return "\n".join(sorted(set(lines)))
-
-
-_VAR = re.compile(r"\$(this|PATH|currentShape|shapesGraph)\b")
-
-
-def _sparql_constraints(shapes, shape):
-    """(constraint node, owner shape, path or None) for sh:sparql on the shape and its property shapes."""
-    out = [(c, shape, None) for c in shapes.objects(shape, _sh("sparql"))]
-    for ps in shapes.objects(shape, _sh("property")):
-        for c in shapes.objects(ps, _sh("sparql")):
-            out.append((c, ps, shapes.value(ps, _sh("path"))))
-    return out
-
-
-def _message(template: str, row_vars: dict) -> str:
-    def sub(m):
-        v = row_vars.get(m.group(2))
-        return "" if v is None else str(v)
-
-    return re.sub(r"\{([?$])([A-Za-z_][A-Za-z0-9_]*)\}", sub, template)
-
-
-def _run_sparql_constraint(store, shapes, shape, owner, constraint, path, is_focus, results, conv, focus=None):
-    from rdflib import BNode, Literal
-    from rdflib.namespace import RDF
-
-    deactivated = shapes.value(constraint, _sh("deactivated"))
-    if isinstance(deactivated, Literal) and deactivated.toPython() is True:
-        return 0
-    select = shapes.value(constraint, _sh("select"))
-    if select is None:
-        raise IpkgError(f"sh:sparql constraint {constraint} has no sh:select (sh:ask validators are not supported)")
-    text = str(select)
-    for bad in ("currentShape", "shapesGraph"):
-        if "$" + bad in text:
-            raise IpkgError(f"store validation cannot run SPARQL constraints that use ${bad} ({constraint})")
-    path_sparql = _path_to_sparql(shapes, path) if path is not None else None
-    text = text.replace("$PATH", path_sparql or "$PATH").replace("$this", "?this")
-    if focus:
-        # SHACL pre-binds $this to each focus node; a whole-store query joins the focus nodes in
-        # first (without that, FILTER NOT EXISTS { $this ... } would test an unbound ?this)
-        m = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE) or re.search(r"\{", text)
-        if m is None:
-            raise IpkgError(f"SPARQL constraint {constraint} has no WHERE clause")
-        text = text[:m.end()] + f" {{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} " + text[m.end():]
-    query = _prefix_block(shapes, constraint) + "\n" + text
-    severity = shapes.value(owner, _sh("severity")) or _sh("Violation")
-    messages = list(shapes.objects(constraint, _sh("message"))) or list(shapes.objects(owner, _sh("message")))
-    n = 0
-    try:
-        rows = store.query(query, use_default_graph_as_union=True)
-    except SyntaxError as exc:
-        raise IpkgError(f"SPARQL constraint {constraint} does not parse: {exc}") from None
-    variables = [v.value for v in rows.variables]
-    for row in rows:
-        vals = {v: (conv(row[v]) if row[v] is not None else None) for v in variables}
-        this = vals.get("this")
-        if this is None or not is_focus(this):
-            continue
-        r = BNode()
-        results.append((r, RDF.type, _sh("ValidationResult")))
-        results.append((r, _sh("focusNode"), this))
-        results.append((r, _sh("resultSeverity"), severity))
-        results.append((r, _sh("sourceConstraintComponent"), _sh("SPARQLConstraintComponent")))
-        results.append((r, _sh("sourceShape"), owner))
-        results.append((r, _sh("sourceConstraint"), constraint))
-        rpath = vals.get("path") if vals.get("path") is not None else path
-        if rpath is not None:
-            results.append((r, _sh("resultPath"), rpath))
-        value = vals.get("value")
-        if value is None and path is None:
-            value = this
-        if value is not None:
-            results.append((r, _sh("value"), value))
-        for m in messages:
-            text_m = _message(str(m), vals)
-            results.append((r, _sh("resultMessage"), Literal(text_m, lang=m.language) if isinstance(m, Literal) and m.language else Literal(text_m)))
-        n += 1
-    return n
+    for p in ("sourceShape", "sourceConstraint", "resultPath", "value", "focusNode"):
+        for o in set(report.objects(None, _sh(p))):
+            if isinstance(o, BNode) and (o, None, None) not in report:
+                if (o, None, None) in shapes:
+                    _copy_result(shapes, o, report)
+                elif p in ("value", "focusNode"):
+                    try:
+                        from_store(o, set())
+                    except ValueError:  # not a blank node id of the store
+                        pass
 
 
 # --------------------------------------------------------------------------- main entry
-
-
-def _focus_test(store, ontology, targets: _Targets, closure: set, conv) -> Callable:
-    """A membership test: is this node a focus node of a shape with these targets?"""
-    from rdflib import RDF, Literal
-
-    def first(pattern) -> bool:
-        return next(iter(store.quads_for_pattern(*pattern)), None) is not None
-
-    def is_focus(node) -> bool:
-        if node in targets.nodes:
-            return True
-        if isinstance(node, Literal):
-            ox_lit = None
-            import pyoxigraph as ox
-
-            ox_lit = ox.Literal(str(node), language=node.language) if node.language else ox.Literal(
-                str(node), datatype=ox.NamedNode(str(node.datatype)) if node.datatype else None)
-            return any(first((None, _ox_term(p), ox_lit, None)) or (None, p, node) in ontology
-                       for p in targets.objects_of)
-        ox_node = _ox_term(node)
-        types = {conv(q.object) for q in store.quads_for_pattern(ox_node, _ox_term(RDF.type), None, None)}
-        types |= set(ontology.objects(node, RDF.type))
-        if types & closure:
-            return True
-        if any(first((ox_node, _ox_term(p), None, None)) or (node, p, None) in ontology for p in targets.subjects_of):
-            return True
-        return any(first((None, _ox_term(p), ox_node, None)) or (None, p, node) in ontology
-                   for p in targets.objects_of)
-
-    return is_focus
-
 
 
 def validate_store(path: str | Path, shapes_graph, ontology_graph, **kwargs):
@@ -569,6 +566,7 @@ def validate_store_graph(
 
     from .safety import refuse_service_in_shapes
     from .shacl_sparql import focus_pattern
+    from .sparql_constraints import Focus, ShapesDataset, run as run_sparql, shape_checks
     from .store import open_store
 
     refuse_service_in_shapes(shapes_graph)  # the SPARQL constraints run in-process
@@ -577,8 +575,9 @@ def validate_store_graph(
     store = open_store(path)
     conv = _Converter()
     targeted = _targeted_shapes(shapes_graph)
-    batch_shapes = _without_sparql(shapes_graph)
-    deep = _needs_deep(shapes_graph)
+    sparql_shapes = {s for s in targeted if shape_checks(shapes_graph, s)}
+    handled = sparql_shapes | {ps for s in sparql_shapes for ps in shapes_graph.objects(s, _sh("property"))}
+    batch_shapes = _batch_shapes(shapes_graph, handled)
     inverse = _inverse_predicates(shapes_graph)
     # rdfs:subClassOf from the ontology, the shapes and the store itself
     store_sub = Graph()
@@ -587,11 +586,14 @@ def validate_store_graph(
     class_graphs = (ontology_graph, shapes_graph, store_sub)
     options = {"inference": inference}
     results: list = []
+    top: list = []
     stats.shapes = len(targeted)
     workers = workers or os.cpu_count() or 1
     onto_triples = list(ontology_graph)
+    sub_triples = list(store_sub)
 
-    # 1. the property shapes the compiler translates run as whole-store SPARQL queries
+    # 1. the property shapes the compiler translates run as whole-store SPARQL queries; not those
+    # of closed shapes (sh:closed reads the property paths) or of shapes used as value shapes
     compiled = []
     if compile:
         from .shacl_sparql import compile_shapes
@@ -607,17 +609,24 @@ def validate_store_graph(
         def onto_typed(closure) -> set:
             return {s for c in closure for s in ontology_graph.subjects(RDF.type, c)}
 
-        comp = compile_shapes(shapes_graph, targeted, closure_of, onto_typed, ontology_graph)
+        referenced = _referenced_shapes(shapes_graph)
+        compilable = {s: t for s, t in targeted.items()
+                      if s not in referenced and not (isinstance(shapes_graph.value(s, _sh("closed")), Literal)
+                                                      and shapes_graph.value(s, _sh("closed")).toPython() is True)}
+        comp = compile_shapes(shapes_graph, compilable, closure_of, onto_typed, ontology_graph)
         compiled = comp.constraints
         stats.uncompiled = {f"{ns} {ps}": why for (ns, ps), why in comp.uncompiled.items()}
-        done_pairs = {(ns, ps) for ns in targeted for ps in shapes_graph.objects(ns, _sh("property"))
-                      if (ns, ps) not in comp.uncompiled}
+        done_pairs = {(ns, ps) for ns in compilable for ps in shapes_graph.objects(ns, _sh("property"))
+                      if (ns, ps) not in comp.uncompiled and ps not in referenced}
         for ns, ps in done_pairs:
             batch_shapes.remove((ns, _sh("property"), ps))
+        compiled = [c for c in compiled if (c.node_shape, c.prop_shape) in done_pairs]
     pyshacl_shapes = {s: t for s, t in targeted.items() if _has_constraints(batch_shapes, s)}
     stats.compiled_constraints = len(compiled)
     stats.pyshacl_shapes = len(pyshacl_shapes)
     shape_triples = list(batch_shapes)
+    depth = max((_need(batch_shapes, s) for s in pyshacl_shapes), default=1)
+    depth = max(depth, 1)
 
     # every node any remaining shape targets, once: pyshacl validates each batch against all shapes
     union = _Targets()
@@ -631,13 +640,13 @@ def validate_store_graph(
     # nodes the ontology describes or makes focus nodes: the compiled queries see only the store,
     # so these few get plain pyshacl with all shapes (ontology included), in this process
     onto_nodes: set = set()
+    full = _Targets()
+    for targets in targeted.values():
+        full.classes |= _class_closure(class_graphs, targets.classes)
+        full.nodes |= targets.nodes
+        full.subjects_of |= targets.subjects_of
+        full.objects_of |= targets.objects_of
     if compiled:
-        full = _Targets()
-        for targets in targeted.values():
-            full.classes |= _class_closure(class_graphs, targets.classes)
-            full.nodes |= targets.nodes
-            full.subjects_of |= targets.subjects_of
-            full.objects_of |= targets.objects_of
         onto_nodes = {s for s in ontology_graph.subjects() if not isinstance(s, Literal)}
         for c in full.classes:
             onto_nodes.update(ontology_graph.subjects(RDF.type, c))
@@ -645,13 +654,17 @@ def validate_store_graph(
             onto_nodes.update(ontology_graph.subjects(p, None))
         for p in full.objects_of:
             onto_nodes.update(o for o in ontology_graph.objects(None, p) if not isinstance(o, Literal))
-        onto_nodes.update(n for n in full.nodes if not isinstance(n, Literal))
+        onto_nodes.update(n for n in full.nodes if not isinstance(n, Literal) and (n, None, None) in ontology_graph)
     onto_nodes = frozenset(onto_nodes)
+
+    def take(triples, nodes):
+        results.extend(triples)
+        top.extend(nodes)
 
     def run_pool():
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_worker_init,
-            initargs=(str(path), shape_triples, onto_triples, deep, list(inverse), options),
+            initargs=(str(path), shape_triples, onto_triples, sub_triples, depth, list(inverse), options),
         ) as pool:
             pending = set()
 
@@ -660,10 +673,13 @@ def validate_store_graph(
                 while len(pending) > block_until:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
-                        triples, _ = fut.result()
+                        triples, nodes, _ = fut.result()
                         if onto_nodes:
-                            triples = _drop_focus(triples, onto_nodes)
-                        results.extend(triples)
+                            g = Graph()
+                            for t in triples:
+                                g.add(t)
+                            nodes = [r for r in nodes if g.value(r, _sh("focusNode")) not in onto_nodes]
+                        take(triples, nodes)
 
             count = 0
             for batch in _batches(_iter_focus(store, ontology_graph, union, union.classes), batch_size):
@@ -684,19 +700,16 @@ def validate_store_graph(
         from .shacl_sparql import run_compiled
 
         for c in compiled:
+            before = len(results)
             stats.compiled_results += run_compiled(store, c, shapes_graph, conv, results, skip_focus=onto_nodes)
+            top.extend(t[0] for t in results[before:] if t[1] == RDF.type and t[2] == _sh("ValidationResult"))
         if onto_nodes:
-            import pyshacl
-
-            g = _extract(store, conv, sorted(onto_nodes, key=str), deep=deep,
-                         inverse=_inverse_predicates(shapes_graph) | full.objects_of, ontology=ontology_graph)
-            _, onto_results, _ = pyshacl.validate(g, shacl_graph=_without_sparql(shapes_graph),
-                                                  allow_warnings=False, allow_infos=False, **options)
-            out = Graph()
-            for r in onto_results.subjects(RDF.type, _sh("ValidationResult")):
-                if onto_results.value(r, _sh("focusNode")) in onto_nodes:
-                    _copy_result(onto_results, r, out)
-            results.extend(out)
+            onto_shapes = _batch_shapes(shapes_graph, handled)  # all but what the SPARQL runner does
+            g = _extract(store, conv, sorted(onto_nodes, key=str),
+                         depth=max([1, *(_need(onto_shapes, s) for s in targeted)]),
+                         inverse=_inverse_predicates(shapes_graph) | full.objects_of, ontology=ontology_graph,
+                         extra=sub_triples)
+            take(*_pyshacl_on(g, onto_shapes, options, onto_nodes))
         if not pyshacl_shapes:  # how many nodes were validated: the focus nodes of all shapes
             fp = focus_pattern(full.classes, full.nodes, full.subjects_of, full.objects_of)
             n_store = 0
@@ -705,40 +718,38 @@ def validate_store_graph(
                                             use_default_graph_as_union=True)))
                 n_store = int(row["n"].value)
             stats.focus_nodes = n_store + len(onto_nodes)
-    # 3. the SHACL-SPARQL constraints: one whole-store query each
-    for shape, targets in sorted(targeted.items(), key=lambda kv: str(kv[0])):
-        constraints = _sparql_constraints(shapes_graph, shape)
-        if constraints:
+    # 3. the SHACL-SPARQL constraints and SPARQL-based components: whole-store queries
+    dataset = ShapesDataset(store, shapes_graph, union=True, path=path)
+    try:
+        for shape in sorted(sparql_shapes, key=str):
+            targets = targeted[shape]
             closure = _class_closure(class_graphs, targets.classes)
-            is_focus = _focus_test(store, ontology_graph, targets, closure, conv)
-            focus = focus_pattern(closure, targets.nodes, targets.subjects_of, targets.objects_of)
-            for constraint, owner, cpath in constraints:
-                stats.sparql_constraints += 1
-                _run_sparql_constraint(store, shapes_graph, shape, owner, constraint, cpath, is_focus,
-                                       results, conv, focus=focus)
+            fp = focus_pattern(closure, targets.nodes, targets.subjects_of, targets.objects_of)
+            if fp is None:
+                continue
+            focus = Focus(fp, lambda fp=fp: [r["this"] for r in store.query(
+                f"SELECT DISTINCT ?this WHERE {{ {fp} }}", use_default_graph_as_union=True)])
+            stats.sparql_constraints += sum(len(c) for _, c in shape_checks(shapes_graph, shape))
+            run_sparql(store, shapes_graph, shape, focus, results, conv=conv, union=True, top=top,
+                       shapes_dataset=dataset)
+    finally:
+        dataset.close()
     for _ in pool_run:  # wait for the last batches
         pass
 
     report = Graph()
+    for prefix, ns in shapes_graph.namespaces():
+        report.bind(prefix, ns, override=True, replace=True)
     root = BNode()
     report.add((root, RDF.type, _sh("ValidationReport")))
-    n_results = 0
     for t in results:
         report.add(t)
-        if t[1] == RDF.type and t[2] == _sh("ValidationResult"):
-            if (None, _sh("result"), t[0]) not in report:
-                report.add((root, _sh("result"), t[0]))
-            n_results += 1
-    # pyshacl's per-batch report roots: drop them, keep one
-    for old in list(report.subjects(RDF.type, _sh("ValidationReport"))):
-        if old != root:
-            for r in list(report.objects(old, _sh("result"))):
-                report.add((root, _sh("result"), r))
-            report.remove((old, None, None))
-    report.add((root, _sh("conforms"), Literal(n_results == 0)))
+    for r in top:
+        report.add((root, _sh("result"), r))
+    _describe_blank_nodes(report, shapes_graph, store, conv)
+    report.add((root, _sh("conforms"), Literal(len(set(top)) == 0)))
     stats.seconds = time.monotonic() - started
     return report
-
 
 def _make_report(report_graph, shapes_graph):
     """Wrap the merged results graph in the project's ValidationReport class."""

@@ -76,136 +76,73 @@ def _pyshacl_validate(data_graph, shapes_graph, fast: bool = True):
 
 
 def split_sparql_shapes(shapes):
-    """``(core, sparql)``: the shapes graph without its SPARQL-based constraints, and the list of
-    ``(node shape, constraint)`` pairs taken out (run by :func:`run_sparql_constraints`)."""
+    """``(core, handled)``: the shapes graph without the ``sh:sparql`` constraints that
+    :func:`run_sparql_constraints` runs, and the targeted shapes it runs them for (their own and
+    their property shapes' constraints). SPARQL constraints of shapes reached only through
+    ``sh:node`` & co stay with pyshacl."""
     from rdflib import Graph, URIRef
 
+    from .sparql_constraints import shape_checks
+    from .store_validate import _targeted_shapes
+
     sparql_p = URIRef(SH + "sparql")
-    pairs = sorted(shapes.subject_objects(sparql_p))
-    if not pairs:
+    if (None, sparql_p, None) not in shapes:
         return shapes, []
+    handled = sorted((s for s in _targeted_shapes(shapes, strict=False)
+                      if any(c.constraint is not None for _, checks in shape_checks(shapes, s) for c in checks)),
+                     key=str)
+    owners = set(handled) | {ps for s in handled for ps in shapes.objects(s, URIRef(SH + "property"))}
     core = Graph()
     for p, ns in shapes.namespaces():
         core.bind(p, ns)
     for t in shapes:
-        if t[1] != sparql_p:
+        if not (t[1] == sparql_p and t[0] in owners):
             core.add(t)
-    return core, pairs
+    return core, handled
 
 
-_MSG_VAR = __import__("re").compile(r"\{[?$](\w+)\}")
-
-
-def run_sparql_constraints(store, shapes, pairs, report_graph, focus_filter=None) -> int:
-    """Run SHACL-SPARQL constraints on a pyoxigraph ``store`` and add their results to
-    ``report_graph`` exactly as a SHACL engine would (focus node, value, severity, messages,
-    sourceShape, sourceConstraint, sh:SPARQLConstraintComponent).
-
-    Each ``sh:select`` is run once for all focus nodes (``$this`` becomes a variable) and its
-    rows are kept for the shape's targets — the SHACL-SPARQL semantics, without one query per
-    focus node. Data in the store's default graph, the ontology in ``GRAPH <urn:ipkg:ontology>``
-    (for ``sh:targetClass`` with subclasses). Returns the number of results added.
-    """
-    from rdflib import BNode, Literal, URIRef
+def run_sparql_constraints(store, shapes, handled, report_graph, focus_filter=None) -> int:
+    """Run the ``sh:sparql`` constraints of the ``handled`` shapes (see :func:`split_sparql_shapes`)
+    on a pyoxigraph ``store`` with :mod:`ipkg.sparql_constraints` (the runner ``ipkg validate
+    --store`` uses too) and add their results to ``report_graph``. Data in the store's default
+    graph, the ontology in ``GRAPH <urn:ipkg:ontology>`` (read for ``rdfs:subClassOf`` of class
+    targets). Returns the number of results added."""
+    from rdflib import Graph, URIRef
     from rdflib.namespace import RDF
 
-    from .checks import ONTOLOGY_GRAPH
+    from .shacl_sparql import focus_pattern
+    from .sparql_constraints import Focus, ShapesDataset, run
+    from .store_validate import _class_closure, _Converter, _targeted_shapes
 
-    sh = lambda n: URIRef(SH + n)  # noqa: E731
-    report_node = next(iter(report_graph.subjects(RDF.type, sh("ValidationReport"))))
-    added = 0
-    for shape, constraint in pairs:
-        if (constraint, sh("deactivated"), Literal(True)) in shapes or (shape, sh("deactivated"), Literal(True)) in shapes:
-            continue
-        select = shapes.value(constraint, sh("select"))
-        if select is None:
-            continue
-        prologue = "".join(
-            f"PREFIX {shapes.value(d, sh('prefix'))}: <{shapes.value(d, sh('namespace'))}>\n"
-            for prefixes in shapes.objects(constraint, sh("prefixes"))
-            for d in shapes.objects(prefixes, sh("declare"))
-        )
-        targets = _targets(store, shapes, shape, ONTOLOGY_GRAPH)
-        if not targets:
-            continue
-        query = prologue + _bind_this(str(select).replace("$this", "?this"), targets)
-        severity = shapes.value(shape, sh("severity")) or sh("Violation")
-        messages = list(shapes.objects(constraint, sh("message"))) or list(shapes.objects(shape, sh("message")))
-        rows = store.query(query)
-        names = [v.value for v in rows.variables]
-        seen = set()
-        for row in rows:
-            this = row["this"]
-            if this is None or this not in targets:
+    report_node = next(iter(report_graph.subjects(RDF.type, URIRef(SH + "ValidationReport"))))
+    targeted = _targeted_shapes(shapes, strict=False)
+    # rdfs:subClassOf of the data and the ontology, for the class targets
+    sub = Graph()
+    for row in store.query("SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?o }",
+                           use_default_graph_as_union=True):
+        sub.add((to_rdflib(row["s"]), URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), to_rdflib(row["o"])))
+    conv = _Converter()
+    keep = (lambda f: f in focus_filter) if focus_filter is not None else None
+    triples: list = []
+    top: list = []
+    dataset = ShapesDataset(store, shapes, union=False)
+    try:
+        for shape in handled:
+            t = targeted[shape]
+            pattern = focus_pattern(_class_closure((sub, shapes), t.classes), t.nodes, t.subjects_of, t.objects_of)
+            if pattern is None:
                 continue
-            focus = to_rdflib(this)
-            if focus_filter is not None and focus not in focus_filter:
-                continue
-            values = {n: row[n] for n in names}
-            key = (this, values.get("value"), values.get("path"))
-            if key in seen:
-                continue
-            seen.add(key)
-            node = BNode()
-            report_graph.add((report_node, sh("result"), node))
-            report_graph.add((node, RDF.type, sh("ValidationResult")))
-            report_graph.add((node, sh("focusNode"), focus))
-            value = values.get("value")
-            report_graph.add((node, sh("value"), to_rdflib(value) if value is not None else focus))
-            if values.get("path") is not None:
-                report_graph.add((node, sh("resultPath"), to_rdflib(values["path"])))
-            report_graph.add((node, sh("resultSeverity"), severity))
-            report_graph.add((node, sh("sourceShape"), shape))
-            report_graph.add((node, sh("sourceConstraint"), constraint))
-            report_graph.add((node, sh("sourceConstraintComponent"), sh("SPARQLConstraintComponent")))
-            for m in messages:
-                text = _MSG_VAR.sub(lambda mm: _show(values.get(mm.group(1)) if mm.group(1) != "this" else this), str(m))
-                report_graph.add((node, sh("resultMessage"), Literal(text, lang=getattr(m, "language", None))))
-            added += 1
-    return added
-
-
-def _bind_this(query: str, targets) -> str:
-    """Pre-bind ``?this`` to the focus nodes: a VALUES block at the start of the outer WHERE."""
-    import re
-
-    m = re.search(r"\bWHERE\s*\{", query, re.IGNORECASE)
-    if m is None:
-        raise IpkgError("a SPARQL constraint's sh:select has no WHERE clause", hint=query[:200])
-    values = " ".join(str(t) for t in targets)  # pyoxigraph terms print as <iri> / _:id
-    return f"{query[:m.end()]}\n  VALUES ?this {{ {values} }}\n{query[m.end():]}"
-
-
-def _show(term) -> str:
-    if term is None:
-        return "?"
-    return term.value
-
-
-
-
-def _targets(store, shapes, shape, ontology_graph) -> set:
-    """The focus nodes of ``shape`` in ``store`` (targetNode/Class/SubjectsOf/ObjectsOf)."""
-    import pyoxigraph as ox
-    from rdflib import URIRef
-    from rdflib.namespace import RDF, RDFS
-
-    sh = lambda n: URIRef(SH + n)  # noqa: E731
-    out: set = set()
-    for node in shapes.objects(shape, sh("targetNode")):
-        out.add(ox.NamedNode(str(node)))
-    classes = list(shapes.objects(shape, sh("targetClass")))
-    if (shape, RDF.type, RDFS.Class) in shapes:
-        classes.append(shape)
-    for c in classes:
-        q = (f"SELECT DISTINCT ?this WHERE {{ {{ ?this a <{c}> }} UNION "
-             f"{{ GRAPH <{ontology_graph}> {{ ?sub <{RDFS.subClassOf}>+ <{c}> }} ?this a ?sub }} }}")
-        out.update(row["this"] for row in store.query(q))
-    for p in shapes.objects(shape, sh("targetSubjectsOf")):
-        out.update(row["s"] for row in store.query(f"SELECT DISTINCT ?s WHERE {{ ?s <{p}> ?o }}"))
-    for p in shapes.objects(shape, sh("targetObjectsOf")):
-        out.update(row["o"] for row in store.query(f"SELECT DISTINCT ?o WHERE {{ ?s <{p}> ?o }}"))
-    return out
+            focus = Focus(pattern, lambda pattern=pattern: [
+                r["this"] for r in store.query(f"SELECT DISTINCT ?this WHERE {{ {pattern} }}")])
+            run(store, shapes, shape, focus, triples, conv=conv, union=False, keep=keep, top=top, only_sparql=True,
+                shapes_dataset=dataset)
+    finally:
+        dataset.close()
+    for t in triples:
+        report_graph.add(t)
+    for r in top:
+        report_graph.add((report_node, URIRef(SH + "result"), r))
+    return len(top)
 
 
 def shacl_report_graph(merged, shapes, store=None, data=None, ontology=None):
