@@ -1,4 +1,4 @@
-"""``ipkg build``: load → validate → export → ontology docs → example queries → views.
+"""``ipkg build``: load → validate → export → ontology docs → example queries → site → views.
 
 The output folder is replaced as a whole, atomically: everything is written into a temporary
 folder next to it (``<out>.tmp-<pid>``), and only when every step has succeeded is it swapped
@@ -7,7 +7,9 @@ build that fails (exit 1 on SHACL violations, 2 on input it cannot load) or is k
 the previous output untouched; leftovers of killed builds are removed by the next build.
 
 Optional steps run only when their module exists: validation (:mod:`ipkg.validate`), example
-queries (:mod:`ipkg.examples`), views (:mod:`ipkg.views`).
+queries (:mod:`ipkg.examples`), the browsable site (:mod:`ipkg.site`: a page per entity and
+term, charts, query gallery, search), views (:mod:`ipkg.views`). The site step runs before the
+views so that the start page and the views' side panels can link to the pages it wrote.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class BuildResult:
 OPTIONAL = {
     "validate": ("ipkg.validate", "validate_project"),
     "examples": ("ipkg.examples", "write_examples"),
+    "site": ("ipkg.site", "write_pages"),
     "views": ("ipkg.views", "write_site"),
 }
 
@@ -114,7 +117,7 @@ def _hold(step: str) -> None:
 # --------------------------------------------------------------------------- the build
 
 
-def plan(*, docs: bool = True, views: bool = True, validate: bool = True) -> list[str]:
+def plan(*, docs: bool = True, views: bool = True, validate: bool = True, site: bool = True) -> list[str]:
     """The steps a build with these options will run, in order."""
     steps = ["load"]
     if validate and _optional("validate") is not None:
@@ -124,6 +127,8 @@ def plan(*, docs: bool = True, views: bool = True, validate: bool = True) -> lis
         steps.append("docs")
     if _optional("examples") is not None:
         steps.append("examples")
+    if site and _optional("site") is not None:
+        steps.append("site")
     if views and _optional("views") is not None:
         steps.append("views")
     steps.append("swap")
@@ -137,6 +142,7 @@ def build(
     docs: bool = True,
     views: bool = True,
     validate: bool = True,
+    site: bool = True,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> BuildResult:
@@ -148,7 +154,7 @@ def build(
     from .load import load_project
 
     out = Path(out).absolute()
-    steps = plan(docs=docs, views=views, validate=validate)
+    steps = plan(docs=docs, views=views, validate=validate, site=site)
     result = BuildResult(out=out, conforms=True)
 
     def note(message: str) -> None:
@@ -230,6 +236,11 @@ def build(
         if "examples" in steps:
             write_examples = _optional("examples")
             run_step("examples", lambda: files.extend(write_examples(tmp) or []))
+
+        if "site" in steps:
+            write_pages = _optional("site")
+            home = "index.html" if "views" in steps else None
+            run_step("site", lambda: files.extend(write_pages(project, tmp, report=result.report, home=home) or []))
 
         if "views" in steps:
             write_site = _optional("views")

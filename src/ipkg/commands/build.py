@@ -12,6 +12,8 @@ into the output folder (default: dist/ in the current folder):
 
   ipkg.ttl  ipkg.nt  ipkg.jsonld (+ context.jsonld)  ipkg.trig (one named graph per source)
   void.ttl (VoID + DCAT with counts)  ontology/index.html (pyLODE)  queries/  views/ index.html
+  id/**.html|.ttl|.jsonld (a page per entity)  ontology/class|property/ (a page per term)
+  stats/ (charts)  queries/index.html (query gallery)  browse.html (search)  .htaccess
 
 The output folder is replaced as a whole and atomically: when the graph has SHACL violations
 (exit 1) or a file cannot be loaded (exit 2) the report or error is printed and the previous
@@ -20,13 +22,15 @@ output folder is left exactly as it was. Two builds of the same input are byte-i
 Examples:
   ipkg build                      # build dist/
   ipkg build --out /tmp/site -q   # elsewhere, no progress or summary
-  ipkg build --no-views --no-docs # only the data exports (faster)
+  ipkg build --no-views --no-docs --no-site # only the data exports (faster)
 """
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", metavar="DIR", default="dist", help="output folder (default: dist)")
     parser.add_argument("--no-views", action="store_true", help="skip the HTML views")
+    parser.add_argument("--no-site", action="store_true",
+                        help="skip the browsable site (entity pages, charts, query gallery, search)")
     parser.add_argument("--no-docs", action="store_true", help="skip the pyLODE ontology documentation")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and reports")
     parser.add_argument(
@@ -50,6 +54,7 @@ def run(args) -> int:
         args.out,
         docs=not args.no_docs,
         views=not args.no_views,
+        site=not args.no_site,
         progress=progress if show_progress else None,
         warn=warn,
     )
