@@ -22,11 +22,13 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from markupsafe import Markup
+from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 from .paths import page_href, page_path, page_stem
 
-__all__ = ["write_pages", "page_path", "page_href", "page_stem", "CSP"]
+__all__ = ["write_pages", "page_path", "page_href", "page_stem", "link_view_nodes", "CSP"]
 
 #: the Content-Security-Policy of every page
 CSP = (
@@ -60,15 +62,20 @@ def _env():
 def t(d: dict) -> Markup:
     """Both languages of a label; the page's CSS shows one (html[data-lang])."""
     en = d.get("en", "")
-    return Markup('<span class="en" lang="en">%s</span><span class="zh" lang="zh-Hans">%s</span>') % (
-        en, d.get("zh") or en)
+    return _t(en, d.get("zh") or en)
+
+
+@lru_cache(maxsize=65536)
+def _t(en: str, zh: str) -> Markup:
+    return Markup(f'<span class="en" lang="en">{escape(en)}</span><span class="zh" lang="zh-Hans">{escape(zh)}</span>')
 
 
 def ref(r: dict) -> Markup:
     """A link to the page of an IRI (labels in both languages), or the labels alone."""
+    label = t(r["label"])
     if r.get("href"):
-        return Markup('<a href="%s">%s</a>') % (r["href"], t(r["label"]))
-    return Markup('<span title="%s">%s</span>') % (r["iri"], t(r["label"]))
+        return Markup(f'<a href="{escape(r["href"])}">{label}</a>')
+    return Markup(f'<span title="{escape(r["iri"])}">{label}</span>')
 
 
 def _entity_triples(project) -> dict[str, list]:
@@ -188,6 +195,17 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
         write("static/" + name, (static / name).read_bytes())
     write(".htaccess", htaccess())
     return written
+
+
+def link_view_nodes(nodes: list[dict], outdir: Path, from_dir: str = "views") -> None:
+    """Give every view node (``{"id": iri, …}``) whose page exists in ``outdir`` a relative
+    ``page`` link, for the side panel of the view pages (:mod:`ipkg.views.site`)."""
+    from .paths import relative
+
+    for n in nodes:
+        path = page_path(n.get("id", ""))
+        if path and (Path(outdir) / path).is_file():
+            n["page"] = relative(path, from_dir)
 
 
 def page_iri(page: str) -> str:

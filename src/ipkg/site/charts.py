@@ -22,6 +22,7 @@ from rdflib import Literal, URIRef
 
 from .model import AREA, INDICATOR, IPKG, OBS_VALUE, PERIOD, QUALIFIER, QUALIFIER_SIGNS, UNIT, SiteModel, short
 
+RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 REPORTING_BODY = URIRef(IPKG + "reportingBody")
 PART_OF = URIRef(IPKG + "partOf")
 SUBSET_OF = URIRef(IPKG + "subsetOf")
@@ -37,7 +38,7 @@ def _number(v) -> float | None:
 
 
 def _value_text(m: SiteModel, obs, value) -> str:
-    sign = "".join(QUALIFIER_SIGNS.get(str(q).rsplit("/", 1)[-1], "") for q in sorted(m.g.objects(obs, QUALIFIER), key=str))
+    sign = "".join(QUALIFIER_SIGNS.get(str(q).rsplit("/", 1)[-1], "") for q in sorted(m.objects(obs, QUALIFIER), key=str))
     return sign + str(value)
 
 
@@ -52,17 +53,29 @@ def _bar(m: SiteModel, obs: URIRef, value: Literal) -> dict:
         "page": (e.stem + ".html") if e else None,
         "label": m.ctx.labels(obs),
         "flag": bool(notes),
-        "derived": (obs, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), URIRef(IPKG + "DerivedObservation")) in m.g,
+        "derived": URIRef(IPKG + "DerivedObservation") in m.objects(obs, RDF_TYPE),
     }
 
 
 def _first(m: SiteModel, node, prop):
-    vals = sorted(m.g.objects(node, prop), key=str)
+    vals = sorted(m.objects(node, prop), key=str)
     return vals[0] if vals else None
 
 
 def _labels_or_dash(m: SiteModel, node) -> dict:
     return m.ctx.labels(node) if node is not None else {"en": "—", "zh": "—"}
+
+
+#: dimensions that tell two figures of one indicator apart (besides the period)
+DIMENSIONS = (AREA, URIRef(IPKG + "crimeType"), URIRef(IPKG + "function"), REPORTING_BODY,
+              URIRef(IPKG + "concerns"))
+
+
+def _period_label(m: SiteModel, period) -> dict:
+    if period is None:
+        return {"en": "—", "zh": "—"}
+    local = str(period).rsplit("/", 1)[-1]
+    return {"en": local, "zh": local} if len(local) <= 9 else m.ctx.labels(period)
 
 
 def indicator_charts(m: SiteModel) -> list[dict]:
@@ -74,31 +87,34 @@ def indicator_charts(m: SiteModel) -> list[dict]:
     for ind in sorted(by_ind, key=str):
         by_unit: dict = defaultdict(list)
         for obs in by_ind[ind]:
-            for v in m.g.objects(obs, OBS_VALUE):
+            for v in m.objects(obs, OBS_VALUE):
                 if _number(v) is not None:
                     by_unit[_first(m, obs, UNIT)].append((obs, v))
         for unit in sorted(by_unit, key=lambda u: str(u or "")):
+            items = by_unit[unit]
+            dims = {obs: tuple(_first(m, obs, d) for d in DIMENSIONS) for obs, _ in items}
+            varying = [i for i in range(len(DIMENSIONS)) if len({d[i] for d in dims.values()}) > 1]
+            rows = []
+            for obs, v in items:
+                period = _first(m, obs, PERIOD)
+                key = tuple(str(dims[obs][i] or "") for i in varying)
+                rows.append((str(period or "~"), key, str(obs), obs, v, period))
+            rows.sort()
             bars = []
             counts: dict = defaultdict(int)
-            rows = []
-            for obs, v in by_unit[unit]:
-                period = _first(m, obs, PERIOD)
-                area = _first(m, obs, AREA)
-                rows.append((str(m.ctx.label(period, "en")) if period is not None else "~", str(area or ""), str(obs), obs, v, period, area))
-            rows.sort()
-            for _, _, _, obs, v, period, area in rows:
+            for _, key, _, obs, v, period in rows:
                 bar = _bar(m, obs, v)
-                plab = _labels_or_dash(m, period)
-                alab = _labels_or_dash(m, area)
-                counts[(str(period), str(area))] += 1
-                n = counts[(str(period), str(area))]
+                counts[(str(period), key)] += 1
+                n = counts[(str(period), key)]
                 suffix = f" ({n})" if n > 1 else ""
-                body = _first(m, obs, REPORTING_BODY)
+                parts = [m.ctx.labels(dims[obs][i]) if dims[obs][i] is not None else {"en": "—", "zh": "—"}
+                         for i in varying]
+                area = dims[obs][0]
                 bar.update({
-                    "fx": plab,
-                    "x": {"en": short(alab["en"], 16) + suffix, "zh": short(alab["zh"], 10) + suffix},
-                    "series": alab,
-                    "body": m.ctx.labels(body) if body is not None else None,
+                    "fx": _period_label(m, period),
+                    "x": {"en": " · ".join(short(p["en"], 24) for p in parts) + suffix,
+                          "zh": " · ".join(short(p["zh"], 12) for p in parts) + suffix},
+                    "series": m.ctx.labels(area) if area is not None else {"en": "—", "zh": "—"},
                 })
                 bars.append(bar)
             ind_e = m.entities.get(str(ind))

@@ -49,8 +49,9 @@ DERIVED_CLASS = URIRef(IPKG + "DerivedObservation")
 OBSERVATION = URIRef(QB + "Observation")
 PUBLIC_LAW = URIRef(IPKG + "publicLaw")
 
-#: shown in the page header or the provenance column, not as facts
-HEADER_PROPS = {RDF.type, SKOS.prefLabel, SKOS.altLabel, EVIDENCE, LOCATOR, SOURCE}
+#: shown in the page header or the provenance column, not as facts (rdf:type is both: the class
+#: row carries the provenance of an entity the sources only name)
+HEADER_PROPS = {SKOS.prefLabel, SKOS.altLabel, EVIDENCE, LOCATOR, SOURCE}
 _PROPERTY_TYPES = {
     str(RDF.Property), str(OWL.ObjectProperty), str(OWL.DatatypeProperty), str(OWL.AnnotationProperty),
     str(OWL.SymmetricProperty), str(OWL.TransitiveProperty), str(OWL.FunctionalProperty),
@@ -88,6 +89,10 @@ class SiteModel:
         self._href: dict = {}
         self._curie: dict = {}
         self._colour: dict = {}
+        #: subject → [(predicate, object)], in one pass (rdflib lookups per page were the cost)
+        self.out: dict = defaultdict(list)
+        for s_, p_, o_ in graph:
+            self.out[s_].append((p_, o_))
         entities = {}
         for s in set(graph.subjects(RDF.type, None)):
             if isinstance(s, URIRef):
@@ -137,8 +142,11 @@ class SiteModel:
             return URIRef(str(OWL.ObjectProperty)) if types & _PROPERTY_TYPES else URIRef(str(OWL.Class))
         return self.ctx.class_of(iri) or next(iter(self.ctx.types(iri)), None)
 
+    def objects(self, s, p) -> list:
+        return [o for p_, o in self.out.get(URIRef(s), ()) if p_ == p]
+
     def alt_labels(self, iri) -> list[dict]:
-        return sorted(({"text": str(o), "lang": o.language or ""} for o in self.g.objects(URIRef(iri), SKOS.altLabel)
+        return sorted(({"text": str(o), "lang": o.language or ""} for o in self.objects(iri, SKOS.altLabel)
                        if isinstance(o, Literal)), key=lambda a: (a["lang"], a["text"]))
 
     # ------------------------------------------------------------------ values
@@ -154,9 +162,9 @@ class SiteModel:
     def _block(self, node) -> dict:
         node = URIRef(node)
         return {
-            "evidence": sorted(str(x) for x in self.g.objects(node, EVIDENCE)),
-            "locators": sorted(str(x) for x in self.g.objects(node, LOCATOR)),
-            "sources": sorted(self.g.objects(node, SOURCE), key=str),
+            "evidence": sorted(str(x) for x in self.objects(node, EVIDENCE)),
+            "locators": sorted(str(x) for x in self.objects(node, LOCATOR)),
+            "sources": sorted(self.objects(node, SOURCE), key=str),
         }
 
     def provenance(self, node, values: list, from_dir: str, block: dict | None = None) -> dict:
@@ -176,18 +184,18 @@ class SiteModel:
             "evidence": evidence,
             "locators": block["locators"],
             "sources": [self.ref(s, from_dir) for s in block["sources"]],
-            "public_law": (URIRef(node), PUBLIC_LAW, None) in self.g,
+            "public_law": bool(self.objects(node, PUBLIC_LAW)),
             "via": [],
-            "derived": self.derivation(node, from_dir) if (URIRef(node), RDF.type, DERIVED_CLASS) in self.g else None,
+            "derived": self.derivation(node, from_dir) if DERIVED_CLASS in self.objects(node, RDF.type) else None,
         }
 
     def derivation(self, node, from_dir: str) -> dict | None:
         node = URIRef(node)
-        methods = sorted(str(m) for m in self.g.objects(node, METHOD))
+        methods = sorted(str(m) for m in self.objects(node, METHOD))
         inputs = []
-        for i in sorted(self.g.objects(node, DERIVED_FROM), key=str):
+        for i in sorted(self.objects(node, DERIVED_FROM), key=str):
             item = self.ref(i, from_dir)
-            item["value"] = " ".join(sorted(str(v) for v in self.g.objects(i, OBS_VALUE)))
+            item["value"] = " ".join(sorted(str(v) for v in self.objects(i, OBS_VALUE)))
             inputs.append(item)
         if not methods and not inputs:
             return None

@@ -32,7 +32,7 @@ def _sort_values(values):
 def facts(m: SiteModel, e: Entity) -> list[dict]:
     node = URIRef(e.iri)
     by_p: dict = {}
-    for p, o in m.g.predicate_objects(node):
+    for p, o in m.out.get(node, ()):
         if p in HEADER_PROPS:
             continue
         by_p.setdefault(p, []).append(o)
@@ -83,7 +83,7 @@ def neighbourhood(m: SiteModel, e: Entity) -> dict:
     """A radial drawing: the entity in the centre, its linked pages around it (SVG coordinates)."""
     node = URIRef(e.iri)
     seen: dict[str, tuple[str, str]] = {}  # iri -> (direction, predicate curie)
-    for p, o in sorted(m.g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
+    for p, o in sorted(m.out.get(node, ()), key=lambda po: (str(po[0]), str(po[1]))):
         if isinstance(o, URIRef) and p not in (RDF.type, SOURCE) and str(o) in m.entities and str(o) != e.iri:
             seen.setdefault(str(o), ("out", m.curie(p)))
     for p, s in sorted(m.incoming.get(e.iri, []), key=lambda ps: (str(ps[0]), str(ps[1]))):
@@ -136,10 +136,10 @@ def entity_page(m: SiteModel, e: Entity, chart_ids: dict[str, list[str]]) -> dic
         "neighbourhood": neighbourhood(m, e),
         "notes": notes,
         "contradictions": m.contradictions.get(e.iri, []),
-        "derivation": m.derivation(node, e.dir) if (node, RDF.type, DERIVED_CLASS) in m.g else None,
+        "derivation": m.derivation(node, e.dir) if DERIVED_CLASS in m.objects(node, RDF.type) else None,
         "charts": chart_ids.get(e.iri, []),
-        "value": " ".join(sorted(str(v) for v in m.g.objects(node, OBS_VALUE))),
-        "indicator": next((m.ref(i, e.dir) for i in sorted(m.g.objects(node, INDICATOR), key=str)), None),
+        "value": " ".join(sorted(str(v) for v in m.objects(node, OBS_VALUE))),
+        "indicator": next((m.ref(i, e.dir) for i in sorted(m.objects(node, INDICATOR), key=str)), None),
         "name": e.stem.rsplit("/", 1)[-1],
     }
     return page

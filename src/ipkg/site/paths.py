@@ -12,7 +12,6 @@ rewrite rules that serve these files at the IRIs themselves.
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 BASE = "https://w3id.org/ipkg/"
@@ -44,8 +43,13 @@ def page_path(iri: str) -> str | None:
 
 
 def relative(target: str, from_dir: str) -> str:
-    """A relative URL from a page in folder ``from_dir`` ('' = site root) to ``target``."""
-    return posixpath.relpath(target, from_dir or ".")
+    """A relative URL from a page in folder ``from_dir`` ('' = site root) to ``target``
+    (both relative to the site root, ``/``-separated, no ``.`` or ``..`` parts)."""
+    if not from_dir:
+        return target
+    if target.startswith(from_dir + "/"):
+        return target[len(from_dir) + 1:]
+    return "../" * (from_dir.count("/") + 1) + target
 
 
 def page_href(iri: str, from_dir: str) -> str | None:

@@ -31,19 +31,26 @@
     var periods = spec.periods > 1;
     var series = spec.areas > 1;
     bars.forEach(function (b) {
-      tick[b.key] = periods ? (b.fx + (series || /\(\d+\)$/.test(b.x) ? "\n" + b.x : "")) : b.x;
+      tick[b.key] = periods ? (b.fx + (b.x ? "\n" + b.x : "")) : (b.x || b.fx);
     });
-    var many = keys.length > 5;
+    var longest = Math.max.apply(null, keys.map(function (k) { return String(tick[k]).split("\n").reduce(function (a, l) { return Math.max(a, l.length); }, 0); }));
+    var many = keys.length > 1 && longest * 7 > (keys.length > 8 ? 60 : 90);
     var marks = [
       Plot.barY(bars, {
         x: "key", y: "value",
-        fill: series ? "series" : (function (d) { return d.flag ? "#f4b6b6" : "#4e79a7"; }),
-        stroke: function (d) { return d.flag ? "#c00000" : null; }, strokeWidth: 3,
+        fill: series ? "series" : "#4e79a7",
         href: "href", title: "title", ariaLabel: "title"
       }),
-      Plot.text(bars, {
-        x: "key", y: "value", text: "text", dy: -7, fontSize: 12,
-        fill: function (d) { return d.flag ? "#c00000" : "currentColor"; }, fontWeight: "bold"
+      // figures flagged by validation: drawn again on top, pale with a red outline
+      Plot.barY(bars.filter(function (b) { return b.flag; }), {
+        x: "key", y: "value", fill: "#f4b6b6", stroke: "#c00000", strokeWidth: 3,
+        href: "href", title: "title", ariaLabel: "title", className: "flagged"
+      }),
+      Plot.text(bars.filter(function (b) { return !b.flag; }), {
+        x: "key", y: "value", text: "text", dy: -7, fontSize: 12, fill: "currentColor", fontWeight: "bold"
+      }),
+      Plot.text(bars.filter(function (b) { return b.flag; }), {
+        x: "key", y: "value", text: "text", dy: -7, fontSize: 12, fill: "#c00000", fontWeight: "bold"
       }),
       Plot.ruleY([0])
     ];
@@ -57,9 +64,11 @@
       marks.push(Plot.text([t.value], { y: function (d) { return d; }, frameAnchor: "right", dy: -8, text: function () { return label; },
         fill: t.flag ? "#c00000" : "#333", fontSize: 12, fontWeight: "bold", href: function () { return t.page ? root + t.page : null; } }));
     }
-    var width = Math.max(320, Math.min(900, 90 + keys.length * (many ? 70 : 90)));
+    var twoLines = keys.some(function (k) { return String(tick[k]).indexOf("\n") >= 0; });
+    var mb = many ? Math.min(150, 24 + longest * 4.8) : (twoLines ? 50 : 40);
+    var width = Math.max(360, Math.min(1100, 90 + keys.length * (many ? 60 : Math.max(90, longest * 7.5))));
     return Plot.plot({
-      width: width, height: many ? 300 : 260, marginTop: 28, marginBottom: many ? 90 : (periods && series ? 50 : 40), marginLeft: 56,
+      width: width, height: 230 + mb, marginRight: 20, marginTop: 28, marginBottom: mb, marginLeft: many ? 90 : 56,
       style: { fontSize: "12px", background: "transparent" },
       x: { domain: keys, tickFormat: function (k) { return tick[k]; }, label: null, tickRotate: many ? -30 : 0 },
       y: { label: pick(spec.unit, L), grid: true, domain: [0, maxv * 1.15 || 1] },
