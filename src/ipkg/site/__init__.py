@@ -161,7 +161,11 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
         ("indicators", {"en": "Every indicator", "zh": "全部统计指标"},
          [c for c in charts if c["kind"] == "indicator"]),
     ]
-    flagged = [c for c in charts if c["notes"]]
+    flagged: dict = {}  # each warning once, with the charts that show it
+    for c in charts:
+        for n in c["notes"]:
+            flagged.setdefault((n["focus"], n["en"]), {"note": n, "charts": []})["charts"].append(c)
+    flagged = [flagged[k] for k in sorted(flagged)]
     write("stats/index.html", env.get_template("stats.html.j2").render(
         groups=groups, flagged=flagged, specs=by_id, nav=nav, root="../"))
 
@@ -174,7 +178,7 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
     index, by_class = [], {}
     for iri, e in model.entities.items():
         kind = model.kind_of(e.iri)
-        kind_label = model.ctx.labels(kind) if kind is not None else {"en": "", "zh": ""}
+        kind_label = model.kind_label(kind)
         alt = [a["text"] for a in model.alt_labels(iri)]
         index.append({"p": e.stem + ".html", "en": e.label["en"], "zh": e.label["zh"], "alt": alt,
                       "c": e.curie, "k": kind_label})

@@ -136,11 +136,20 @@ class SiteModel:
         return self.ctx.labels(cls) if cls is not None else {"en": "", "zh": ""}
 
     def kind_of(self, iri) -> URIRef | None:
-        """The class a page is filed under in the index (most specific type)."""
+        """The class a page is filed under in the index (most specific type; for ontology
+        terms owl:Class or rdf:Property)."""
+        iri = URIRef(iri)
         if str(iri).startswith(ONTOLOGY_NS):
             types = {str(t) for t in self.ctx.types(iri)}
-            return URIRef(str(OWL.ObjectProperty)) if types & _PROPERTY_TYPES else URIRef(str(OWL.Class))
+            return RDF.Property if types & _PROPERTY_TYPES else OWL.Class
         return self.ctx.class_of(iri) or next(iter(self.ctx.types(iri)), None)
+
+    def kind_label(self, kind) -> dict:
+        if kind == OWL.Class:
+            return {"en": "ontology class", "zh": "本体类"}
+        if kind == RDF.Property:
+            return {"en": "ontology property", "zh": "本体属性"}
+        return self.ctx.labels(kind) if kind is not None else {"en": "", "zh": ""}
 
     def objects(self, s, p) -> list:
         return [o for p_, o in self.out.get(URIRef(s), ()) if p_ == p]
@@ -226,6 +235,11 @@ class SiteModel:
         return out
 
     # ------------------------------------------------------------------ validation
+    def shape_curie(self, iri) -> str:
+        from ..report import Compactor
+
+        return Compactor()(iri) or "" if iri else ""
+
     @cached_property
     def results_by_focus(self) -> dict[str, list]:
         out: dict[str, list] = defaultdict(list)
@@ -246,7 +260,7 @@ class SiteModel:
             for r in results:
                 if r.component != "SPARQLConstraintComponent":
                     continue
-                note = {"en": r.message("en"), "zh": r.message("zh"), "rule": self.ctx.curie(r.source_shape or ""),
+                note = {"en": r.message("en"), "zh": r.message("zh"), "rule": self.shape_curie(r.source_shape),
                         "focus": focus}
                 out[focus].append(note)
                 if r.source_shape and r.source_shape.endswith("SameQuantityShape"):

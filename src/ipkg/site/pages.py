@@ -13,6 +13,9 @@ from .model import (
     HEADER_PROPS,
     INDICATOR,
     OBS_VALUE,
+    PERIOD,
+    AREA,
+    UNIT,
     SOURCE,
     Entity,
     SiteModel,
@@ -20,7 +23,7 @@ from .model import (
 )
 
 #: at most this many neighbours are drawn (the rest are listed in the tables)
-MAX_NEIGHBOURS = 18
+MAX_NEIGHBOURS = 16
 #: at most this many subjects are listed per incoming property
 MAX_INCOMING = 200
 
@@ -92,20 +95,23 @@ def neighbourhood(m: SiteModel, e: Entity) -> dict:
     items = list(seen.items())
     total = len(items)
     items = items[:MAX_NEIGHBOURS]
-    width, height = 640, 360
-    cx, cy, rx, ry = width / 2, height / 2, 230, 135
+    width, height = 820, 400
+    cx, cy, rx, ry = width / 2, height / 2, 215, 150
     nodes = []
     for i, (iri, (direction, pred)) in enumerate(items):
         angle = -math.pi / 2 + 2 * math.pi * i / max(len(items), 1)
         x, y = cx + rx * math.cos(angle), cy + ry * math.sin(angle)
         ref = m.ref(iri, e.dir)
+        vertical = abs(x - cx) < 60
         nodes.append({
             **ref,
             "x": round(x, 1), "y": round(y, 1),
+            "tx": round(x if vertical else x + (13 if x > cx else -13), 1),
+            "ty": round(y + (-15 if y < cy else 24) if vertical else y + 4, 1),
             "short": {"en": short(ref["label"]["en"]), "zh": short(ref["label"]["zh"], 12)},
             "colour": m.colour(iri),
             "direction": direction, "predicate": pred,
-            "anchor": "middle" if abs(x - cx) < 40 else ("start" if x > cx else "end"),
+            "anchor": "middle" if vertical else ("start" if x > cx else "end"),
         })
     return {
         "width": width, "height": height, "cx": cx, "cy": cy, "nodes": nodes,
@@ -121,13 +127,13 @@ def entity_page(m: SiteModel, e: Entity, chart_ids: dict[str, list[str]]) -> dic
     types = [m.ref(t, e.dir) for t in e.types]
     results = m.results_by_focus.get(e.iri, [])
     notes = [{"severity": r.severity, "en": r.message("en"), "zh": r.message("zh"),
-              "rule": m.ctx.curie(r.source_shape or "")} for r in results]
+              "rule": m.shape_curie(r.source_shape)} for r in results]
     page = {
         "e": e,
         "root": m_root(e),
         "label": e.label,
         "alt": m.alt_labels(e.iri),
-        "kind": m.ctx.labels(kind) if kind is not None else {"en": "", "zh": ""},
+        "kind": m.kind_label(kind),
         "types": types,
         "facts": facts(m, e),
         "provenance": m.provenance(node, [], e.dir),
@@ -139,6 +145,7 @@ def entity_page(m: SiteModel, e: Entity, chart_ids: dict[str, list[str]]) -> dic
         "derivation": m.derivation(node, e.dir) if DERIVED_CLASS in m.objects(node, RDF.type) else None,
         "charts": chart_ids.get(e.iri, []),
         "value": " ".join(sorted(str(v) for v in m.objects(node, OBS_VALUE))),
+        "dims": [m.ref(x, e.dir) for p in (UNIT, PERIOD, AREA) for x in sorted(m.objects(node, p), key=str)],
         "indicator": next((m.ref(i, e.dir) for i in sorted(m.objects(node, INDICATOR), key=str)), None),
         "name": e.stem.rsplit("/", 1)[-1],
     }
