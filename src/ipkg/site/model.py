@@ -91,8 +91,10 @@ class SiteModel:
         self._colour: dict = {}
         #: subject → [(predicate, object)], in one pass (rdflib lookups per page were the cost)
         self.out: dict = defaultdict(list)
+        self._sp: dict = defaultdict(list)
         for s_, p_, o_ in graph:
             self.out[s_].append((p_, o_))
+            self._sp[(s_, p_)].append(o_)
         entities = {}
         for s in set(graph.subjects(RDF.type, None)):
             if isinstance(s, URIRef):
@@ -152,7 +154,7 @@ class SiteModel:
         return self.ctx.labels(kind) if kind is not None else {"en": "", "zh": ""}
 
     def objects(self, s, p) -> list:
-        return [o for p_, o in self.out.get(URIRef(s), ()) if p_ == p]
+        return self._sp.get((s if isinstance(s, URIRef) else URIRef(s), p), [])
 
     def alt_labels(self, iri) -> list[dict]:
         return sorted(({"text": str(o), "lang": o.language or ""} for o in self.objects(iri, SKOS.altLabel)
