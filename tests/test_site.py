@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
 from ipkg.query import run_query
 from ipkg.site import conneg
@@ -365,4 +365,3 @@ def test_start_page_and_view_panels_link_the_site(built_dist):
 def test_literal_values_are_shown(built_dist):
     text = html.unescape((built_dist / "id/obs/sh2023-comprehensive-cases.html").read_text("utf-8"))
     assert '<span class="num">129</span>' in text
-    _ = Literal

@@ -18,7 +18,6 @@ relative, so the site works from ``file://`` and from any static host.
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 
@@ -99,10 +98,11 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
     ``report``: the build's validation report (its arithmetic warnings are marked on the charts);
     ``home``: the start page, relative to the root (None when the build writes none).
     """
-    from ..export import _used_prefixes, serialize_jsonld, serialize_turtle
+    from ..export import _sort_key, _used_prefixes, serialize_jsonld, serialize_turtle
+    from ..views.render import safe_json
     from .charts import breakdown_charts, indicator_charts
     from .conneg import htaccess
-    from .gallery import run_examples
+    from .gallery import run_examples, serve_origin
     from .model import SiteModel
     from .pages import entity_page
 
@@ -148,8 +148,7 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
         write(e.stem + ".jsonld", serialize_jsonld(ts, prefixes, context_ref=used))
 
     # ---------------------------------------------------------------- the ontology as a whole
-    onto = sorted({q.triple for p in project.ontology_files for q in project.quads[p]},
-                  key=__import__("ipkg.export", fromlist=["_sort_key"])._sort_key)
+    onto = sorted({q.triple for p in project.ontology_files for q in project.quads[p]}, key=_sort_key)
     used = _used_prefixes(onto, prefixes)
     write("ontology/index.ttl", serialize_turtle(onto, prefixes, used))
     write("ontology/index.jsonld", serialize_jsonld(onto, prefixes, context_ref=used))
@@ -172,7 +171,7 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
     # ---------------------------------------------------------------- query gallery
     examples = run_examples(project, model)
     write("queries/index.html", env.get_template("gallery.html.j2").render(
-        examples=examples, nav=nav, root="../", serve=__import__("ipkg.site.gallery", fromlist=["x"]).serve_origin()))
+        examples=examples, nav=nav, root="../", serve=serve_origin()))
 
     # ---------------------------------------------------------------- search and index
     index, by_class = [], {}
@@ -187,7 +186,6 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
     classes = [by_class[k] for k in sorted(by_class, key=lambda k: (k[0].casefold(), k[1]))]
     for c in classes:
         c["entries"].sort(key=lambda i: (i["label"]["en"].casefold(), i["curie"]))
-    from ..views.render import safe_json
 
     write("static/search-index.js", "window.IPKG_SEARCH = " + safe_json(index) + ";\n")
     write("browse.html", env.get_template("browse.html.j2").render(
@@ -220,14 +218,3 @@ def page_iri(page: str) -> str:
     if stem.startswith("ontology/"):
         return ONTOLOGY_NS + stem.rsplit("/", 1)[-1]
     return BASE + stem
-
-
-def site_summary(outdir: Path) -> dict:
-    """Counts of what a built site holds (for tests and the build summary)."""
-    outdir = Path(outdir)
-    pages = [p for p in (outdir / "id").rglob("*.html")] + [
-        p for d in ("class", "property") for p in (outdir / "ontology" / d).glob("*.html")]
-    return {"pages": len(pages)}
-
-
-_ = json

@@ -16,11 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SKOS
 
 from ..views.builders import Context
-from .paths import ID_NS, ONTOLOGY_NS, page_stem, relative
+from .paths import ONTOLOGY_NS, page_stem, relative
 
 IPKG = ONTOLOGY_NS
 DCT = "http://purl.org/dc/terms/"
