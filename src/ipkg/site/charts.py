@@ -93,7 +93,13 @@ def indicator_charts(m: SiteModel) -> list[dict]:
         for unit in sorted(by_unit, key=lambda u: str(u or "")):
             items = by_unit[unit]
             dims = {obs: tuple(_first(m, obs, d) for d in DIMENSIONS) for obs, _ in items}
-            varying = [i for i in range(len(DIMENSIONS)) if len({d[i] for d in dims.values()}) > 1]
+            # the dimensions that tell the figures apart, each only if it adds a distinction to
+            # those before it (a reporting body that follows from the area is left out)
+            varying: list[int] = []
+            for i in range(len(DIMENSIONS)):
+                before = {tuple(d[j] for j in varying) for d in dims.values()}
+                if len({tuple(d[j] for j in varying) + (d[i],) for d in dims.values()}) > len(before):
+                    varying.append(i)
             rows = []
             for obs, v in items:
                 period = _first(m, obs, PERIOD)

@@ -66,9 +66,10 @@
     }
     var twoLines = keys.some(function (k) { return String(tick[k]).indexOf("\n") >= 0; });
     var mb = many ? Math.min(150, 24 + longest * 4.8) : (twoLines ? 50 : 40);
-    var width = Math.max(360, Math.min(1100, 90 + keys.length * (many ? 60 : Math.max(90, longest * 7.5))));
+    var width = Math.max(360, Math.min(1100, (many ? Math.min(230, Math.max(60, longest * 5.3 - 30)) : 56) + 40 +
+      keys.length * (many ? 60 : Math.max(90, longest * 7.5))));
     return Plot.plot({
-      width: width, height: 230 + mb, marginRight: 20, marginTop: 28, marginBottom: mb, marginLeft: many ? 90 : 56,
+      width: width, height: 230 + mb, marginRight: 20, marginTop: 28, marginBottom: mb, marginLeft: many ? Math.min(230, Math.max(60, longest * 5.3 - 30)) : 56,
       style: { fontSize: "12px", background: "transparent" },
       x: { domain: keys, tickFormat: function (k) { return tick[k]; }, label: null, tickRotate: many ? -30 : 0 },
       y: { label: pick(spec.unit, L), grid: true, domain: [0, maxv * 1.15 || 1] },
