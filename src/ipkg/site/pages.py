@@ -40,6 +40,7 @@ def facts(m: SiteModel, e: Entity) -> list[dict]:
             continue
         by_p.setdefault(p, []).append(o)
     block = m._block(node)
+    base = m.provenance(node, [], e.dir, block=block)
     rows = []
     for p, values in by_p.items():
         values = _sort_values(values)
@@ -54,8 +55,10 @@ def facts(m: SiteModel, e: Entity) -> list[dict]:
             b = {k: sorted(set(v), key=str) for k, v in b.items()}
             prov = m.provenance(node, values, e.dir, block=b)
             prov["via"] = [m.ref(x, e.dir) for x in ev]
-        else:
+        elif len(block["evidence"]) > 1:  # the phrases that mention this value first
             prov = m.provenance(node, values, e.dir, block=block)
+        else:  # one phrase (or none): the same cell for every row
+            prov = base
         rows.append({
             "p": m.ref(p, e.dir),
             "vals": [m.value(v, e.dir) for v in values],
