@@ -61,6 +61,8 @@ def htaccess(target: str | None = None) -> str:
         "</IfModule>",
         "RewriteEngine On",
     ]
+    if not target:
+        lines.append("# Served through an Alias? Add: RewriteBase /the/url/path/of/this/folder/")
     for accept, ext in NEGOTIATED:
         if accept:
             lines.append(f"RewriteCond %{{HTTP_ACCEPT}} {accept} [NC]")
