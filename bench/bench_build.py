@@ -7,7 +7,9 @@ Measures, in one run, on the same files:
 * `ipkg.build.build()` in-process, per step (median of N runs, pyLODE cache warm), plus one
   run with a cold pyLODE cache;
 * `python -m ipkg build` as a subprocess (median of N runs; includes interpreter start-up and
-  imports), full and with --no-views --no-docs.
+  imports), full and with --no-views --no-docs;
+* the browsable site (ipkg.site): a full build against `--no-site`, run in turn (A B A B …) so
+  that drift of a shared machine touches both alike, and the output's file count and size.
 Target: a full build in <= 2 s.
 """
 
@@ -79,18 +81,37 @@ def main() -> int:
             assert result.conforms, "the graph does not conform; fix it before benchmarking"
             for name, secs in result.timings:
                 rows.setdefault(name, []).append(secs)
+        saved_cache = os.environ.get("IPKG_CACHE_DIR")
         os.environ["IPKG_CACHE_DIR"] = str(Path(tmp) / "cold-cache")
         t0 = time.perf_counter()
         cold = build(Path(tmp) / "cold")
         t_cold = time.perf_counter() - t0
-        del os.environ["IPKG_CACHE_DIR"]
+        if saved_cache is None:  # put the caller's cache setting back
+            del os.environ["IPKG_CACHE_DIR"]
+        else:
+            os.environ["IPKG_CACHE_DIR"] = saved_cache
         cold_docs = dict(cold.timings).get("docs", 0.0)
 
         def sub(*extra):
             subprocess.run([sys.executable, "-m", "ipkg", "build", "-q", "--out", str(Path(tmp) / "sub"), *extra],
                            check=True, stderr=subprocess.DEVNULL)
 
-        t_sub = median_time(sub, runs)
+        with_site, without_site = [], []
+        for _ in range(runs):  # paired: full build, then the same without the site
+            t0 = time.perf_counter()
+            sub()
+            with_site.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            sub("--no-site")
+            without_site.append(time.perf_counter() - t0)
+        t_sub = statistics.median(with_site)
+        t_sub_nosite = statistics.median(without_site)
+        site_ratio = statistics.median(a / b for a, b in zip(with_site, without_site))
+        sub()
+        files = [p for p in (Path(tmp) / "sub").rglob("*") if p.is_file()]
+        site_files = [p for p in files if p.relative_to(Path(tmp) / "sub").parts[0] in ("id", "stats", "static", "browse.html")
+                      or p.parent.name in ("class", "property")]
+        site_bytes = sum(p.stat().st_size for p in site_files)
         t_sub_min = median_time(lambda: sub("--no-views", "--no-docs"), runs)
         t_import = median_time(lambda: subprocess.run([sys.executable, "-c", "import rdflib, pyoxigraph, pyshacl"], check=True), runs)
 
@@ -118,12 +139,16 @@ def main() -> int:
     lines += [
         f"| `build()` in-process, pyLODE cache cold (one run; docs step {cold_docs:.2f} s) | {t_cold:.3f} |",
         f"| `python -m ipkg build` subprocess, full | {t_sub:.3f} |",
+        f"| `python -m ipkg build --no-site` subprocess (paired with the line above) | {t_sub_nosite:.3f} |",
+        f"| &nbsp;&nbsp;the site's cost: full / `--no-site`, median of the pairs | ×{site_ratio:.2f} (+{t_sub - t_sub_nosite:.2f} s) |",
         f"| `python -m ipkg build --no-views --no-docs` subprocess | {t_sub_min:.3f} |",
         f"| interpreter start + `import rdflib, pyoxigraph, pyshacl` alone | {t_import:.3f} |",
         "",
         f"Target ≤ {TARGET_S:.0f} s for a full build: "
         + ("met" if t_sub <= TARGET_S else "**not met**")
         + f" ({t_sub:.2f} s as a subprocess, {t_inproc:.2f} s in-process).",
+        "",
+        f"The site adds {len(site_files)} files ({site_bytes / 2**20:.1f} MiB) to the output of {len(files)} files.",
         "",
     ]
     target = REPO / "bench" / "results" / "build.md"

@@ -1,4 +1,4 @@
-"""``ipkg build``: load → validate → audit → export → tables → ontology docs → example queries → views → checksums.
+"""``ipkg build``: load → validate → audit → export → tables → ontology docs → example queries → site → views → checksums.
 
 The output folder (default ``site/``; not ``dist/``, where Python packaging puts wheels) is
 replaced as a whole, atomically: everything is written into a temporary folder next to it
@@ -13,7 +13,9 @@ into the new folder (hard link) before the swap; when the new build writes the s
 build stops with an error and changes nothing.
 
 Optional steps run only when their module exists: validation (:mod:`ipkg.validate`), example
-queries (:mod:`ipkg.examples`), views (:mod:`ipkg.views`).
+queries (:mod:`ipkg.examples`), the browsable site (:mod:`ipkg.site`: a page per entity and
+term, charts, query gallery, search), views (:mod:`ipkg.views`). The site step runs before the
+views so that the start page and the views' side panels can link to the pages it wrote.
 
 The audit (:mod:`ipkg.audit`: every evidence phrase against the source texts) runs when the
 source texts are found: ``sources=DIR``, else the folder named by ``$IPKG_SEEDS``, else
@@ -88,6 +90,7 @@ class BuildResult:
 OPTIONAL = {
     "validate": ("ipkg.validate", "validate_project"),
     "examples": ("ipkg.examples", "write_examples"),
+    "site": ("ipkg.site", "write_pages"),
     "views": ("ipkg.views", "write_site"),
 }
 
@@ -244,7 +247,8 @@ def find_sources(root: str | Path | None = None, sources: str | Path | None = No
                   f"or put them in {default})")
 
 
-def plan(*, docs: bool = True, views: bool = True, validate: bool = True, audit: bool = False) -> list[str]:
+def plan(*, docs: bool = True, views: bool = True, validate: bool = True, audit: bool = False,
+         site: bool = True) -> list[str]:
     """The steps a build with these options will run, in order."""
     steps = ["load"]
     if validate and _optional("validate") is not None:
@@ -257,6 +261,8 @@ def plan(*, docs: bool = True, views: bool = True, validate: bool = True, audit:
         steps.append("docs")
     if _optional("examples") is not None:
         steps.append("examples")
+    if site and _optional("site") is not None:
+        steps.append("site")
     if views and _optional("views") is not None:
         steps.append("views")
     steps.append("checksums")  # the last step that writes: covers every published file
@@ -273,6 +279,7 @@ def build(
     validate: bool = True,
     audit: bool = True,
     sources: str | Path | None = None,
+    site: bool = True,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> BuildResult:
@@ -286,7 +293,8 @@ def build(
 
     out = Path(out).absolute()
     source_dir, why = find_sources(root, sources) if audit else (None, "--no-audit")
-    steps = plan(docs=docs, views=views, validate=validate, audit=source_dir is not None)
+    steps = plan(docs=docs, views=views, validate=validate, audit=source_dir is not None,
+                 site=site)
     result = BuildResult(out=out, conforms=True, sources=source_dir,
                          audit_skipped=None if source_dir is not None else why)
 
@@ -387,6 +395,11 @@ def build(
         if "examples" in steps:
             write_examples = _optional("examples")
             run_step("examples", lambda: files.extend(write_examples(tmp) or []))
+
+        if "site" in steps:
+            write_pages = _optional("site")
+            home = "index.html" if "views" in steps else None
+            run_step("site", lambda: files.extend(write_pages(project, tmp, report=result.report, home=home) or []))
 
         if "views" in steps:
             write_site = _optional("views")

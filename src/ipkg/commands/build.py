@@ -13,6 +13,8 @@ into the output folder (default: site/ in the current folder; dist/ is left to P
   ipkg.ttl  ipkg.nt  ipkg.jsonld (context embedded; also context.jsonld)  ipkg.trig (one named
   graph per source)  void.ttl (VoID + DCAT-AP)  statements.csv  tables/<class>.csv
   ontology/index.html (pyLODE)  queries/  views/  index.html  SHA256SUMS (sha256sum -c)
+  id/**.html|.ttl|.jsonld (a page per entity)  ontology/class|property/ (a page per term)
+  stats/ (charts)  queries/index.html (query gallery)  browse.html (search)  .htaccess
 
 Warnings do not stop the build; it prints how many there are by rule and the first few
 (ipkg validate lists them all). When the source texts are available the build also runs
@@ -30,13 +32,15 @@ Examples:
   ipkg build                      # build site/
   ipkg build --sources ../shared/seeds   # audit against these source texts
   ipkg build --out /tmp/site -q   # elsewhere, no progress or summary
-  ipkg build --no-views --no-docs # only the data exports (faster)
+  ipkg build --no-views --no-docs --no-site # only the data exports (faster)
 """
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", metavar="DIR", default="site", help="output folder (default: site)")
     parser.add_argument("--no-views", action="store_true", help="skip the HTML views")
+    parser.add_argument("--no-site", action="store_true",
+                        help="skip the browsable site (entity pages, charts, query gallery, search)")
     parser.add_argument("--no-docs", action="store_true", help="skip the pyLODE ontology documentation")
     parser.add_argument("--sources", metavar="DIR",
                         help="source texts to audit against (default: $IPKG_SEEDS, else ../shared/seeds next to the project)")
@@ -65,6 +69,7 @@ def run(args) -> int:
         views=not args.no_views,
         audit=not args.no_audit,
         sources=args.sources,
+        site=not args.no_site,
         progress=progress if show_progress else None,
         warn=warn,
     )

@@ -23,6 +23,14 @@ DOWNLOADS = (
     ("statements.csv", "CSV for spreadsheets: every statement with its source", "电子表格 CSV：每条陈述及其来源"),
 )
 
+#: pages of the browsable site (ipkg.site), linked when the build wrote them
+SITE_PAGES = (
+    ("browse.html", "Search and browse: a page for every entity, with the source of each fact",
+     "搜索与浏览：每个实体一个页面，每条事实注明来源"),
+    ("stats/index.html", "The figures as charts", "统计数字图表"),
+    ("queries/index.html", "Example queries with their questions and results", "查询示例：问题、语句与结果"),
+)
+
 INDEX_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 )
@@ -73,6 +81,16 @@ def as_of_example(ctx: Context, G) -> str | None:
     return cutoff if before and len(before) < len(founded) else None
 
 
+def _link_pages(data: dict, outdir: Path) -> dict:
+    """Side-panel links to the entity pages the site step wrote (ipkg.site), when it ran."""
+    try:
+        from ..site import link_view_nodes
+    except ImportError:
+        return data
+    link_view_nodes(data["nodes"], outdir, "views")
+    return data
+
+
 def write_site(graph: Graph, outdir: Path) -> list[Path]:
     """Write ``outdir/views/*.html`` and ``outdir/index.html``; return the paths written."""
     outdir = Path(outdir)
@@ -81,7 +99,7 @@ def write_site(graph: Graph, outdir: Path) -> list[Path]:
     entries = []
     for name in VIEWS:
         G = build(graph, name, ctx=ctx)
-        data = view_data(G, graph, ctx=ctx)
+        data = _link_pages(view_data(G, graph, ctx=ctx), outdir)
         path = write_text_atomic(outdir / "views" / f"{name}.html", render_data(data, home="../index.html"))
         written.append(path)
         entries.append((path, G, ""))
@@ -136,6 +154,13 @@ def index_html(outdir: Path, entries) -> str:
         "<p>Any entity can be drawn with its neighbourhood: <code>ipkg view iorg:spp --depth 2</code>. "
         '<span lang="zh-Hans" class="zh">任一实体均可生成其关联网络视图，例如 <code>ipkg view 最高人民检察院 --depth 2</code>。</span></p>'
     )
+
+    site_pages = [(href, en, zh) for href, en, zh in SITE_PAGES if (outdir / href).exists()]
+    if site_pages:
+        parts.append('<h2>Browse the graph <span lang="zh-Hans" class="zh">浏览图谱</span></h2><ul class="plain">')
+        for href, en, zh in site_pages:
+            parts.append(f'<li><a href="{_e(href)}">{_e(en)}</a> <span lang="zh-Hans" class="zh">{_e(zh)}</span></li>')
+        parts.append("</ul>")
 
     onto = outdir / "ontology" / "index.html"
     if onto.exists():

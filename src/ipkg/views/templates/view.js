@@ -616,6 +616,13 @@
     clear(panelBody);
     panelBody.appendChild(el('h2', null, nodeLabel(n)));
     panelBody.appendChild(el('p', 'other-lang', lang === 'zh' ? n.label_en : n.label_zh));
+    if (n.page) {  // the entity's page in the site (ipkg.site), when the build wrote one
+      var pageLink = el('a', 'page-link', lang === 'zh' ? '打开实体页面（全部事实及其来源）' : 'Open its page (every fact with its source)');
+      pageLink.href = n.page;
+      var pageP = el('p');
+      pageP.appendChild(pageLink);
+      panelBody.appendChild(pageP);
+    }
     var dl = el('dl');
     addRow(dl, t('class'), pick(d.class_label) || n['class']);
     addRow(dl, t('iri'), el('code', null, d.curie || id));
