@@ -53,8 +53,6 @@ PYSHACL_FAILS = {
 #: sht:Failure tests: the engine should refuse SPARQL that SHACL forbids (MINUS, VALUES, sub-SELECTs
 #: that drop $this ...); plain pyshacl accepts all seven, ipkg refuses all but this one
 REFUSALS_NOT_DONE = {"sparql/pre-binding/unsupported-sparql-002"}
-#: what the report graph of the command line and of ipkg.validate says about warnings
-WARNINGS_CONFORM = {"core/misc/severity-001", "core/misc/severity-002", "sparql/node/sparql-003"}
 #: what an Oxigraph store cannot hold
 STORE_LOSES = {
     "core/property/datatype-ill-formed": "Oxigraph stores every integer-derived literal as xsd:integer "
@@ -67,11 +65,8 @@ def expected_failures(path: str) -> dict:
     """test name -> why it fails on this path (pytest xfail reasons)."""
     out = dict(PYSHACL_FAILS)
     out.update({t: "VALUES on a variable that is not pre-bound: SHACL forbids it, ipkg (like plain pyshacl) "
-                   "runs it (shapes/arithmetic.ttl used VALUES until the valux branch of issue #13)"
+                   "runs it (refusing it is the next step now that shapes/ use no VALUES)"
                 for t in REFUSALS_NOT_DONE})
-    if path in ("memory", "cli"):
-        out.update({t: "the report graph says sh:conforms true when all results are warnings or infos "
-                       "(fixed on the valux branch, issue #13)" for t in WARNINGS_CONFORM})
     if path in ("store", "cli"):
         out.update(STORE_LOSES)
     return out
@@ -255,9 +250,7 @@ def _params(path: str):
     for t in w3c_tests():
         marks = []
         if t[0] in failing:
-            # not strict for the warnings: the valux branch makes them pass once merged
-            strict = not (t[0] in WARNINGS_CONFORM and path in ("memory", "cli"))
-            marks.append(pytest.mark.xfail(reason=failing[t[0]], strict=strict))
+            marks.append(pytest.mark.xfail(reason=failing[t[0]], strict=True))
         out.append(pytest.param(t, id=t[0], marks=marks))
     return out
 
