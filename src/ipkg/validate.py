@@ -105,8 +105,9 @@ def run_sparql_constraints(store, shapes, handled, report_graph, focus_filter=No
     """Run the ``sh:sparql`` constraints of the ``handled`` shapes (see :func:`split_sparql_shapes`)
     on a pyoxigraph ``store`` with :mod:`ipkg.sparql_constraints` (the runner ``ipkg validate
     --store`` uses too) and add their results to ``report_graph``. Data in the store's default
-    graph, the ontology in ``GRAPH <urn:ipkg:ontology>`` (read for ``rdfs:subClassOf`` of class
-    targets). Returns the number of results added."""
+    graph, the ontology in ``GRAPH <urn:ipkg:ontology>``; the queries see both as their data
+    graph (``union=True``), as pyshacl sees ontology + data when given ``ont_graph`` (so a rule
+    may read an axis label or a code list from the ontology). Returns the number of results added."""
     from rdflib import Graph, URIRef
     from rdflib.namespace import RDF
 
@@ -125,7 +126,7 @@ def run_sparql_constraints(store, shapes, handled, report_graph, focus_filter=No
     keep = (lambda f: f in focus_filter) if focus_filter is not None else None
     triples: list = []
     top: list = []
-    dataset = ShapesDataset(store, shapes, union=False)
+    dataset = ShapesDataset(store, shapes, union=True)
     try:
         for shape in handled:
             t = targeted[shape]
@@ -134,7 +135,7 @@ def run_sparql_constraints(store, shapes, handled, report_graph, focus_filter=No
                 continue
             focus = Focus(pattern, lambda pattern=pattern: [
                 r["this"] for r in store.query(f"SELECT DISTINCT ?this WHERE {{ {pattern} }}")])
-            run(store, shapes, shape, focus, triples, conv=conv, union=False, keep=keep, top=top, only_sparql=True,
+            run(store, shapes, shape, focus, triples, conv=conv, union=True, keep=keep, top=top, only_sparql=True,
                 shapes_dataset=dataset)
     finally:
         dataset.close()
