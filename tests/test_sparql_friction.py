@@ -97,16 +97,25 @@ def test_curies_without_prefix_lines_work_in_the_api():
     assert kg.prefixes["ipkg"] == "https://w3id.org/ipkg/ontology#"
 
 
-def test_curies_without_prefix_lines_reach_an_endpoint_declared(monkeypatch):
-    sent = {}
+def test_curies_without_prefix_lines_reach_an_endpoint_declared():
+    """A real Oxigraph server (which refuses an undeclared prefix) answers the hand-written
+    query: ipkg declared the project prefixes it uses before sending it."""
+    from ipkg import serve
 
-    def fake(url, **kw):
-        sent.update(kw["data"])
-        return b'{"head":{"vars":["s"]},"results":{"bindings":[]}}', "application/sparql-results+json"
+    bind = f"127.0.0.1:{serve._free_loopback_port()}"
+    server = serve.start_server(None, bind, read_only=False, quiet=True)
+    try:
+        endpoint = query.EndpointEngine(f"http://{bind}/query")
+        q = "ASK { iorg:spp a ipkg:Procuratorate }"
+        with pytest.raises(Exception):  # the server itself does not know the project prefixes
+            import httpx
 
-    monkeypatch.setattr(query, "http_request", fake)
-    query.run_query("SELECT ?s WHERE { ?s a ipkg:Court }", engine=query.EndpointEngine("http://127.0.0.1:9/q"))
-    assert sent["query"].startswith("PREFIX ipkg: <https://w3id.org/ipkg/ontology#>")
+            r = httpx.post(f"http://{bind}/query", data={"query": q}, timeout=10)
+            r.raise_for_status()
+        result = query.run_query(q, engine=endpoint)
+        assert result.kind == "ask" and result.boolean is False  # declared, parsed, answered
+    finally:
+        serve.stop_server(server)
 
 
 # ------------------------------------------------------------------ matching
