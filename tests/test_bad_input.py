@@ -212,7 +212,6 @@ def test_hidden_and_non_rdf_files_in_graph_are_ignored(mini_root, tmp_path, monk
 
 
 def _child_usage(args: list[str], env: dict) -> tuple[subprocess.CompletedProcess, float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", "import sys; from ipkg.cli import main; sys.exit(main(sys.argv[1:]))",
                            *args], capture_output=True, text=True, env=env, timeout=60)

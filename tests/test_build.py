@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +18,6 @@ from rdflib.compare import isomorphic
 from ipkg import build as build_mod
 from ipkg.cli import main
 from ipkg.load import GRAPH_NS, load_rdf_dataset, load_rdf_file
-
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

@@ -1,4 +1,5 @@
-"""``ipkg build``: load → validate → audit → export → tables → ontology docs → example queries → site → views → checksums.
+"""``ipkg build``: load → validate → audit → export → tables → ontology docs → example queries → site
+→ views → checksums.
 
 The output folder (default ``site/``; not ``dist/``, where Python packaging puts wheels) is
 replaced as a whole, atomically: everything is written into a temporary folder next to it
@@ -36,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import IpkgError
 from .atomic import pid_alive, swap_in, write_bytes
+from .errors import IpkgError
 
 #: The default output folder.
 DEFAULT_OUT = "site"

@@ -380,7 +380,7 @@ def syntax_error(message: str, text: str, origin: str, line: int | None, col: in
     if line is not None:
         lines = text.splitlines() or [""]
         # Oxigraph's parser may report the end of the input; point at the last token instead
-        offset = sum(len(l) + 1 for l in lines[:line - 1]) + (col or 1) - 1
+        offset = sum(len(ln) + 1 for ln in lines[:line - 1]) + (col or 1) - 1
         if not text[offset:].strip() and text.strip():
             last = len(text.rstrip()) - 1
             line = text.count("\n", 0, last) + 1

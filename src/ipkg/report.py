@@ -281,7 +281,8 @@ class ValidationReport:
     @staticmethod
     def _sorted(results: list[Result]) -> list[Result]:
         order = {s: i for i, s in enumerate(SEVERITIES)}
-        return sorted(results, key=lambda r: (order.get(r.severity, 9), r.file or "~", r.line or 0, r.focus, r.rule or "", r.value or ""))
+        return sorted(results, key=lambda r: (order.get(r.severity, 9), r.file or "~", r.line or 0, r.focus,
+                                              r.rule or "", r.value or ""))
 
     def to_json(self, indent: int = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
@@ -296,7 +297,8 @@ class ValidationReport:
                 continue
             out += [f"## {title}", ""]
             for sev, rs, by_focus in self._grouped(results):
-                out += [f"### {sev} ({len(rs)})", "", "| focus | label | defined at | rule | path | value | message |", "|---|---|---|---|---|---|---|"]
+                out += [f"### {sev} ({len(rs)})", "", "| focus | label | defined at | rule | path | value | message |",
+                        "|---|---|---|---|---|---|---|"]
                 for focus, items in by_focus.items():
                     for r in items:
                         label = r.focus_label_zh if lang == "zh" and r.focus_label_zh else r.focus_label
@@ -304,7 +306,8 @@ class ValidationReport:
                         out.append(
                             f"| `{cell(self.compact(focus))}` | {cell(label)} | {cell(r.location)} | `{cell(rule)}` | "
                             f"{cell(self.compact(r.result_path) if r.result_path else '')} | "
-                            f"{cell(self._show(r.value) if r.value is not None and r.value != r.focus else '')} | {cell(r.message(lang))} |"
+                            f"{cell(self._show(r.value) if r.value is not None and r.value != r.focus else '')} | "
+                            f"{cell(r.message(lang))} |"
                         )
                 out.append("")
         if self.checks_run and not self.check_results:
@@ -439,7 +442,8 @@ def results_from_graph(report_graph, data_graph=None, origins=None, compact=None
             result_path=(str(path) if isinstance(path, URIRef) else (f"_:{path}" if path is not None else None)),
             value=None if value is None else (f"_:{value}" if isinstance(value, BNode) else str(value)),
             source_shape=None if val(node, sh("sourceShape")) is None else str(val(node, sh("sourceShape"))),
-            source_constraint=None if val(node, sh("sourceConstraint")) is None else str(val(node, sh("sourceConstraint"))),
+            source_constraint=(None if val(node, sh("sourceConstraint")) is None
+                               else str(val(node, sh("sourceConstraint")))),
             component=None if comp is None else str(comp).rsplit("#", 1)[-1],
         )
         if isinstance(path, BNode) and compact is not None:

@@ -8,7 +8,8 @@ Measured facts behind them (see RELIABILITY.md and tests/test_bad_input.py):
   for minutes on the same file. ipkg refuses ``.rdf``/``.owl``/``.xml`` by extension and any
   text with an XML prolog, ``<!DOCTYPE`` or ``<!ENTITY`` before a parser sees it.
 * **Blank-node nesting is bounded.** pyoxigraph parses 100,000 nested ``[ … ]`` happily, but
-  rdflib's Turtle parser fails at 125 levels and its serializers and pyshacl recurse over such structures; :data:`MAX_BLANK_NODE_DEPTH`
+  rdflib's Turtle parser fails at 125 levels and its serializers and pyshacl recurse over such
+  structures; :data:`MAX_BLANK_NODE_DEPTH`
   levels are far more than any modelling needs (RDF lists, ``rdf:rest`` chains, are not counted).
 * **No SPARQL SERVICE.** Both pyoxigraph and rdflib follow ``SERVICE <url>`` and open a network
   connection (tested with a loopback canary); :func:`refuse_service` rejects such queries first.

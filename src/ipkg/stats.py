@@ -127,7 +127,7 @@ def render(stats: dict, fmt: str = "table") -> str:
         widths = [min(w, 60) for w in widths]
         out += ["", t.title]
 
-        def line(values):
+        def line(values, widths=widths):
             cells = []
             for i, v in enumerate(values):
                 s = str(v)

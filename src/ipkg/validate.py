@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import IpkgError
-from .report import ValidationReport, default_prefixes
 from .load import to_rdflib
+from .report import ValidationReport, default_prefixes
 
 #: extensions ``ipkg validate PATH`` picks up inside folders
 DATA_EXTENSIONS = (".ttl", ".trig", ".nt", ".nq", ".jsonld")
@@ -172,7 +172,6 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
     ``report_focus``, when given, keeps only results whose focus node is in that set.
     """
     from .checks import make_store, run_checks
-
     from .safety import refuse_service_in_shapes
 
     started = time.perf_counter()

@@ -32,14 +32,18 @@ Examples:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="RDF files or folders to validate (default: the repository graph)")
-    parser.add_argument("--format", choices=("text", "json", "md", "ttl"), default="text", help="report format (default: text)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="RDF files or folders to validate (default: the repository graph)")
+    parser.add_argument("--format", choices=("text", "json", "md", "ttl"), default="text",
+                        help="report format (default: text)")
     parser.add_argument("--fail-on", choices=("violation", "warning"), default="violation",
                         help="lowest severity that makes the exit code 1 (default: violation)")
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of messages and labels (default: en)")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="language of messages and labels (default: en)")
     parser.add_argument("--store", metavar="DIR", help="validate an on-disk store (see 'ipkg load') instead of files")
     parser.add_argument("--no-checks", action="store_true", help="skip the hygiene checks (queries/checks)")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output (default: auto = on a terminal)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour in text output (default: auto = on a terminal)")
 
 
 def run(args) -> int:

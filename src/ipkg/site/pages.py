@@ -8,15 +8,15 @@ import math
 from rdflib import RDF, Literal, URIRef
 
 from .model import (
+    AREA,
     DERIVED_CLASS,
     FOUNDING,
     HEADER_PROPS,
     INDICATOR,
     OBS_VALUE,
     PERIOD,
-    AREA,
-    UNIT,
     SOURCE,
+    UNIT,
     Entity,
     SiteModel,
     short,
