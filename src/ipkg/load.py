@@ -185,7 +185,8 @@ def _syntax_error(exc: SyntaxError, path: Path, fmt: str, positions: bool = True
         line = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
         before = _LANG_AT.search(line[: exc.offset - 1]) or _LANG_AT.search(line[: exc.offset])
         if before is not None:
-            tag = before.group(1) + re.match(r"[A-Za-z0-9_.-]*", line[before.end():]).group(0)
+            rest = re.match(r"[A-Za-z0-9_.-]*", line[before.end():])  # matches always (may be empty)
+            tag = before.group(1) + (rest.group(0) if rest else "")
             return IpkgError(f"malformed language tag @{tag} ({what[:1].lower() + what[1:]})", path=path,
                              line=exc.lineno, col=exc.offset,
                              hint="language tags look like @en, @zh or @zh-Hans: a 2-8 letter language, "
@@ -585,10 +586,12 @@ def _day_exists(lexical: str, year_too: bool) -> bool:
     """The day of a well-patterned date/dateTime/gMonthDay exists (no 2020-02-30, no --04-31)."""
     if year_too:
         m = re.match(r"(-?\d+)-(\d\d)-(\d\d)", lexical)
+        assert m is not None, "called only on forms the datatype pattern matched"
         year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
         return day <= (_DAYS[month - 1] if month != 2 else 28 + leap)
     m = re.match(r"--(\d\d)-(\d\d)", lexical)
+    assert m is not None, "called only on forms the datatype pattern matched"
     return int(m.group(2)) <= _DAYS[int(m.group(1)) - 1]
 
 
@@ -663,8 +666,9 @@ def ill_formed_literals(path: Path, quads, text: str | None = None) -> list[Lite
         key = (o.value, o.datatype.value if not o.language else None, o.language)
         if key not in cache:
             cache[key] = lexical_problem(*key)
-        if cache[key] is not None:
-            found.append(LiteralProblem(Path(path), None, q.subject, q.predicate, o, cache[key]))
+        expected = cache[key]
+        if expected is not None:
+            found.append(LiteralProblem(Path(path), None, q.subject, q.predicate, o, expected))
     if found:
         if text is None:
             try:

@@ -293,6 +293,8 @@ class EngineSupervisor:
             self._ready.notify_all()
 
     def _rss_mb(self) -> float:
+        if self.proc is None:
+            return 0.0
         try:
             with open(f"/proc/{self.proc.pid}/statm") as fh:
                 return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -322,7 +322,7 @@ def _hubs(G: nx.MultiDiGraph, spec: dict, ctx: Context) -> tuple[list[str], dict
     hub_groups = spec.get("hubs", [])
     hubs = [n for n in G.nodes if G.nodes[n].get("group") in hub_groups]
     graph_notations = {n: [str(o) for o in ctx.g.objects(URIRef(n), SKOS.notation)] for n in hubs}
-    parent = {}
+    parent: dict = {}
     for s, o, k in G.edges(keys=True):
         if s in hubs and o in hubs and k == "skos:broader":
             parent.setdefault(s, o)
