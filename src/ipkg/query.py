@@ -40,8 +40,6 @@ PREFIXES: dict[str, str] = vocab.PREFIXES
 
 FORMATS = ("table", "csv", "tsv", "json", "md", "ttl", "nt")
 ENGINES = ("oxigraph", "rdflib")
-RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".nq": "nquads",
-                ".jsonld": "json-ld", ".json": "json-ld"}
 NUMERIC_TYPES = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short",
                                    "byte", "nonNegativeInteger", "positiveInteger",
                                    "negativeInteger", "nonPositiveInteger", "unsignedInt",
@@ -493,26 +491,18 @@ def load_oxigraph(root: Path | None = None, files: Sequence[Path] | None = None)
 def load_rdflib(root: Path | None = None, files: Sequence[Path] | None = None):
     """An rdflib Graph holding the same files as :func:`load_oxigraph`.
 
-    Uses ``ipkg.load.load_rdf_file`` (precise syntax errors) when the loader is installed.
+    Uses ``ipkg.load.load_rdf_file`` (precise syntax errors).
     """
     from rdflib import Graph
 
-    try:
-        from .load import load_rdf_file  # type: ignore
-    except ImportError:
-        load_rdf_file = None
+    from .load import load_rdf_file
+
     graph = Graph()
     for path in files if files is not None else project_files(root):
-        if load_rdf_file is not None:
-            part = load_rdf_file(path)
-            for triple in (part.triples((None, None, None)) if not hasattr(part, "quads")
-                           else (q[:3] for q in part.quads((None, None, None, None)))):
-                graph.add(triple)
-        else:
-            try:
-                graph.parse(path, format=RDF_SUFFIXES[path.suffix])
-            except Exception as exc:  # rdflib raises many types for bad input
-                raise IpkgError(f"cannot parse: {exc}", path=path) from None
+        part = load_rdf_file(path)
+        for triple in (part.triples((None, None, None)) if not hasattr(part, "quads")
+                       else (q[:3] for q in part.quads((None, None, None, None)))):
+            graph.add(triple)
     return graph
 
 
@@ -877,11 +867,8 @@ def get_engine(engine: str = "oxigraph", *, endpoint: str | None = None, store: 
     if endpoint:
         return EndpointEngine(endpoint, timeout=timeout, user=user, password=password)
     if store:
-        try:
-            from .store import open_store  # type: ignore
-        except ImportError:
-            raise IpkgError("--store needs ipkg.store.open_store, which is not installed",
-                            hint="update ipkg, or query the store through 'ipkg serve --store DIR'") from None
+        from .store import open_store
+
         path = Path(store)
         if not path.exists():
             raise IpkgError("no Oxigraph store here", path=path)

@@ -36,12 +36,9 @@ _ANSI = {"Violation": _ESC + "[31m", "Warning": _ESC + "[33m", "Info": _ESC + "[
 
 
 def default_prefixes() -> dict[str, str]:
-    try:
-        from .load import PREFIXES
+    from .load import PREFIXES
 
-        prefixes = dict(PREFIXES)
-    except ImportError:  # pragma: no cover - load.py always ships
-        prefixes = {}
+    prefixes = dict(PREFIXES)
     prefixes.setdefault("ipkgsh", SHAPES_NS)
     prefixes.setdefault("ipkgcheck", CHECKS_NS)
     prefixes.setdefault("sh", SH)
@@ -176,7 +173,7 @@ class ValidationReport:
         counts: dict[str, int] = {}
         for r in self.all_results:
             if r.severity == severity:
-                name = r.check if r.kind == "check" else (self.compact(r.rule) or r.component or "?")
+                name = (r.check or "?") if r.kind == "check" else (self.compact(r.rule) or r.component or "?")
                 counts[name] = counts.get(name, 0) + 1
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -387,8 +384,9 @@ def _term(value: str):
 def _origin_by_node(report: ValidationReport, node) -> Result | None:
     index = getattr(report, "_by_node", None)
     if index is None:
-        index = {r._node: r for r in report.results if getattr(r, "_node", None) is not None}
-        report._by_node = index
+        index = {r._node: r for r in report.results  # type: ignore[attr-defined]  # set by from_graph
+                 if getattr(r, "_node", None) is not None}
+        report._by_node = index  # type: ignore[attr-defined]  # a cache kept on the report
     return index.get(node)
 
 

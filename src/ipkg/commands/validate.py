@@ -56,13 +56,8 @@ def run(args) -> int:
     if args.store:
         if args.paths:
             raise IpkgError("give either PATHs or --store, not both", exit_code=EXIT_INPUT)
-        try:
-            from ..store_validate import validate_store
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.endswith("store_validate"):
-                raise IpkgError("validating a store needs ipkg.store_validate, which this installation lacks",
-                                hint="validate files instead: ipkg validate PATH") from None
-            raise
+        from ..store_validate import validate_store
+
         report = validate_store(args.store, project.shapes, project.ontology)
     else:
         from ..validate import collect_files, validate_project

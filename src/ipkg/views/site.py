@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from ..safety import NO_SCRIPT_CSP
 from .builders import VIEWS, Context, build
 from .render import render_data, view_data, write_text_atomic
 
@@ -30,10 +31,6 @@ SITE_PAGES = (
      "搜索与浏览：每个实体一个页面，每条事实注明来源"),
     ("stats/index.html", "The figures as charts", "统计数字图表"),
     ("queries/index.html", "Example queries with their questions and results", "查询示例：问题、语句与结果"),
-)
-
-INDEX_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 )
 
 INDEX_CSS = """
@@ -84,10 +81,8 @@ def as_of_example(ctx: Context, G) -> str | None:
 
 def _link_pages(data: dict, outdir: Path) -> dict:
     """Side-panel links to the entity pages the site step wrote (ipkg.site), when it ran."""
-    try:
-        from ..site import link_view_nodes
-    except ImportError:
-        return data
+    from ..site import link_view_nodes
+
     link_view_nodes(data["nodes"], outdir, "views")
     return data
 
@@ -120,7 +115,7 @@ def index_html(outdir: Path, entries) -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_e(INDEX_CSP)}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(NO_SCRIPT_CSP)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="referrer" content="no-referrer">',
         "<title>ipkg — China IP enforcement knowledge graph · 中国知识产权执法知识图谱</title>",
