@@ -129,7 +129,7 @@ def examples_graph(examples: list[Example] | None = None, target: str | None = N
     from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
     from rdflib.namespace import DCTERMS, SH
 
-    from .query import PREFIXES
+    from .vocab import PREFIXES
 
     examples = list_examples() if examples is None else examples
     g = Graph()
