@@ -30,6 +30,7 @@ from pathlib import Path
 from . import paths, vocab
 from .errors import EXIT_INPUT, IpkgError
 from .load import to_rdflib
+from .vocab import compact
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -123,17 +124,6 @@ def to_python(term: Term | None):
     except ValueError:
         pass
     return value
-
-
-def compact(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
-    """``iorg:spp`` for ``https://w3id.org/ipkg/id/org/spp``; ``<iri>`` when no prefix fits."""
-    best = None
-    for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best])):
-            local = iri[len(ns):]
-            if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", local or "x") and not local.endswith("."):
-                best = prefix
-    return f"{best}:{iri[len(prefixes[best]):]}" if best else f"<{iri}>"
 
 
 def normalise_term(term: Term | None, compact_iris: bool = True):
