@@ -313,9 +313,9 @@ def build(
         t0 = time.perf_counter()
         try:
             value = fn()
-        except (IpkgError, KeyboardInterrupt):
-            raise
-        except Exception as exc:
+        except (IpkgError, KeyboardInterrupt, OSError):
+            raise  # bad input, Ctrl-C, the system refusing (disk full …): the CLI maps each to its code
+        except Exception as exc:  # a bug in ipkg, or a step module missing or broken: exit code 3
             if os.environ.get("IPKG_DEBUG"):
                 raise
             raise IpkgError(
