@@ -13,7 +13,8 @@ def test_write_bytes_replaces_the_file_with_a_normal_mode(tmp_path):
     write_bytes(target, b"old")
     write_bytes(target, b"new")
     assert target.read_bytes() == b"new"
-    mask = os.umask(0); os.umask(mask)
+    mask = os.umask(0)
+    os.umask(mask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
     assert [p.name for p in target.parent.iterdir()] == ["out.ttl"]
 

@@ -212,7 +212,6 @@ def test_hidden_and_non_rdf_files_in_graph_are_ignored(mini_root, tmp_path, monk
 
 
 def _child_usage(args: list[str], env: dict) -> tuple[subprocess.CompletedProcess, float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", "import sys; from ipkg.cli import main; sys.exit(main(sys.argv[1:]))",
                            *args], capture_output=True, text=True, env=env, timeout=60)
@@ -290,7 +289,7 @@ def test_deep_blank_nodes_load_into_a_store(tmp_path, corpus, capsys):
 
 
 def test_an_unexpected_exception_is_one_line_not_a_traceback(monkeypatch, capsys):
-    """If a bug slips through, the CLI still prints one line and exits 2 (IPKG_DEBUG unset)."""
+    """If a bug slips through, the CLI still prints one line and exits 3, "internal error" (IPKG_DEBUG unset)."""
     import ipkg.commands.stats as stats_cmd
 
     monkeypatch.delenv("IPKG_DEBUG")
@@ -300,6 +299,6 @@ def test_an_unexpected_exception_is_one_line_not_a_traceback(monkeypatch, capsys
 
     monkeypatch.setattr(stats_cmd, "run", boom)
     code, out, err = cli(["stats"], capsys)
-    assert code == 2
+    assert code == 3
     assert err.startswith("ipkg stats: internal error: RecursionError") and "Traceback" not in err
     assert "IPKG_DEBUG=1" in err

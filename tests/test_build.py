@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +18,6 @@ from rdflib.compare import isomorphic
 from ipkg import build as build_mod
 from ipkg.cli import main
 from ipkg.load import GRAPH_NS, load_rdf_dataset, load_rdf_file
-
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -160,9 +159,10 @@ def test_violations_leave_dist_untouched(tmp_path, monkeypatch, capsys):
     out = tmp_path / "dist"
     assert small_build(out) == 0
     before = snapshot(out)
-    real_optional = build_mod._optional
+    real_step_function = build_mod._step_function
     monkeypatch.setattr(
-        build_mod, "_optional", lambda step: (lambda project: FakeReport()) if step == "validate" else real_optional(step)
+        build_mod, "_step_function",
+        lambda step: (lambda project: FakeReport()) if step == "validate" else real_step_function(step),
     )
     assert small_build(out) == 1
     captured = capsys.readouterr()
@@ -172,8 +172,6 @@ def test_violations_leave_dist_untouched(tmp_path, monkeypatch, capsys):
 
 
 def test_real_violation_leaves_dist_untouched(project_copy, tmp_path, capsys):
-    if build_mod._optional("validate") is None:
-        pytest.skip("ipkg.validate is not available yet")
     out = tmp_path / "dist"
     assert small_build(out) == 0
     before = snapshot(out)
@@ -185,6 +183,23 @@ def test_real_violation_leaves_dist_untouched(project_copy, tmp_path, capsys):
         encoding="utf-8",
     )
     assert small_build(out) == 1
+    assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("module", ["ipkg.validate", "ipkg.examples", "ipkg.site"])
+def test_a_broken_step_module_is_an_internal_error_and_publishes_nothing(module, tmp_path, monkeypatch, capsys):
+    """A step's module that cannot be imported fails the build with exit code 3 (a bug), never a
+    warning and a published, unvalidated site."""
+    out = tmp_path / "dist"
+    assert small_build(out) == 0
+    before = snapshot(out)
+    capsys.readouterr()
+    monkeypatch.delenv("IPKG_DEBUG", raising=False)
+    monkeypatch.setitem(sys.modules, module, None)  # importing it now raises ImportError
+    assert small_build(out) == 3
+    err = capsys.readouterr().err
+    assert f"step failed: ModuleNotFoundError: import of {module} halted" in err and "bug in ipkg" in err
+    assert "NOT validated" not in err
     assert snapshot(out) == before
 
 

@@ -47,6 +47,16 @@ def test_each_command_has_help_and_an_example(name, capsys):
     assert f"usage: ipkg {name}" in capsys.readouterr().out
 
 
+def test_a_broken_command_module_is_an_internal_error(monkeypatch, capsys):
+    """A subcommand module that fails to import is a bug (exit 3, one line), never a command left out."""
+    monkeypatch.delenv("IPKG_DEBUG", raising=False)
+    monkeypatch.setitem(sys.modules, "ipkg.commands.stats", None)
+    assert main(["--version"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("ipkg: internal error: ModuleNotFoundError: import of ipkg.commands.stats halted")
+    assert "Traceback" not in err
+
+
 def test_bad_option_exits_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["build", "--no-such-option"])

@@ -6,14 +6,13 @@ here, each with the reason it is not modelled, so a newly uncovered item fails t
 an explained item that becomes cited must be dropped from the list.
 """
 
+import os
 from pathlib import Path
 
 import pytest
 
 from ipkg.coverage import Uncovered, coverage, uncovered_names, uncovered_numbers, uncovered_sentences
 from ipkg.load import load_project
-
-import os
 
 SEEDS = Path(os.environ.get("IPKG_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
 

@@ -174,7 +174,7 @@ def test_gallery_lists_every_example_with_both_languages_and_the_prefixes(browse
         "#example-list li.example", "els => els.map(e => [e.dataset.name, e.querySelector('h3').innerText,"
         " e.querySelector('.zh').innerText, e.querySelector('pre').textContent])")
     assert [i[0] for i in items] == NAMES
-    for (name, title, title_zh, sparql), ex in zip(items, examples.list_examples()):
+    for (_name, title, title_zh, sparql), ex in zip(items, examples.list_examples()):
         assert title == ex.title and title_zh == ex.title_zh and sparql.strip()
     prefixes = w.page.eval_on_selector_all("#prefix-table tbody tr",
                                            "trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))")
@@ -243,7 +243,7 @@ def test_csv_and_json_downloads_hold_the_labelled_rows(browser, site):
 def test_every_example_runs_on_the_page_with_the_expected_row_count(browser, site):
     w = Watched(browser, site)
     for name in NAMES:
-        doc = w.run(lambda: w.page.click(f"#example-{name} button.run"))
+        doc = w.run(lambda: w.page.click(f"#example-{name} button.run"))  # noqa: B023 - called within this iteration
         expected = _expected(name)
         if name.startswith("ask-"):
             assert doc["boolean"] == expected[0]["boolean"], name

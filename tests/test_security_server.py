@@ -127,7 +127,7 @@ def raw(port: int, request: bytes, timeout: float = 10) -> bytes:
         while True:
             try:
                 piece = s.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 break
             if not piece:
                 break

@@ -243,7 +243,7 @@ def _result_keys(g) -> dict:
     report = next(g.subjects(RDF.type, sh("ValidationReport")))
     keys: Counter = Counter()
     for r in g.objects(report, sh("result")):
-        v = lambda n: g.value(r, sh(n))  # noqa: E731
+        v = lambda n: g.value(r, sh(n))  # noqa: E731, B023 - called within this iteration
         path = v("resultPath")
         if isinstance(path, BNode):
             inverse = g.value(path, sh("inversePath"))

@@ -186,7 +186,7 @@ def resolve(htaccess: str, path: str, accept: str) -> str | None:
             continue
         m = re.match(pattern, path)
         if m:
-            return re.sub(r"\$(\d)", lambda g: m.group(int(g.group(1))), subst)
+            return re.sub(r"\$(\d)", lambda g: m.group(int(g.group(1))), subst)  # noqa: B023 - called within this iteration
     return None
 
 

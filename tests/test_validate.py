@@ -61,7 +61,7 @@ def test_known_contradictions_in_the_shanghai_white_paper_are_reported(project, 
 
     same = [(a, b) for a, b in _linked(project, "restatesExactly") if {v(a), v(b)} in ({2, 1}, {5, 4})]
     assert {frozenset((v(a), v(b))) for a, b in same} >= {frozenset((2, 1)), frozenset((5, 4))}
-    for a, b in same:
+    for a, _b in same:
         assert (str(a), SHAPES + "RestatementShape-rule") in warnings
 
     subsets = [(a, b) for a, b in _linked(project, "subsetOf") if (v(a), v(b)) == (17, 16)]
@@ -230,7 +230,7 @@ def test_a_new_part_that_breaks_a_projects_sum_is_reported_at_the_users_line(pro
                  if project.data.value(t, value) is not None
                  and sum(project.data.value(p, value).toPython() for p in project.data.subjects(part_of, t))
                  == project.data.value(t, value).toPython()
-                 and not (t, URIRef(IPKG + "qualifier"), None) in project.data)
+                 and (t, URIRef(IPKG + "qualifier"), None) not in project.data)
     # a part states its value on one axis its total is broken down by (docs/modeling.md, breakdowns)
     axis = sorted(project.data.objects(total, URIRef(IPKG + "brokenDownBy")))[0]
     code = next(c for p in sorted(project.data.subjects(part_of, total)) for c in project.data.objects(p, axis))

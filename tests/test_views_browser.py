@@ -17,7 +17,6 @@ import pytest
 from rdflib import Graph
 
 from ipkg.views import builders, render, site
-
 from test_views import FIXTURE, IORG, PREFIXES  # tests/ is on sys.path (pytest prepend mode)
 
 CHROMIUM = Path(os.environ.get("IPKG_CHROMIUM", "/usr/bin/chromium"))

@@ -56,8 +56,7 @@ from pathlib import Path
 
 from .errors import IpkgError
 from .examples import Example, get_example, list_examples
-from .query import (PREFIXES, QueryResult, add_labels, get_engine, normalised_rows, parse_params,
-                    run_query, to_python)
+from .query import PREFIXES, QueryResult, add_labels, get_engine, normalised_rows, parse_params, run_query, to_python
 
 __all__ = ["load", "connect", "KnowledgeGraph", "QueryResult", "run_query", "list_examples",
            "get_example", "normalised_rows"]

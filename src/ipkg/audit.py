@@ -229,30 +229,10 @@ class BlockIndex:
 
 
 def _load_files(paths: list[Path]) -> dict[Path, Graph]:
-    """Parse graph files one by one (``ipkg.load.load_rdf_file`` when it exists)."""
-    try:
-        from .load import load_rdf_file
-    except ImportError:  # the foundation helper's module is not there yet
-        load_rdf_file = _parse_file
+    """Parse graph files one by one with ``ipkg.load.load_rdf_file``."""
+    from .load import load_rdf_file
+
     return {p: load_rdf_file(p) for p in paths}
-
-
-def _parse_file(path: Path) -> Graph:
-    from rdflib import Graph
-
-    fmt = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads",
-           ".jsonld": "json-ld", ".json": "json-ld"}[path.suffix]
-    g = Graph()
-    try:
-        g.parse(path, format=fmt)
-    except Exception as exc:  # rdflib raises many kinds
-        m = re.search(r"\bline (\d+)", str(exc))
-        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-        first = next((ln for ln in lines if "syntax" in ln.lower()),
-                     lines[0] if lines else type(exc).__name__)
-        raise IpkgError(f"cannot parse {fmt}: {first}", path=path,
-                        line=int(m.group(1)) if m else None) from None
-    return g
 
 
 def graph_files(target: Path) -> list[Path]:
@@ -266,23 +246,13 @@ def graph_files(target: Path) -> list[Path]:
 def load_graph(targets: list[Path] | None = None) -> dict[Path, Graph]:
     """The graph files to audit, one rdflib graph per file.
 
-    ``targets`` (files or folders) defaults to the repository graph via
-    ``ipkg.load.load_project`` (or the ``graph`` folder when that helper is absent).
+    ``targets`` (files or folders) defaults to the repository graph via ``ipkg.load.load_project``.
     """
     if not targets:
-        try:
-            from .load import load_project
-        except ImportError:
-            from .paths import folder
+        from .load import load_project
 
-            targets = [folder("graph")]
-        else:
-            project = load_project()
-            paths = getattr(project, "data_files", None)
-            if paths is None:
-                graph_dir = (Path(project.root) / "graph").resolve()
-                paths = [p for p in project.files if graph_dir in Path(p).resolve().parents]
-            return {Path(p): project.files[p] for p in paths}
+        project = load_project()
+        return {Path(p): project.files[p] for p in project.data_files}
     paths: list[Path] = []
     for t in targets:
         paths.extend(graph_files(Path(t)))

@@ -1,4 +1,5 @@
-"""``ipkg build``: load → validate → audit → export → tables → ontology docs → example queries → site → views → checksums.
+"""``ipkg build``: load → validate → audit → export → tables → ontology docs → example queries → site
+→ views → checksums.
 
 The output folder (default ``site/``; not ``dist/``, where Python packaging puts wheels) is
 replaced as a whole, atomically: everything is written into a temporary folder next to it
@@ -12,10 +13,11 @@ and a file in the old output folder that is not on that list (a wheel, a note) i
 into the new folder (hard link) before the swap; when the new build writes the same path, the
 build stops with an error and changes nothing.
 
-Optional steps run only when their module exists: validation (:mod:`ipkg.validate`), example
-queries (:mod:`ipkg.examples`), the browsable site (:mod:`ipkg.site`: a page per entity and
-term, charts, query gallery, search), views (:mod:`ipkg.views`). The site step runs before the
-views so that the start page and the views' side panels can link to the pages it wrote.
+The steps call validation (:mod:`ipkg.validate`), example queries (:mod:`ipkg.examples`), the
+browsable site (:mod:`ipkg.site`: a page per entity and term, charts, query gallery, search) and
+views (:mod:`ipkg.views`); none of them is optional: a module that is missing or fails to import
+fails its step as an internal error (exit code 3) and nothing is published. The site step runs
+before the views so that the start page and the views' side panels can link to the pages it wrote.
 
 The audit (:mod:`ipkg.audit`: every evidence phrase against the source texts) runs when the
 source texts are found: ``sources=DIR``, else the folder named by ``$IPKG_SEEDS``, else
@@ -36,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import IpkgError
 from .atomic import pid_alive, swap_in, write_bytes
+from .errors import EXIT_INTERNAL, IpkgError
 
 #: The default output folder.
 DEFAULT_OUT = "site"
@@ -86,8 +88,9 @@ class BuildResult:
         return sum(t for _, t in self.timings)
 
 
-#: optional step → (module, function) it calls
-OPTIONAL = {
+#: step → (module, function) it calls; each module ships with ipkg, so a missing or broken one
+#: is an internal error that fails the build (nothing is published), never a skipped step
+STEP_FUNCTIONS = {
     "validate": ("ipkg.validate", "validate_project"),
     "examples": ("ipkg.examples", "write_examples"),
     "site": ("ipkg.site", "write_pages"),
@@ -95,16 +98,11 @@ OPTIONAL = {
 }
 
 
-def _optional(step: str):
-    """The function behind an optional step, or None when its module does not provide it (yet)."""
-    module, name = OPTIONAL[step]
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    return getattr(mod, name, None)
+def _step_function(step: str) -> Callable[..., Any]:
+    """The function behind a step. Raises (ImportError, AttributeError) when its module is
+    missing or broken: the build step fails as an internal error and nothing is published."""
+    module, name = STEP_FUNCTIONS[step]
+    return getattr(importlib.import_module(module), name)
 
 
 # --------------------------------------------------------------------------- the output folder
@@ -117,7 +115,9 @@ def _cleanup_stale(out: Path) -> None:
     pattern = re.compile(re.escape(out.name) + r"\.(tmp|old)-(\d+)$")
     leftovers = sorted(p for p in out.parent.iterdir() if pattern.match(p.name)) if out.parent.is_dir() else []
     for path in leftovers:
-        kind, pid = pattern.match(path.name).groups()
+        m = pattern.match(path.name)
+        assert m is not None, "leftovers are the names that matched"
+        kind, pid = m.groups()
         if pid_alive(int(pid)) and int(pid) != os.getpid():
             continue
         if kind == "old" and not out.exists() and any((path / m).exists() for m in (MARKER, *LEGACY_MARKERS)):
@@ -251,7 +251,7 @@ def plan(*, docs: bool = True, views: bool = True, validate: bool = True, audit:
          site: bool = True) -> list[str]:
     """The steps a build with these options will run, in order."""
     steps = ["load"]
-    if validate and _optional("validate") is not None:
+    if validate:
         steps.append("validate")
     if audit:
         steps.append("audit")
@@ -259,11 +259,10 @@ def plan(*, docs: bool = True, views: bool = True, validate: bool = True, audit:
     steps.append("tables")
     if docs:
         steps.append("docs")
-    if _optional("examples") is not None:
-        steps.append("examples")
-    if site and _optional("site") is not None:
+    steps.append("examples")
+    if site:
         steps.append("site")
-    if views and _optional("views") is not None:
+    if views:
         steps.append("views")
     steps.append("checksums")  # the last step that writes: covers every published file
     steps.append("swap")
@@ -303,9 +302,6 @@ def build(
         if warn:
             warn(message)
 
-    if validate and "validate" not in steps:
-        note("ipkg.validate.validate_project is not available: the graph was NOT validated")
-
     out.parent.mkdir(parents=True, exist_ok=True)
     _cleanup_stale(out)
     _check_replaceable(out)
@@ -317,14 +313,15 @@ def build(
         t0 = time.perf_counter()
         try:
             value = fn()
-        except (IpkgError, KeyboardInterrupt):
-            raise
-        except Exception as exc:
+        except (IpkgError, KeyboardInterrupt, OSError):
+            raise  # bad input, Ctrl-C, the system refusing (disk full …): the CLI maps each to its code
+        except Exception as exc:  # a bug in ipkg, or a step module missing or broken: exit code 3
             if os.environ.get("IPKG_DEBUG"):
                 raise
             raise IpkgError(
                 f"the {name} step failed: {type(exc).__name__}: {exc}",
                 hint=f"{out} was left unchanged; this is a bug in ipkg - set IPKG_DEBUG=1 to see the traceback",
+                exit_code=EXIT_INTERNAL,
             ) from exc
         seconds = time.perf_counter() - t0
         result.timings.append((name, seconds))
@@ -341,8 +338,7 @@ def build(
     project = run_step("load", load)
 
     if "validate" in steps:
-        validate_project = _optional("validate")
-        report = run_step("validate", lambda: validate_project(project))
+        report = run_step("validate", lambda: _step_function("validate")(project))
         result.report = report
         result.conforms = bool(report.conforms)
         if not result.conforms:
@@ -353,6 +349,7 @@ def build(
         def run_audit():
             from .audit import audit as audit_files
 
+            assert source_dir is not None, "the audit step is planned only when the sources were found"
             return audit_files({p: project.files[p] for p in project.data_files}, source_dir)
 
         result.audit = run_step("audit", run_audit)
@@ -393,17 +390,15 @@ def build(
             run_step("docs", ontology_docs)
 
         if "examples" in steps:
-            write_examples = _optional("examples")
-            run_step("examples", lambda: files.extend(write_examples(tmp) or []))
+            run_step("examples", lambda: files.extend(_step_function("examples")(tmp) or []))
 
         if "site" in steps:
-            write_pages = _optional("site")
             home = "index.html" if "views" in steps else None
-            run_step("site", lambda: files.extend(write_pages(project, tmp, report=result.report, home=home) or []))
+            run_step("site", lambda: files.extend(
+                _step_function("site")(project, tmp, report=result.report, home=home) or []))
 
         if "views" in steps:
-            write_site = _optional("views")
-            run_step("views", lambda: files.extend(write_site(project.merged(), tmp) or []))
+            run_step("views", lambda: files.extend(_step_function("views")(project.merged(), tmp) or []))
 
         run_step("checksums", lambda: files.append(write_checksums(tmp)))
 

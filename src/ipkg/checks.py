@@ -119,7 +119,8 @@ def run_checks(data, ontology, *, checks: list[Check] | None = None, compact: Co
             for name in variables:
                 term = row[name]
                 values[name] = None if term is None else _value(term)
-            shown = {k: (compact(v) if v and re.match(r"^[a-z][a-z0-9+.-]*://", v) else (v or "")) for k, v in values.items()}
+            shown = {k: (compact(v) if v and re.match(r"^[a-z][a-z0-9+.-]*://", v) else (v or ""))
+                     for k, v in values.items()}
             focus = values.get("focus") or ""
             r = Result(
                 severity=check.severity,
@@ -132,8 +133,9 @@ def run_checks(data, ontology, *, checks: list[Check] | None = None, compact: Co
                 source_shape=f"https://w3id.org/ipkg/checks#{check.name}",
             )
             if data is not None and focus and not focus.startswith("_:"):
-                from .report import _label
                 from rdflib import URIRef
+
+                from .report import _label
 
                 r.focus_label = _label(data, URIRef(focus), "en")
                 r.focus_label_zh = _label(data, URIRef(focus), "zh")

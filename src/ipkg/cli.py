@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import EXIT_INPUT, EXIT_INTERRUPTED, IpkgError
+from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, IpkgError
 
 #: Subcommands in the order ``ipkg --help`` lists them.
 COMMANDS = (
@@ -43,6 +43,7 @@ exit codes:
   1    the input was read and found wanting (SHACL violations, audit mismatches, a push
        whose counts differ, 'ipkg diff' found differences)
   2    the input could not be used (syntax error, missing file, bad option, unreachable endpoint)
+  3    internal error: a bug in ipkg (or a broken installation), please report it
   130  interrupted (Ctrl-C)
 
 Run 'ipkg COMMAND --help' for a command's options and examples.
@@ -61,12 +62,9 @@ def seconds(text: str) -> float:
 
 
 def _load_command(name: str):
-    try:
-        return importlib.import_module(f"ipkg.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"ipkg.commands.{name}":
-            return None
-        raise
+    """The module of subcommand ``name``. Every one ships with ipkg: one that is missing or fails
+    to import raises (the CLI reports an internal error, exit code 3), it is never left out."""
+    return importlib.import_module(f"ipkg.commands.{name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,8 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = _load_command(name)
-        if module is None:
-            continue
         cmd = sub.add_parser(
             name,
             help=module.HELP,
@@ -99,7 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # rdflib logs a traceback for every ill-formed typed literal ("2020-02-30"^^xsd:date); the
     # literal itself is reported by validation, the traceback would only alarm
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except Exception as exc:  # a subcommand module that is missing or broken: a bug, not bad input
+        return _internal_error("", exc)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
@@ -124,13 +123,18 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"  hint: {_os_hint(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except Exception as exc:  # a bug in ipkg: one line, never a traceback (IPKG_DEBUG=1 shows it)
-        import os
+        return _internal_error(f" {args.command}", exc)
 
-        if os.environ.get("IPKG_DEBUG"):
-            raise
-        print(f"ipkg {args.command}: internal error: {type(exc).__name__}: {exc}\n"
-              "  hint: this is a bug in ipkg; set IPKG_DEBUG=1 to see the traceback", file=sys.stderr)
-        return EXIT_INPUT
+
+def _internal_error(command: str, exc: Exception) -> int:
+    """Report a bug in ipkg in one line (IPKG_DEBUG=1 re-raises it) and return its exit code, 3."""
+    import os
+
+    if os.environ.get("IPKG_DEBUG"):
+        raise exc
+    print(f"ipkg{command}: internal error: {type(exc).__name__}: {exc}\n"
+          "  hint: this is a bug in ipkg, please report it; set IPKG_DEBUG=1 to see the traceback", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _os_hint(exc: OSError) -> str:
@@ -144,7 +148,7 @@ def _os_hint(exc: OSError) -> str:
         errno.EACCES: "permission denied: choose a folder you can write to (--out, --store)",
         errno.EPERM: "operation not permitted: choose a folder you can write to",
         errno.EMFILE: "too many open files: raise 'ulimit -n' and run again",
-    }.get(exc.errno, "the operating system refused; check the path and the disk, then run again")
+    }.get(exc.errno or 0, "the operating system refused; check the path and the disk, then run again")
 
 
 def entry_point() -> None:

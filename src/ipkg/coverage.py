@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audit import IPKG, DCT_IDENTIFIER, DCT_SOURCE, normalise, source_path
+from .audit import DCT_IDENTIFIER, DCT_SOURCE, IPKG, normalise, source_path
 
 _NUMBER = re.compile(
     r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w])"

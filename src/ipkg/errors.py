@@ -15,6 +15,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_FAILED = 1  # the input was read and found wanting: violations, audit mismatches
 EXIT_INPUT = 2  # the input could not be read or used: syntax errors, missing files, bad options
+EXIT_INTERNAL = 3  # internal error: a bug in ipkg (or a broken installation), please report it
 EXIT_INTERRUPTED = 130
 
 

@@ -64,7 +64,7 @@ class Example:
     @property
     def form(self) -> str:
         """``select``, ``ask``, ``construct`` or ``describe``."""
-        body = "\n".join(l for l in self.query.splitlines() if not l.lstrip().startswith("#"))
+        body = "\n".join(ln for ln in self.query.splitlines() if not ln.lstrip().startswith("#"))
         body = re.sub(r"(?i)PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>", " ", body)
         m = re.search(r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body)
         return m.group(1).lower() if m else "select"
@@ -84,7 +84,7 @@ def parse_example(path: Path) -> Example:
     subjects: list[str] = []
     params: list[str] = []
     last = None
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for _lineno, line in enumerate(text.splitlines(), 1):
         if not line.startswith("#"):
             break
         m = re.match(r"#\s*([A-Za-z]+(?:@[a-z]+)?)\s*:\s?(.*)$", line)
@@ -129,7 +129,7 @@ def examples_graph(examples: list[Example] | None = None, target: str | None = N
     from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
     from rdflib.namespace import DCTERMS, SH
 
-    from .query import PREFIXES
+    from .vocab import PREFIXES
 
     examples = list_examples() if examples is None else examples
     g = Graph()

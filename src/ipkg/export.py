@@ -227,7 +227,7 @@ def serialize_jsonld(triples: list, prefixes: dict[str, str], context_ref: str |
     graph = []
     for sid in sorted(nodes):
         node = nodes[sid]
-        for key, vals in node.items():
+        for _key, vals in node.items():
             if isinstance(vals, list):
                 vals.sort(key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
         graph.append(node)
@@ -235,7 +235,7 @@ def serialize_jsonld(triples: list, prefixes: dict[str, str], context_ref: str |
     context = context_ref if context_ref is not None else dict(sorted(prefixes.items()))
     head = json.dumps({"@context": context}, ensure_ascii=False, sort_keys=True)[:-1]
     body = ",\n".join(json.dumps(node, ensure_ascii=False, sort_keys=True) for node in graph)
-    return f'{head}, "@graph": [\n{body}\n]}}\n'.encode("utf-8")
+    return f'{head}, "@graph": [\n{body}\n]}}\n'.encode()
 
 
 # --------------------------------------------------------------------------- VoID + DCAT
@@ -248,7 +248,8 @@ def _slug(compact: str) -> str:
 def latest_issued(triples: list) -> str | None:
     """The latest ``dcterms:issued`` date (xsd:date) in the data: the dataset's dcterms:modified."""
     dates = [t.object.value for t in triples
-             if t.predicate.value == VOID_PREFIXES["dcterms"] + "issued" and getattr(t.object, "datatype", None) is not None
+             if t.predicate.value == VOID_PREFIXES["dcterms"] + "issued"
+             and getattr(t.object, "datatype", None) is not None
              and t.object.datatype.value == VOID_PREFIXES["xsd"] + "date"]
     return max(dates) if dates else None
 
@@ -297,7 +298,8 @@ def void_triples(graphs: dict[str, list], merged: list, sizes: dict[str, int], p
     # the catalog, its publisher, the SPARQL endpoint as a data service
     add(CATALOG, RDF_TYPE, NamedNode(DCAT + "Catalog"))
     add(CATALOG, DCT + "title", Literal("ipkg data catalog", language="en"))
-    add(CATALOG, DCT + "description", Literal("The ipkg dataset, its downloads and its SPARQL endpoint.", language="en"))
+    add(CATALOG, DCT + "description",
+        Literal("The ipkg dataset, its downloads and its SPARQL endpoint.", language="en"))
     add(CATALOG, DCT + "publisher", NamedNode(PUBLISHER))
     add(CATALOG, DCT + "license", NamedNode(LICENSE))
     add(CATALOG, DCT + "issued", issued)
@@ -580,8 +582,9 @@ def write_network(G, fmt: str, out: Path) -> Path:
             for _, a in H.nodes(data=True):
                 a["label"] = a.get("label_en", "")
                 colour = a.get("colour", "#757575").lstrip("#")
-                a["viz"] = {"color": {"r": int(colour[0:2], 16), "g": int(colour[2:4], 16), "b": int(colour[4:6], 16), "a": 1.0}}
-            for s, o, k, a in H.edges(keys=True, data=True):
+                a["viz"] = {"color": {"r": int(colour[0:2], 16), "g": int(colour[2:4], 16),
+                                      "b": int(colour[4:6], 16), "a": 1.0}}
+            for _s, _o, k, a in H.edges(keys=True, data=True):
                 a["label"] = a.get("label_en", k)
             nx.write_gexf(H, tmp, encoding="utf-8", prettyprint=True)
             data = tmp.read_bytes()

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import http.client
 import mimetypes
-import socket
 import threading
 import time
 import urllib.parse
@@ -360,7 +359,7 @@ class _Handler(BaseHTTPRequestHandler):
                     head += piece
                 if known is not None and complete and len(head) != int(known):
                     raise http.client.IncompleteRead(bytes(head))
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 if deadline is not None and time.monotonic() >= deadline - 0.05:
                     return "deadline", False
                 return "died", False
@@ -387,7 +386,7 @@ class _Handler(BaseHTTPRequestHandler):
                 try:
                     conn.sock.settimeout(left())
                     piece = resp.read1(_CHUNK)
-                except (TimeoutError, socket.timeout):
+                except TimeoutError:
                     self.close_connection = True
                     if deadline is not None and time.monotonic() >= deadline - 0.05:
                         return "deadline", sent

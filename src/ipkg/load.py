@@ -185,7 +185,8 @@ def _syntax_error(exc: SyntaxError, path: Path, fmt: str, positions: bool = True
         line = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
         before = _LANG_AT.search(line[: exc.offset - 1]) or _LANG_AT.search(line[: exc.offset])
         if before is not None:
-            tag = before.group(1) + re.match(r"[A-Za-z0-9_.-]*", line[before.end():]).group(0)
+            rest = re.match(r"[A-Za-z0-9_.-]*", line[before.end():])  # matches always (may be empty)
+            tag = before.group(1) + (rest.group(0) if rest else "")
             return IpkgError(f"malformed language tag @{tag} ({what[:1].lower() + what[1:]})", path=path,
                              line=exc.lineno, col=exc.offset,
                              hint="language tags look like @en, @zh or @zh-Hans: a 2-8 letter language, "
@@ -550,7 +551,8 @@ _LEXICAL: dict[str, tuple[re.Pattern, str, tuple[int | None, int | None] | None]
 for _name, _pattern, _shown in (
     ("date", f"{_YEAR}-{_MONTH}-{_DAY}{_TZ}", "YYYY-MM-DD, e.g. 2024-03-15"),
     ("dateTime", f"{_YEAR}-{_MONTH}-{_DAY}T{_TIME}{_TZ}", "YYYY-MM-DDThh:mm:ss, e.g. 2024-03-15T09:30:00"),
-    ("dateTimeStamp", f"{_YEAR}-{_MONTH}-{_DAY}T{_TIME}(?:Z|[+-]\\d\\d:\\d\\d)", "YYYY-MM-DDThh:mm:ssZ, e.g. 2024-03-15T09:30:00Z"),
+    ("dateTimeStamp", f"{_YEAR}-{_MONTH}-{_DAY}T{_TIME}(?:Z|[+-]\\d\\d:\\d\\d)",
+     "YYYY-MM-DDThh:mm:ssZ, e.g. 2024-03-15T09:30:00Z"),
     ("time", f"{_TIME}{_TZ}", "hh:mm:ss, e.g. 09:30:00"),
     ("gYear", f"{_YEAR}{_TZ}", "YYYY, e.g. 2024"),
     ("gYearMonth", f"{_YEAR}-{_MONTH}{_TZ}", "YYYY-MM, e.g. 2024-03"),
@@ -568,11 +570,13 @@ for _name, _low, _high in (
     ("integer", None, None), ("nonNegativeInteger", 0, None), ("positiveInteger", 1, None),
     ("nonPositiveInteger", None, 0), ("negativeInteger", None, -1),
     ("long", -2**63, 2**63 - 1), ("int", -2**31, 2**31 - 1), ("short", -2**15, 2**15 - 1), ("byte", -128, 127),
-    ("unsignedLong", 0, 2**64 - 1), ("unsignedInt", 0, 2**32 - 1), ("unsignedShort", 0, 65535), ("unsignedByte", 0, 255),
+    ("unsignedLong", 0, 2**64 - 1), ("unsignedInt", 0, 2**32 - 1), ("unsignedShort", 0, 65535),
+    ("unsignedByte", 0, 255),
 ):
     _range = "" if _low is None and _high is None else (
         f" ≥ {_low}" if _high is None else f" ≤ {_high}" if _low is None else f" from {_low} to {_high}")
-    _LEXICAL[_name] = (re.compile(_INT), f"a whole number{_range} in digits, no thousands separator, e.g. 1369", (_low, _high))
+    _LEXICAL[_name] = (re.compile(_INT), f"a whole number{_range} in digits, no thousands separator, e.g. 1369",
+                       (_low, _high))
 #: well-formed BCP 47 tags, roughly: a 2–8 letter language or x-/i- private use, then subtags
 _LANGTAG = re.compile(r"(?:[A-Za-z]{2,8}|[xXiI](?=-))(?:-[A-Za-z0-9]{1,8})*")
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -582,10 +586,12 @@ def _day_exists(lexical: str, year_too: bool) -> bool:
     """The day of a well-patterned date/dateTime/gMonthDay exists (no 2020-02-30, no --04-31)."""
     if year_too:
         m = re.match(r"(-?\d+)-(\d\d)-(\d\d)", lexical)
+        assert m is not None, "called only on forms the datatype pattern matched"
         year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
         return day <= (_DAYS[month - 1] if month != 2 else 28 + leap)
     m = re.match(r"--(\d\d)-(\d\d)", lexical)
+    assert m is not None, "called only on forms the datatype pattern matched"
     return int(m.group(2)) <= _DAYS[int(m.group(1)) - 1]
 
 
@@ -660,8 +666,9 @@ def ill_formed_literals(path: Path, quads, text: str | None = None) -> list[Lite
         key = (o.value, o.datatype.value if not o.language else None, o.language)
         if key not in cache:
             cache[key] = lexical_problem(*key)
-        if cache[key] is not None:
-            found.append(LiteralProblem(Path(path), None, q.subject, q.predicate, o, cache[key]))
+        expected = cache[key]
+        if expected is not None:
+            found.append(LiteralProblem(Path(path), None, q.subject, q.predicate, o, expected))
     if found:
         if text is None:
             try:
@@ -800,7 +807,8 @@ class Project:
                 stem = path.stem
                 if stem in seen_stems:
                     raise IpkgError(
-                        f"two files would share the named graph {GRAPH_NS}{stem}: {self.relpath(seen_stems[stem])} and {rel}",
+                        f"two files would share the named graph {GRAPH_NS}{stem}: "
+                        f"{self.relpath(seen_stems[stem])} and {rel}",
                         path=path,
                         hint="rename one of them (file stems outside graph/sources/ must be unique)",
                     )

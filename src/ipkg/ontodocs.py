@@ -36,7 +36,7 @@ def _import_ontpub():
         for name in [m for m in sys.modules if m == "pylode" or m.startswith("pylode.")]:
             del sys.modules[name]
         shim = types.ModuleType("pylode.version")
-        shim.__version__ = importlib.metadata.version("pylode")
+        shim.__version__ = importlib.metadata.version("pylode")  # type: ignore[attr-defined]  # a new module
         sys.modules["pylode.version"] = shim
     except ImportError as exc:
         raise IpkgError(f"pyLODE is not installed ({exc})", hint="pip install pylode") from None
@@ -96,9 +96,9 @@ def _with_csp(page: str) -> str:
     """The views' Content-Security-Policy as the first element of ``<head>``: no script runs."""
     import re
 
-    from .views.site import INDEX_CSP
+    from .safety import NO_SCRIPT_CSP
 
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{INDEX_CSP}">'
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{NO_SCRIPT_CSP}">'
     m = re.search(r"<head[^>]*>", page, re.IGNORECASE)
     if m is None:
         raise IpkgError("pyLODE's page has no <head>; cannot add the Content-Security-Policy")

@@ -32,7 +32,9 @@ _TRAILING = ";,."
 def display_path(path: Path) -> str:
     """``path`` relative to the current folder when it lies below it, else as given."""
     try:
-        return os.path.relpath(path) if Path(path).is_absolute() and not os.path.relpath(path).startswith("..") else str(path)
+        if Path(path).is_absolute() and not os.path.relpath(path).startswith(".."):
+            return os.path.relpath(path)
+        return str(path)
     except ValueError:  # other drive on Windows
         return str(path)
 

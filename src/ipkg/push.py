@@ -100,7 +100,8 @@ def sparql_for(endpoint: str) -> str | None:
     return None
 
 
-def build_graphs(site: Path, default_graph: str | None = None, named: bool = True) -> list[tuple[str | None, bytes, int]]:
+def build_graphs(site: Path, default_graph: str | None = None,
+                 named: bool = True) -> list[tuple[str | None, bytes, int]]:
     """(graph IRI or None for the default graph, N-Triples bytes, triple count) for every graph to send."""
     import pyoxigraph as ox
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from . import paths, vocab
 from .errors import EXIT_INPUT, IpkgError
 from .load import to_rdflib
+from .vocab import compact
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -40,8 +41,6 @@ PREFIXES: dict[str, str] = vocab.PREFIXES
 
 FORMATS = ("table", "csv", "tsv", "json", "md", "ttl", "nt")
 ENGINES = ("oxigraph", "rdflib")
-RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".nq": "nquads",
-                ".jsonld": "json-ld", ".json": "json-ld"}
 NUMERIC_TYPES = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short",
                                    "byte", "nonNegativeInteger", "positiveInteger",
                                    "negativeInteger", "nonPositiveInteger", "unsignedInt",
@@ -125,17 +124,6 @@ def to_python(term: Term | None):
     except ValueError:
         pass
     return value
-
-
-def compact(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
-    """``iorg:spp`` for ``https://w3id.org/ipkg/id/org/spp``; ``<iri>`` when no prefix fits."""
-    best = None
-    for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best])):
-            local = iri[len(ns):]
-            if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", local or "x") and not local.endswith("."):
-                best = prefix
-    return f"{best}:{iri[len(prefixes[best]):]}" if best else f"<{iri}>"
 
 
 def normalise_term(term: Term | None, compact_iris: bool = True):
@@ -380,7 +368,7 @@ def syntax_error(message: str, text: str, origin: str, line: int | None, col: in
     if line is not None:
         lines = text.splitlines() or [""]
         # Oxigraph's parser may report the end of the input; point at the last token instead
-        offset = sum(len(l) + 1 for l in lines[:line - 1]) + (col or 1) - 1
+        offset = sum(len(ln) + 1 for ln in lines[:line - 1]) + (col or 1) - 1
         if not text[offset:].strip() and text.strip():
             last = len(text.rstrip()) - 1
             line = text.count("\n", 0, last) + 1
@@ -493,26 +481,18 @@ def load_oxigraph(root: Path | None = None, files: Sequence[Path] | None = None)
 def load_rdflib(root: Path | None = None, files: Sequence[Path] | None = None):
     """An rdflib Graph holding the same files as :func:`load_oxigraph`.
 
-    Uses ``ipkg.load.load_rdf_file`` (precise syntax errors) when the loader is installed.
+    Uses ``ipkg.load.load_rdf_file`` (precise syntax errors).
     """
     from rdflib import Graph
 
-    try:
-        from .load import load_rdf_file  # type: ignore
-    except ImportError:
-        load_rdf_file = None
+    from .load import load_rdf_file
+
     graph = Graph()
     for path in files if files is not None else project_files(root):
-        if load_rdf_file is not None:
-            part = load_rdf_file(path)
-            for triple in (part.triples((None, None, None)) if not hasattr(part, "quads")
-                           else (q[:3] for q in part.quads((None, None, None, None)))):
-                graph.add(triple)
-        else:
-            try:
-                graph.parse(path, format=RDF_SUFFIXES[path.suffix])
-            except Exception as exc:  # rdflib raises many types for bad input
-                raise IpkgError(f"cannot parse: {exc}", path=path) from None
+        part = load_rdf_file(path)
+        for triple in (part.triples((None, None, None)) if not hasattr(part, "quads")
+                       else (q[:3] for q in part.quads((None, None, None, None)))):
+            graph.add(triple)
     return graph
 
 
@@ -877,11 +857,8 @@ def get_engine(engine: str = "oxigraph", *, endpoint: str | None = None, store: 
     if endpoint:
         return EndpointEngine(endpoint, timeout=timeout, user=user, password=password)
     if store:
-        try:
-            from .store import open_store  # type: ignore
-        except ImportError:
-            raise IpkgError("--store needs ipkg.store.open_store, which is not installed",
-                            hint="update ipkg, or query the store through 'ipkg serve --store DIR'") from None
+        from .store import open_store
+
         path = Path(store)
         if not path.exists():
             raise IpkgError("no Oxigraph store here", path=path)

@@ -36,12 +36,9 @@ _ANSI = {"Violation": _ESC + "[31m", "Warning": _ESC + "[33m", "Info": _ESC + "[
 
 
 def default_prefixes() -> dict[str, str]:
-    try:
-        from .load import PREFIXES
+    from .load import PREFIXES
 
-        prefixes = dict(PREFIXES)
-    except ImportError:  # pragma: no cover - load.py always ships
-        prefixes = {}
+    prefixes = dict(PREFIXES)
     prefixes.setdefault("ipkgsh", SHAPES_NS)
     prefixes.setdefault("ipkgcheck", CHECKS_NS)
     prefixes.setdefault("sh", SH)
@@ -176,7 +173,7 @@ class ValidationReport:
         counts: dict[str, int] = {}
         for r in self.all_results:
             if r.severity == severity:
-                name = r.check if r.kind == "check" else (self.compact(r.rule) or r.component or "?")
+                name = (r.check or "?") if r.kind == "check" else (self.compact(r.rule) or r.component or "?")
                 counts[name] = counts.get(name, 0) + 1
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -281,7 +278,8 @@ class ValidationReport:
     @staticmethod
     def _sorted(results: list[Result]) -> list[Result]:
         order = {s: i for i, s in enumerate(SEVERITIES)}
-        return sorted(results, key=lambda r: (order.get(r.severity, 9), r.file or "~", r.line or 0, r.focus, r.rule or "", r.value or ""))
+        return sorted(results, key=lambda r: (order.get(r.severity, 9), r.file or "~", r.line or 0, r.focus,
+                                              r.rule or "", r.value or ""))
 
     def to_json(self, indent: int = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
@@ -296,7 +294,8 @@ class ValidationReport:
                 continue
             out += [f"## {title}", ""]
             for sev, rs, by_focus in self._grouped(results):
-                out += [f"### {sev} ({len(rs)})", "", "| focus | label | defined at | rule | path | value | message |", "|---|---|---|---|---|---|---|"]
+                out += [f"### {sev} ({len(rs)})", "", "| focus | label | defined at | rule | path | value | message |",
+                        "|---|---|---|---|---|---|---|"]
                 for focus, items in by_focus.items():
                     for r in items:
                         label = r.focus_label_zh if lang == "zh" and r.focus_label_zh else r.focus_label
@@ -304,7 +303,8 @@ class ValidationReport:
                         out.append(
                             f"| `{cell(self.compact(focus))}` | {cell(label)} | {cell(r.location)} | `{cell(rule)}` | "
                             f"{cell(self.compact(r.result_path) if r.result_path else '')} | "
-                            f"{cell(self._show(r.value) if r.value is not None and r.value != r.focus else '')} | {cell(r.message(lang))} |"
+                            f"{cell(self._show(r.value) if r.value is not None and r.value != r.focus else '')} | "
+                            f"{cell(r.message(lang))} |"
                         )
                 out.append("")
         if self.checks_run and not self.check_results:
@@ -384,8 +384,9 @@ def _term(value: str):
 def _origin_by_node(report: ValidationReport, node) -> Result | None:
     index = getattr(report, "_by_node", None)
     if index is None:
-        index = {r._node: r for r in report.results if getattr(r, "_node", None) is not None}
-        report._by_node = index
+        index = {r._node: r for r in report.results  # type: ignore[attr-defined]  # set by from_graph
+                 if getattr(r, "_node", None) is not None}
+        report._by_node = index  # type: ignore[attr-defined]  # a cache kept on the report
     return index.get(node)
 
 
@@ -439,7 +440,8 @@ def results_from_graph(report_graph, data_graph=None, origins=None, compact=None
             result_path=(str(path) if isinstance(path, URIRef) else (f"_:{path}" if path is not None else None)),
             value=None if value is None else (f"_:{value}" if isinstance(value, BNode) else str(value)),
             source_shape=None if val(node, sh("sourceShape")) is None else str(val(node, sh("sourceShape"))),
-            source_constraint=None if val(node, sh("sourceConstraint")) is None else str(val(node, sh("sourceConstraint"))),
+            source_constraint=(None if val(node, sh("sourceConstraint")) is None
+                               else str(val(node, sh("sourceConstraint")))),
             component=None if comp is None else str(comp).rsplit("#", 1)[-1],
         )
         if isinstance(path, BNode) and compact is not None:

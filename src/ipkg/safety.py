@@ -8,10 +8,13 @@ Measured facts behind them (see RELIABILITY.md and tests/test_bad_input.py):
   for minutes on the same file. ipkg refuses ``.rdf``/``.owl``/``.xml`` by extension and any
   text with an XML prolog, ``<!DOCTYPE`` or ``<!ENTITY`` before a parser sees it.
 * **Blank-node nesting is bounded.** pyoxigraph parses 100,000 nested ``[ … ]`` happily, but
-  rdflib's Turtle parser fails at 125 levels and its serializers and pyshacl recurse over such structures; :data:`MAX_BLANK_NODE_DEPTH`
+  rdflib's Turtle parser fails at 125 levels and its serializers and pyshacl recurse over such
+  structures; :data:`MAX_BLANK_NODE_DEPTH`
   levels are far more than any modelling needs (RDF lists, ``rdf:rest`` chains, are not counted).
 * **No SPARQL SERVICE.** Both pyoxigraph and rdflib follow ``SERVICE <url>`` and open a network
   connection (tested with a loopback canary); :func:`refuse_service` rejects such queries first.
+* **No script in the static pages.** :data:`NO_SCRIPT_CSP` is the Content-Security-Policy of the
+  pages that need none (the site's index, the ontology documentation).
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ UNSUPPORTED = {
     ".htm": "HTML",
     ".xhtml": "XHTML",
 }
+
+#: Content-Security-Policy of the static pages that run no script: inline style and data: images only
+NO_SCRIPT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+)
 
 #: deepest chain of blank nodes (each the object of the previous one) a file may contain
 MAX_BLANK_NODE_DEPTH = 64
@@ -305,10 +313,8 @@ def find_service(query: str) -> int | None:
 
 def _algebra_has_service(query: str) -> bool | None:
     """True/False when rdflib's SPARQL parser reads ``query``; None when it cannot parse it."""
-    try:
-        from rdflib.plugins.sparql import algebra, parser
-    except ImportError:  # pragma: no cover - rdflib is a dependency
-        return None
+    from rdflib.plugins.sparql import algebra, parser
+
     try:
         tree = algebra.translateQuery(parser.parseQuery(query))
     except Exception:  # noqa: BLE001 - rdflib's parser raises many types; the scan still applies

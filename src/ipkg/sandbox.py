@@ -53,7 +53,7 @@ def supported() -> bool:
     return sys.platform.startswith("linux") and platform.machine() in _ARCH
 
 
-def _program() -> bytes:
+def _program() -> tuple[bytes, int]:
     arch, connect, sendto, sendmsg, sendmmsg, uring = _ARCH[platform.machine()]
     # (code, jt, jf, k); jumps are relative to the next instruction
     prog = [

@@ -40,6 +40,7 @@ import threading
 import time
 from pathlib import Path
 
+from .atomic import swap_in
 from .errors import EXIT_FAILED, IpkgError
 from .guard import Guard, Limits
 from .sandbox import crash_reason, install_no_network
@@ -89,8 +90,9 @@ def prepare_store(dist: Path, store_dir: Path | None = None) -> Path:
     """Load ``dist`` (N-Triples, TriG, example queries) into an Oxigraph store at ``store_dir``.
 
     Default location: :func:`default_store_dir` (the cache folder; nothing is left in the
-    checkout). The store is built in a temporary sibling folder and renamed into place, so a
-    failure never leaves a half-loaded store.
+    checkout). The store is built in a temporary sibling folder and swapped into place by
+    :func:`ipkg.atomic.swap_in` (one atomic exchange where the system allows), so a failure never
+    leaves a half-loaded store.
     """
     import pyoxigraph as ox
 
@@ -125,11 +127,7 @@ def prepare_store(dist: Path, store_dir: Path | None = None) -> Path:
             raise IpkgError(f"cannot load the build: {exc}", path=dist) from None
         store.flush()
         store = None  # close RocksDB before moving the folder
-        old = store_dir.with_name(f"{store_dir.name}.old-{os.getpid()}")
-        if store_dir.exists():
-            os.rename(store_dir, old)
-        os.rename(tmp, store_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, store_dir)
     except BaseException:
         store = None
         shutil.rmtree(tmp, ignore_errors=True)
@@ -293,6 +291,8 @@ class EngineSupervisor:
             self._ready.notify_all()
 
     def _rss_mb(self) -> float:
+        if self.proc is None:
+            return 0.0
         try:
             with open(f"/proc/{self.proc.pid}/statm") as fh:
                 return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20

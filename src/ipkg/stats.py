@@ -12,7 +12,8 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .load import DCTERMS, ONTOLOGY_NS, PREFIXES, RDF_TYPE, Project
+from .load import DCTERMS, ONTOLOGY_NS, RDF_TYPE, Project
+from .vocab import compact
 
 FORMATS = ("table", "csv", "json", "md")
 QB_OBSERVATION = "http://purl.org/linked-data/cube#Observation"
@@ -26,15 +27,6 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list]
-
-
-def _compact(iri: str) -> str:
-    best = ""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(best):
-            best = ns
-            name = prefix
-    return f"{name}:{iri[len(best):]}" if best else iri
 
 
 def compute(project: Project) -> dict:
@@ -61,7 +53,7 @@ def compute(project: Project) -> dict:
         rows = []
         for key, subjects in entities.items():
             obs = len(subjects & is_obs)
-            rows.append([_compact(key), label.get(key, ""), len(subjects) - obs, obs])
+            rows.append([compact(key), label.get(key, ""), len(subjects) - obs, obs])
         return sorted(rows, key=lambda r: (-(r[2] + r[3]), r[0]))
 
     tables = [
@@ -69,7 +61,7 @@ def compute(project: Project) -> dict:
             "classes",
             "Entities per class",
             ["class", "label", "entities"],
-            sorted(([_compact(c), label.get(c, ""), n] for c, n in per_class.items()), key=lambda r: (-r[2], r[0])),
+            sorted(([compact(c), label.get(c, ""), n] for c, n in per_class.items()), key=lambda r: (-r[2], r[0])),
         ),
         Table(
             "sources",
@@ -127,7 +119,7 @@ def render(stats: dict, fmt: str = "table") -> str:
         widths = [min(w, 60) for w in widths]
         out += ["", t.title]
 
-        def line(values):
+        def line(values, widths=widths):
             cells = []
             for i, v in enumerate(values):
                 s = str(v)

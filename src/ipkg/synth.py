@@ -155,27 +155,9 @@ def real_entities(graph=None) -> RealEntities:
 
 def _load_graph():
     """The curated data (graph/ folder) as one rdflib graph."""
-    try:
-        from .load import load_project  # foundation helper's loader, when present
-    except ImportError:
-        load_project = None
-    if load_project is not None:
-        return load_project().data
-    from rdflib import Graph
+    from .load import load_project
 
-    from .paths import folder
-
-    graph = Graph()
-    root = folder("graph")
-    files = sorted(root.rglob("*.ttl"))
-    if not files:
-        raise IpkgError("no Turtle files in the graph folder", path=root)
-    for path in files:
-        try:
-            graph.parse(path, format="turtle")
-        except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
-            raise IpkgError(f"cannot parse: {exc}", path=path) from None
-    return graph
+    return load_project().data
 
 
 @dataclass

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import IpkgError
-from .report import ValidationReport, default_prefixes
 from .load import to_rdflib
+from .report import ValidationReport, default_prefixes
 
 #: extensions ``ipkg validate PATH`` picks up inside folders
 DATA_EXTENSIONS = (".ttl", ".trig", ".nt", ".nq", ".jsonld")
@@ -54,7 +54,9 @@ def _speed_up_pyshacl() -> None:
     current = getattr(shape_module, "CONSTRAINT_PARAMS", None)
     if current and isinstance(current[0], _ParameterList):
         return
-    shape_module.CONSTRAINT_PARAMS = (_ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+    # pyshacl does not declare this module-level table; we patch it in place
+    shape_module.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
+        _ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
 
 
 def _pyshacl_validate(data_graph, shapes_graph, fast: bool = True):
@@ -173,7 +175,6 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
     ``report_focus``, when given, keeps only results whose focus node is in that set.
     """
     from .checks import make_store, run_checks
-
     from .safety import refuse_service_in_shapes
 
     started = time.perf_counter()
@@ -259,7 +260,7 @@ def _project_store(project):
 
     store = ox.Store()
     default, onto = ox.DefaultGraph(), ox.NamedNode(ONTOLOGY_GRAPH)
-    batch = []
+    batch: list = []
     for path, qs in quads.items():
         kind = project.kind(path)
         if kind == "shapes":
@@ -300,7 +301,7 @@ def literal_results(problems, data=None) -> list:
             kind="check",
             check=LITERAL_CHECK,
         )
-        r._value_term = to_rdflib(problem.object)  # type: ignore[attr-defined]  (typed, for the report graph)
+        r._value_term = to_rdflib(problem.object)  # type: ignore[attr-defined]  # typed, for the report graph
         if data is not None and isinstance(focus, URIRef):
             r.focus_label, r.focus_label_zh = _label(data, focus, "en"), _label(data, focus, "zh")
         out.append(r)

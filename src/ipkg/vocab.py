@@ -123,5 +123,24 @@ def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
     return "".join(f"PREFIX {(p + ':').ljust(width)} <{ns}>\n" for p, ns in prefixes.items())
 
 
+def compact(iri: str, prefixes: dict[str, str] | None = None) -> str:
+    """``iorg:spp`` for ``https://w3id.org/ipkg/id/org/spp`` (the longest namespace whose local
+    part is a plain SPARQL name); ``<iri>`` when no prefix fits.
+
+    >>> compact("https://w3id.org/ipkg/id/org/spp")
+    'iorg:spp'
+    >>> compact("https://example.org/x")
+    '<https://example.org/x>'
+    """
+    prefixes = PREFIXES if prefixes is None else prefixes
+    best = None
+    for prefix, ns in prefixes.items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best])):
+            local = iri[len(ns):]
+            if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", local or "x") and not local.endswith("."):
+                best = prefix
+    return f"{best}:{iri[len(prefixes[best]):]}" if best else f"<{iri}>"
+
+
 __all__ = ["PREFIXES", "prefix_file", "read_prefixes", "with_prefixes", "used_and_declared",
-           "added_lines", "sparql_prologue", "is_prefix_file"]
+           "added_lines", "sparql_prologue", "is_prefix_file", "compact"]

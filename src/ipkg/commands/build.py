@@ -43,7 +43,8 @@ def add_arguments(parser) -> None:
                         help="skip the browsable site (entity pages, charts, query gallery, search)")
     parser.add_argument("--no-docs", action="store_true", help="skip the pyLODE ontology documentation")
     parser.add_argument("--sources", metavar="DIR",
-                        help="source texts to audit against (default: $IPKG_SEEDS, else ../shared/seeds next to the project)")
+                        help="source texts to audit against "
+                             "(default: $IPKG_SEEDS, else ../shared/seeds next to the project)")
     parser.add_argument("--no-audit", action="store_true", help="skip the audit even when the source texts are found")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors and reports")
     parser.add_argument(

@@ -23,7 +23,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="RDF files: .nt .nq .ttl .trig")
     parser.add_argument("--store", required=True, metavar="DIR", help="the store folder (created or replaced)")
     parser.add_argument("--append", action="store_true", help="add to the existing store instead of replacing it")
-    parser.add_argument("--lenient", action="store_true", help="skip IRI/literal validation (faster, for trusted input)")
+    parser.add_argument("--lenient", action="store_true",
+                        help="skip IRI/literal validation (faster, for trusted input)")
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
 

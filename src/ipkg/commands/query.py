@@ -38,7 +38,6 @@ Examples:
 
 def add_arguments(parser) -> None:
     from ..cli import seconds
-
     from ..query import FORMATS
 
     parser.add_argument("query", nargs="?", help="inline SPARQL, a .rq file, or an example name")

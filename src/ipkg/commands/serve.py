@@ -23,7 +23,6 @@ Examples:
 
 def add_arguments(parser) -> None:
     from ..cli import seconds
-
     from ..serve import DEFAULT_BIND, DEFAULT_TIMEOUT_S
 
     parser.add_argument("--bind", default=DEFAULT_BIND, help=f"HOST:PORT to listen on (default: {DEFAULT_BIND})")

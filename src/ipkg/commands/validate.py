@@ -32,14 +32,18 @@ Examples:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="RDF files or folders to validate (default: the repository graph)")
-    parser.add_argument("--format", choices=("text", "json", "md", "ttl"), default="text", help="report format (default: text)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="RDF files or folders to validate (default: the repository graph)")
+    parser.add_argument("--format", choices=("text", "json", "md", "ttl"), default="text",
+                        help="report format (default: text)")
     parser.add_argument("--fail-on", choices=("violation", "warning"), default="violation",
                         help="lowest severity that makes the exit code 1 (default: violation)")
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of messages and labels (default: en)")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="language of messages and labels (default: en)")
     parser.add_argument("--store", metavar="DIR", help="validate an on-disk store (see 'ipkg load') instead of files")
     parser.add_argument("--no-checks", action="store_true", help="skip the hygiene checks (queries/checks)")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output (default: auto = on a terminal)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour in text output (default: auto = on a terminal)")
 
 
 def run(args) -> int:
@@ -52,13 +56,8 @@ def run(args) -> int:
     if args.store:
         if args.paths:
             raise IpkgError("give either PATHs or --store, not both", exit_code=EXIT_INPUT)
-        try:
-            from ..store_validate import validate_store
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.endswith("store_validate"):
-                raise IpkgError("validating a store needs ipkg.store_validate, which this installation lacks",
-                                hint="validate files instead: ipkg validate PATH") from None
-            raise
+        from ..store_validate import validate_store
+
         report = validate_store(args.store, project.shapes, project.ontology)
     else:
         from ..validate import collect_files, validate_project

@@ -18,10 +18,9 @@ relative, so the site works from ``file://`` and from any static host.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-from functools import lru_cache
 
 from markupsafe import Markup, escape
 

@@ -38,7 +38,8 @@ def _number(v) -> float | None:
 
 
 def _value_text(m: SiteModel, obs, value) -> str:
-    sign = "".join(QUALIFIER_SIGNS.get(str(q).rsplit("/", 1)[-1], "") for q in sorted(m.objects(obs, QUALIFIER), key=str))
+    sign = "".join(QUALIFIER_SIGNS.get(str(q).rsplit("/", 1)[-1], "")
+                   for q in sorted(m.objects(obs, QUALIFIER), key=str))
     return sign + str(value)
 
 
@@ -125,7 +126,8 @@ def indicator_charts(m: SiteModel) -> list[dict]:
                 bars.append(bar)
             ind_e = m.entities.get(str(ind))
             unit_label = m.ctx.labels(unit) if unit is not None else {"en": "", "zh": ""}
-            chart_id = "ind-" + str(ind).rsplit("/", 1)[-1] + (("-" + str(unit).rsplit("/", 1)[-1]) if len(by_unit) > 1 and unit is not None else "")
+            chart_id = "ind-" + str(ind).rsplit("/", 1)[-1] + (
+                ("-" + str(unit).rsplit("/", 1)[-1]) if len(by_unit) > 1 and unit is not None else "")
             charts.append({
                 "id": chart_id,
                 "kind": "indicator",

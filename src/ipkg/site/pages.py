@@ -8,15 +8,15 @@ import math
 from rdflib import RDF, Literal, URIRef
 
 from .model import (
+    AREA,
     DERIVED_CLASS,
     FOUNDING,
     HEADER_PROPS,
     INDICATOR,
     OBS_VALUE,
     PERIOD,
-    AREA,
-    UNIT,
     SOURCE,
+    UNIT,
     Entity,
     SiteModel,
     short,
@@ -47,7 +47,7 @@ def facts(m: SiteModel, e: Entity) -> list[dict]:
         if p == FOUNDING and m._establishments.get(node):
             # the dated relation has its own event with its own evidence
             ev = sorted(m._establishments[node], key=str)
-            b = {"evidence": [], "locators": [], "sources": []}
+            b: dict[str, list] = {"evidence": [], "locators": [], "sources": []}
             for x in ev:
                 bx = m._block(x)
                 for k in b:

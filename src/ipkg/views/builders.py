@@ -493,7 +493,7 @@ def ego(graph: Graph, entity: str, depth: int = 1, ctx: Context | None = None) -
     centre = resolve_entity(graph, entity, ctx)
     edges = _entity_edges(ctx)
     adj: dict = {}
-    for s, p, o in edges:
+    for s, _p, o in edges:
         adj.setdefault(s, set()).add(o)
         adj.setdefault(o, set()).add(s)
     no_expand = set(ctx.cfg.get("ego", {}).get("no_expand_groups", []))
@@ -572,7 +572,8 @@ def to_json(G: nx.MultiDiGraph) -> dict:
         "graph": {k: G.graph[k] for k in sorted(G.graph)},
         "nodes": [{"id": n, **{k: G.nodes[n][k] for k in sorted(G.nodes[n])}} for n in sorted(G.nodes)],
         "edges": sorted(
-            ({"source": s, "target": o, "key": k, **{a: d[a] for a in sorted(d)}} for s, o, k, d in G.edges(keys=True, data=True)),
+            ({"source": s, "target": o, "key": k, **{a: d[a] for a in sorted(d)}}
+             for s, o, k, d in G.edges(keys=True, data=True)),
             key=lambda e: (e["source"], e["key"], e["target"]),
         ),
     }

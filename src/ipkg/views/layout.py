@@ -131,7 +131,9 @@ TARGET_SCREEN = (1366, 650)
 BOX_WIDTHS = (190, 230, 270, 310)
 
 
-def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: float | None = None,
+# C901: complexity 60, one layout routine of nested helpers (blocks, bands, columns, lanes);
+# split it into named steps, then drop the noqa.
+def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: float | None = None,  # noqa: C901
               abreast: int = 2) -> dict:
     """Positions and decorations for the institutions view: ``{"positions": {id: [x, y]},
     "bands": [...], "lanes": [...], "box": {...}}`` (y grows downwards, as on the canvas).
@@ -239,14 +241,14 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
         # masonry: the first row in label order, then each next child under the shortest column
         # (a single child straight under its parent; two or more side by side, centred)
         col_of, col_y = [], [y] * ncols
-        for i, (w, h, _) in enumerate(sub):
+        for i, (_w, h, _) in enumerate(sub):
             c = i if i < ncols else min(range(ncols), key=lambda k: (col_y[k], k))
             col_of.append((c, col_y[c]))
             col_y[c] += h + GAP_Y
         col_w_ = [max([sub[i][0] for i in range(len(sub)) if col_of[i][0] == c] or [bw]) for c in range(ncols)]
         col_x = [sum(col_w_[:c]) + GAP_X * c for c in range(ncols)]
         width = max(bw, col_x[-1] + col_w_[-1])
-        for (c, cy0), (w, h, its) in zip(col_of, sub):
+        for (c, cy0), (w, _h, its) in zip(col_of, sub):
             x = col_x[c] + (col_w_[c] - w) / 2
             for m, (cx, cy) in its.items():
                 items[m] = (x + cx, cy0 + cy)
@@ -258,7 +260,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
     # band heights: the tallest block in each band
     blocks = {n: block(n) for n in G.nodes if n not in parent or band[n] != band[parent[n]]}
     band_h: dict[int, float] = {}
-    for n, (w, h, _) in blocks.items():
+    for n, (_w, h, _) in blocks.items():
         band_h[band[n]] = max(band_h.get(band[n], 0.0), h)
 
     # lower-band children of a block: all nodes of the block whose children sit in a lower band
@@ -281,7 +283,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
         # column while it has room in every band it needs (up to the tallest kid's height) and
         # holds fewer than ``wrap`` kids, else in a new column to its right.
         needs = []
-        for sw, sp in subs:
+        for _sw, sp in subs:
             need: dict[int, float] = {}
             for m, (_, b, cy) in sp.items():
                 need[b] = max(need.get(b, 0.0), cy + heights[m])
@@ -367,7 +369,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
                 spot["used"][b] = offs[b] + h
             placed_roots.append((r, spot, w, pl, offs))
         lane_w = (columns[-1]["x"] + columns[-1]["w"]) if columns else bw
-        for r, col, w, pl, offs in placed_roots:
+        for _r, col, w, pl, offs in placed_roots:
             off = col["x"] + (col["w"] - w) / 2
             for m, (cx, b, cy) in pl.items():
                 positions[m] = [round(x0 + off + cx, 1), round(band_top[b] + offs[b] + cy + heights[m] / 2, 1)]

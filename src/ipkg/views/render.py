@@ -21,7 +21,7 @@ import html
 import json
 import math
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -53,7 +53,8 @@ UI = {
         "fit": "Show all",
         "home": "All views",
         "legend": "Legend",
-        "click_hint": "Click a box to see what the graph says about it, where that comes from and its links; click a count badge to open or fold it. Drag to move, scroll or pinch to zoom.",
+        "click_hint": "Click a box to see what the graph says about it, where that comes from and its links; "
+                      "click a count badge to open or fold it. Drag to move, scroll or pinch to zoom.",
         "counts": "{n} nodes, {e} links in this view.",
         "empty": "This view is empty: the graph has nothing of this kind yet.",
         "class": "Kind",
@@ -86,7 +87,8 @@ UI = {
         "asof_all": "All {n} shown;",
         "asof_shown": "{d}: {n} of {t} shown;",
         "asof_undated": "{u} without a date (dashed), shown at every date.",
-        "asof_undated_long": "Bodies and units whose founding date the sources do not give have a dashed border; they are shown at every date.",
+        "asof_undated_long": "Bodies and units whose founding date the sources do not give have a dashed border; "
+                             "they are shown at every date.",
         "present": "Present",
         "present_off": "Exit presentation",
         "export_png": "Save the current view as a PNG image",
@@ -105,7 +107,8 @@ UI = {
         "fit": "显示全部",
         "home": "全部视图",
         "legend": "图例",
-        "click_hint": "点击方框，查看图谱中关于它的事实、来源及其关联；点击计数标记可展开或收起。拖动可移动，滚动或双指缩放。",
+        "click_hint": "点击方框，查看图谱中关于它的事实、来源及其关联；"
+                      "点击计数标记可展开或收起。拖动可移动，滚动或双指缩放。",
         "counts": "本视图共 {n} 个节点、{e} 条关联。",
         "empty": "本视图为空：图谱中尚无此类数据。",
         "class": "类型",
@@ -153,7 +156,7 @@ _TEMPLATES = resources.files("ipkg.views") / "templates"
 _STATIC = resources.files("ipkg.views") / "static"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _asset(kind: str, name: str) -> str:
     base = _TEMPLATES if kind == "templates" else _STATIC
     text = (base / name).read_text(encoding="utf-8")
@@ -319,7 +322,7 @@ def _hubs(G: nx.MultiDiGraph, spec: dict, ctx: Context) -> tuple[list[str], dict
     hub_groups = spec.get("hubs", [])
     hubs = [n for n in G.nodes if G.nodes[n].get("group") in hub_groups]
     graph_notations = {n: [str(o) for o in ctx.g.objects(URIRef(n), SKOS.notation)] for n in hubs}
-    parent = {}
+    parent: dict = {}
     for s, o, k in G.edges(keys=True):
         if s in hubs and o in hubs and k == "skos:broader":
             parent.setdefault(s, o)
@@ -428,7 +431,8 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
             item["x"], item["y"] = pos[nid]
         nodes.append(item)
     edges = [
-        {"from": s, "to": o, "predicate": d.get("predicate", k), "label": {"en": d.get("label_en", k), "zh": d.get("label_zh", k)}}
+        {"from": s, "to": o, "predicate": d.get("predicate", k),
+         "label": {"en": d.get("label_en", k), "zh": d.get("label_zh", k)}}
         for s, o, k, d in sorted(G.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1]))
     ]
     date_props = {c.partition(":")[2]: c for c in ctx.cfg.get("dates", {}).get("properties", [])}

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from .builders import VIEWS, Context, build
-from .render import view_data, render_data, write_text_atomic
+from .render import render_data, view_data, write_text_atomic
 
 CHROMIUM = os.environ.get("IPKG_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
@@ -61,7 +61,8 @@ def shoot(paths: dict[str, Path], dest: Path, size=(1366, 768)) -> list[Path]:
                 if dates:
                     page.evaluate("d => ipkgView.setAsOf(d)", dates[0])
             if extra == "open":
-                big = page.evaluate("ipkgView.badges().filter(b => b.group === 'figure').sort((a, b) => a.count - b.count)[0]")
+                big = page.evaluate("ipkgView.badges().filter(b => b.group === 'figure')"
+                                    ".sort((a, b) => a.count - b.count)[0]")
                 if big:
                     page.evaluate("id => ipkgView.toggleBadge(id)", big["id"])
                     page.wait_for_timeout(300)

@@ -1,5 +1,6 @@
 """The small static site ``ipkg build`` writes: ``views/<name>.html`` for each curated view plus
-``index.html`` linking them (and the institutions map at an earlier date, ``#as-of=`` in the link), the ontology documentation, the
+``index.html`` linking them (and the institutions map at an earlier date, ``#as-of=`` in the link),
+the ontology documentation, the
 downloads and the example queries that exist in the output folder. No script, no request: the
 index has a CSP that allows nothing but its own inline style."""
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from ..safety import NO_SCRIPT_CSP
 from .builders import VIEWS, Context, build
-from .render import view_data, render_data, write_text_atomic
+from .render import render_data, view_data, write_text_atomic
 
 DOWNLOADS = (
     ("ipkg.ttl", "Turtle", "Turtle"),
@@ -29,10 +31,6 @@ SITE_PAGES = (
      "搜索与浏览：每个实体一个页面，每条事实注明来源"),
     ("stats/index.html", "The figures as charts", "统计数字图表"),
     ("queries/index.html", "Example queries with their questions and results", "查询示例：问题、语句与结果"),
-)
-
-INDEX_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 )
 
 INDEX_CSS = """
@@ -83,10 +81,8 @@ def as_of_example(ctx: Context, G) -> str | None:
 
 def _link_pages(data: dict, outdir: Path) -> dict:
     """Side-panel links to the entity pages the site step wrote (ipkg.site), when it ran."""
-    try:
-        from ..site import link_view_nodes
-    except ImportError:
-        return data
+    from ..site import link_view_nodes
+
     link_view_nodes(data["nodes"], outdir, "views")
     return data
 
@@ -119,7 +115,7 @@ def index_html(outdir: Path, entries) -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_e(INDEX_CSP)}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(NO_SCRIPT_CSP)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="referrer" content="no-referrer">',
         "<title>ipkg — China IP enforcement knowledge graph · 中国知识产权执法知识图谱</title>",
@@ -131,7 +127,8 @@ def index_html(outdir: Path, entries) -> str:
         '<p lang="zh-Hans">ipkg：中国知识产权执法与司法保护知识图谱</p>',
         "<p>Interactive views for teaching, the data to download and example queries. "
         "Every page works offline. "
-        '<span lang="zh-Hans" class="zh">供教学使用的交互视图、可下载的数据和示例查询。所有页面均可离线使用。</span></p>',
+        '<span lang="zh-Hans" class="zh">供教学使用的交互视图、可下载的数据和示例查询。'
+        "所有页面均可离线使用。</span></p>",
         "</header>",
         "<main>",
         '<h2>Views <span lang="zh-Hans" class="zh">视图</span></h2>',
@@ -152,7 +149,8 @@ def index_html(outdir: Path, entries) -> str:
     parts.append("</ul>")
     parts.append(
         "<p>Any entity can be drawn with its neighbourhood: <code>ipkg view iorg:spp --depth 2</code>. "
-        '<span lang="zh-Hans" class="zh">任一实体均可生成其关联网络视图，例如 <code>ipkg view 最高人民检察院 --depth 2</code>。</span></p>'
+        '<span lang="zh-Hans" class="zh">任一实体均可生成其关联网络视图，'
+        "例如 <code>ipkg view 最高人民检察院 --depth 2</code>。</span></p>"
     )
 
     site_pages = [(href, en, zh) for href, en, zh in SITE_PAGES if (outdir / href).exists()]
@@ -173,12 +171,14 @@ def index_html(outdir: Path, entries) -> str:
     if downloads:
         parts.append('<h2>Downloads <span lang="zh-Hans" class="zh">下载</span></h2><ul class="plain">')
         for f, en, zh in downloads:
-            parts.append(f'<li><a href="{_e(f)}" download>{_e(f)}</a> — {_e(en)} <span lang="zh-Hans" class="zh">{_e(zh)}</span></li>')
+            parts.append(f'<li><a href="{_e(f)}" download>{_e(f)}</a> — {_e(en)} '
+                         f'<span lang="zh-Hans" class="zh">{_e(zh)}</span></li>')
         parts.append("</ul>")
     qdir = outdir / "queries"
     queries = []
     if (qdir / "examples.ttl").exists():
-        queries.append(("queries/examples.ttl", "all example queries as RDF (sh:SPARQLExecutable)", "全部示例查询（RDF 格式）"))
+        queries.append(("queries/examples.ttl", "all example queries as RDF (sh:SPARQLExecutable)",
+                        "全部示例查询（RDF 格式）"))
     if qdir.is_dir():
         for rq in sorted(qdir.glob("*.rq")):
             queries.append((f"queries/{rq.name}", "", ""))
