@@ -107,11 +107,10 @@ def test_curies_without_prefix_lines_reach_an_endpoint_declared():
     try:
         endpoint = query.EndpointEngine(f"http://{bind}/query")
         q = "ASK { iorg:spp a ipkg:Procuratorate }"
-        with pytest.raises(Exception):  # the server itself does not know the project prefixes
-            import httpx
+        import httpx
 
-            r = httpx.post(f"http://{bind}/query", data={"query": q}, timeout=10)
-            r.raise_for_status()
+        bare = httpx.post(f"http://{bind}/query", data={"query": q}, timeout=10)
+        assert bare.status_code == 400  # the server itself does not know the project prefixes
         result = query.run_query(q, engine=endpoint)
         assert result.kind == "ask" and result.boolean is False  # declared, parsed, answered
     finally:
