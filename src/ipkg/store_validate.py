@@ -319,10 +319,16 @@ def _extract(store, conv: _Converter, focus: list, *, depth: float, inverse: set
     frontier = {_ox_term(node) for node in focus}
     seen = set(frontier)
     level = 0
+    many = getattr(store, "quads_for_subjects", None)  # an endpoint: one request for many nodes
     while frontier and level < depth:
         nxt = set()
+        if many is not None:
+            for q in many([n for n in frontier if not isinstance(n, ox.Literal)]):
+                add((conv(q.subject), conv(q.predicate), conv(q.object)))
+                if q.object not in seen:
+                    nxt.add(q.object)
         for node in frontier:
-            if not isinstance(node, ox.Literal):
+            if many is None and not isinstance(node, ox.Literal):
                 for q in store.quads_for_pattern(node, None, None, None):
                     add((conv(q.subject), conv(q.predicate), conv(q.object)))
                     if q.object not in seen:
@@ -335,10 +341,11 @@ def _extract(store, conv: _Converter, focus: list, *, depth: float, inverse: set
         seen |= nxt
         frontier = nxt
         level += 1
-    for node in frontier:  # the types of the nodes reached last (sh:class, class targets)
-        if not isinstance(node, ox.Literal):
-            for q in store.quads_for_pattern(node, rdf_type, None, None):
-                add((conv(q.subject), conv(q.predicate), conv(q.object)))
+    last = [n for n in frontier if not isinstance(n, ox.Literal)]
+    # the types of the nodes reached last (sh:class, class targets)
+    for q in (many(last, rdf_type) if many is not None else
+              (q for node in last for q in store.quads_for_pattern(node, rdf_type, None, None))):
+        add((conv(q.subject), conv(q.predicate), conv(q.object)))
     for t in ontology:
         add(t)
     for t in extra:
@@ -405,11 +412,22 @@ def _batch_shapes(shapes, handled: set):
 _W: dict = {}
 
 
-def _worker_init(store_path: str, shapes_triples, ontology_triples, extra_triples, depth: float, inverse,
+def _open(where):
+    """The store to read: an on-disk store's path, an :class:`ipkg.endpoint_store.EndpointStore`
+    (used as it is) or its ``spec()`` (in a worker process)."""
+    from .endpoint_store import EndpointStore, open_endpoint
+    from .store import open_store
+
+    if isinstance(where, EndpointStore):
+        return where
+    if isinstance(where, dict):
+        return open_endpoint(where)
+    return open_store(where)
+
+
+def _worker_init(store_path, shapes_triples, ontology_triples, extra_triples, depth: float, inverse,
                  options: dict):
     from rdflib import Graph
-
-    from .store import open_store
 
     shapes, ontology = Graph(), Graph()
     for t in shapes_triples:
@@ -422,7 +440,7 @@ def _worker_init(store_path: str, shapes_triples, ontology_triples, extra_triple
         _speed_up_pyshacl()
     except ImportError:  # pragma: no cover
         pass
-    _W.update(store=open_store(store_path), shapes=shapes, ontology=ontology, extra=list(extra_triples),
+    _W.update(store=_open(store_path), shapes=shapes, ontology=ontology, extra=list(extra_triples),
               depth=depth, inverse=set(inverse), options=options, conv=_Converter())
 
 
@@ -567,12 +585,11 @@ def validate_store_graph(
     from .safety import refuse_service_in_shapes
     from .shacl_sparql import focus_pattern
     from .sparql_constraints import Focus, ShapesDataset, run as run_sparql, shape_checks
-    from .store import open_store
-
     refuse_service_in_shapes(shapes_graph)  # the SPARQL constraints run in-process
     started = time.monotonic()
     stats = stats if stats is not None else StoreValidationStats()
-    store = open_store(path)
+    store = _open(path)
+    remote = not isinstance(path, (str, Path))
     conv = _Converter()
     targeted = _targeted_shapes(shapes_graph)
     sparql_shapes = {s for s in targeted if shape_checks(shapes_graph, s)}
@@ -664,7 +681,7 @@ def validate_store_graph(
     def run_pool():
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_worker_init,
-            initargs=(str(path), shape_triples, onto_triples, sub_triples, depth, list(inverse), options),
+            initargs=(store.spec() if remote else str(path), shape_triples, onto_triples, sub_triples, depth, list(inverse), options),
         ) as pool:
             pending = set()
 
@@ -719,7 +736,7 @@ def validate_store_graph(
                 n_store = int(row["n"].value)
             stats.focus_nodes = n_store + len(onto_nodes)
     # 3. the SHACL-SPARQL constraints and SPARQL-based components: whole-store queries
-    dataset = ShapesDataset(store, shapes_graph, union=True, path=path)
+    dataset = ShapesDataset(store, shapes_graph, union=True, path=None if remote else path)
     try:
         for shape in sorted(sparql_shapes, key=str):
             targets = targeted[shape]
