@@ -109,8 +109,8 @@ _HEAD = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 def substitute(text: str, subs: dict) -> str:
     """``text`` with each pre-bound variable (name -> pyoxigraph term) written as its term
-    (SHACL 5.6); in a SELECT projection (outside parentheses) as ``(term AS ?name)``, after
-    GROUP BY / ORDER BY as ``(term)``."""
+    (SHACL 5.6); in the query's SELECT projection (outside parentheses) as ``(term AS ?name)``
+    (in a sub-SELECT's it is left out), after GROUP BY / ORDER BY as ``(term)``."""
     if not subs:
         return text
     from .sparql_constraints import _masked
@@ -125,7 +125,11 @@ def substitute(text: str, subs: dict) -> str:
         start = m.start()
         in_head = next(((a, b) for a, b in heads if a <= start < b), None)
         if in_head is not None and masked[in_head[0]:start].count("(") == masked[in_head[0]:start].count(")"):
-            rep = f"({term} AS ?{m.group(1)})"
+            if in_head == heads[0]:  # the query's own projection: the value is returned
+                rep = f"({term} AS ?{m.group(1)})"
+            else:  # a sub-SELECT: the outer query has the value anyway (binding the name twice is
+                # an error); a placeholder keeps the projection from becoming empty
+                rep = f"(1 AS ?__prebound{len(out)})"
         elif re.search(r"\b(GROUP|ORDER)\s+BY\b[^{}]*$", masked[:start], re.IGNORECASE):
             rep = f"({term})"
         else:
@@ -245,7 +249,11 @@ class EndpointStore:
             return Solutions(names, rows)
         # more than a page: fetch again in a defined order (the query's own, then every projected
         # variable), page by page
-        order = ("" if has_order else "ORDER BY ") + " ".join(f"?{n}" for n in names)
+        # (a variable the query orders by already is not repeated: Virtuoso 7.2 then returns
+        # some rows twice)
+        own = re.search(r"\bORDER\s+BY\b(.*)$", tail, re.IGNORECASE | re.S).group(1) if has_order else ""
+        extra = [n for n in names if not re.search(r"[?$]" + re.escape(n) + r"\b", own)]
+        order = ("" if has_order else "ORDER BY ") + " ".join(f"?{n}" for n in extra)
         rows = []
         offset = 0
         while True:

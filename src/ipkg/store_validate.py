@@ -572,7 +572,7 @@ def validate_store_graph(
     batch_size: int = 20_000,
     workers: int | None = None,
     inference: str = "none",
-    progress: Callable[[str, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
     stats: StoreValidationStats | None = None,
     compile: bool = True,
 ):
@@ -705,7 +705,7 @@ def validate_store_graph(
                 pending.add(pool.submit(_validate_batch, batch))
                 drain(2 * workers)
                 if progress:
-                    progress("focus nodes", count)
+                    progress(f"pyshacl on batches: {count:,} focus nodes submitted", 0, 0)
             stats.focus_nodes = count
             yield
             drain(0)
@@ -716,7 +716,10 @@ def validate_store_graph(
     if compiled:
         from .shacl_sparql import run_compiled
 
-        for c in compiled:
+        steps = len(compiled) + len(sparql_shapes)
+        for i, c in enumerate(compiled):
+            if progress:
+                progress(f"{_short(c.prop_shape)} {c.component.replace('ConstraintComponent', '')}", i + 1, steps)
             before = len(results)
             stats.compiled_results += run_compiled(store, c, shapes_graph, conv, results, skip_focus=onto_nodes)
             top.extend(t[0] for t in results[before:] if t[1] == RDF.type and t[2] == _sh("ValidationResult"))
@@ -738,7 +741,9 @@ def validate_store_graph(
     # 3. the SHACL-SPARQL constraints and SPARQL-based components: whole-store queries
     dataset = ShapesDataset(store, shapes_graph, union=True, path=None if remote else path)
     try:
-        for shape in sorted(sparql_shapes, key=str):
+        for j, shape in enumerate(sorted(sparql_shapes, key=str)):
+            if progress:
+                progress(f"{_short(shape)} SPARQL", len(compiled) + j + 1, len(compiled) + len(sparql_shapes))
             targets = targeted[shape]
             closure = _class_closure(class_graphs, targets.classes)
             fp = focus_pattern(closure, targets.nodes, targets.subjects_of, targets.objects_of)
@@ -767,6 +772,52 @@ def validate_store_graph(
     report.add((root, _sh("conforms"), Literal(len(set(top)) == 0)))
     stats.seconds = time.monotonic() - started
     return report
+
+def _short(node) -> str:
+    """A shape's local name for progress lines (blank nodes: their id)."""
+    text = str(node)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
+
+
+def progress_printer(stream=None, *, verbose: bool = False) -> Callable[[str, int, int], None] | None:
+    """The progress display of ``ipkg validate --store/--endpoint``: on a terminal one line,
+    rewritten in place (constraint being checked, n of N, elapsed); with ``verbose`` on a
+    non-terminal one line per step; else None (nothing shown)."""
+    import sys
+
+    stream = stream or sys.stderr
+    tty = stream.isatty()
+    if not tty and not verbose:
+        return None
+    start = time.monotonic()
+    state = {"last": 0.0, "width": 0}
+
+    def show(what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        final = total and done >= total
+        if tty and not final and now - state["last"] < 0.1:
+            return
+        state["last"] = now
+        count = f"{done}/{total} " if total else ""
+        line = f"validating {count}{what}  {now - start:,.1f} s"
+        if tty:
+            line = line[:max(20, _columns(stream) - 1)]
+            stream.write("\r" + line + " " * max(0, state["width"] - len(line)))
+            state["width"] = len(line)
+            if final:
+                stream.write("\n")
+        else:
+            stream.write(line + "\n")
+        stream.flush()
+
+    return show
+
+
+def _columns(stream) -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
 
 def _make_report(report_graph, shapes_graph):
     """Wrap the merged results graph in the project's ValidationReport class."""
