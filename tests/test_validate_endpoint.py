@@ -167,3 +167,57 @@ def test_shapes_graph_queries_are_refused_at_an_endpoint(oxigraph_url):
 def project_dir(monkeypatch):
     """Run the command line from the checkout, so it reads this checkout's shapes."""
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
+
+
+def _run_with_stderr_on_a_terminal(args, cwd) -> tuple[int, str]:
+    """Run ``python -m ipkg ARGS`` with stderr on a real pseudo-terminal; (exit code, what it showed)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "ipkg", *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=slave, stdin=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return proc.wait(120), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_line_on_a_terminal_only(data):
+    """On a terminal: one line rewritten in place naming the constraint, n of N and the time;
+    -q: nothing; not a terminal: nothing, unless -v (then one line per step)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    code, shown = _run_with_stderr_on_a_terminal(["validate", "--store", str(data[0])], root)
+    assert code == 1
+    steps = [s for s in shown.split("\r") if s.startswith("validating ")]
+    assert len(steps) >= 2 and shown.rstrip().endswith("s")
+    last = steps[-1].strip()
+    n, total = last.split()[1].split("/")
+    assert n == total and int(total) > 100  # every compiled constraint and SPARQL rule counted
+    assert "SPARQL" in shown and "MinCount" in shown
+    code, shown = _run_with_stderr_on_a_terminal(["validate", "--store", str(data[0]), "-q"], root)
+    assert code == 1 and "validating" not in shown
+    env = {"PYTHONPATH": str(root / "src")}
+    import os
+
+    plain = subprocess.run([sys.executable, "-m", "ipkg", "validate", "--store", str(data[0])], cwd=root,
+                           capture_output=True, text=True, env={**os.environ, **env})
+    assert plain.returncode == 1 and "validating" not in plain.stderr
+    verbose = subprocess.run([sys.executable, "-m", "ipkg", "validate", "--store", str(data[0]), "-v"], cwd=root,
+                             capture_output=True, text=True, env={**os.environ, **env})
+    lines = [ln for ln in verbose.stderr.splitlines() if ln.startswith("validating ")]
+    assert verbose.returncode == 1 and "\r" not in verbose.stderr and len(lines) == int(total)
