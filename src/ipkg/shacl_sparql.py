@@ -24,6 +24,7 @@ on batches. Node-level constraints of node shapes are never compiled.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -77,6 +78,8 @@ class CompiledConstraint:
     has_value: bool
     #: (distinct values query, bad-values query template, where-template) for EXISTS conditions
     two_step: tuple | None = None
+    #: the focus sub-SELECT the query starts with (replaced when the focus is narrowed)
+    focus_group: str = ""
 
 
 @dataclass
@@ -217,7 +220,7 @@ class _Compiler:
             # sub-SELECTs are evaluated on their own and hash-joined, which is 10-15x faster at 10^6
             q = f"SELECT DISTINCT {select} WHERE {{ {fsub} {where} }}"
             out.append(CompiledConstraint(node_shape, ps, component, q, path, severity, messages, has_value,
-                                          two_step))
+                                          two_step, fsub))
 
         def counted(having, cond=None, flag=False):
             filt = f" FILTER({cond})" if cond else ""
@@ -458,3 +461,58 @@ def _matching_brace(text: str) -> int:
             if depth == 0:
                 return i
     raise ValueError("unbalanced braces")
+
+
+# ----------------------------------------------------------------------------- one scan per path
+
+#: compiled components a fused label scan can pre-filter (their violations are visible in the
+#: per-language value counts of the path)
+FUSABLE = {"UniqueLangConstraintComponent", "LanguageInConstraintComponent"}
+
+_LABEL_RULE = re.compile(
+    r"^\s*SELECT\s+[$?]this\s+WHERE\s*\{\s*FILTER\s+NOT\s+EXISTS\s*\{\s*[$?]this\s+(\S+)\s+\?(\w+)\s*\.?"
+    r"\s*FILTER\s*\(\s*LANGMATCHES\s*\(\s*LANG\s*\(\s*\?\2\s*\)\s*,\s*\"([A-Za-z0-9*-]+)\"\s*\)\s*\)\s*\}\s*\}\s*$",
+    re.IGNORECASE)
+
+
+def label_rule(select: str, prefixes: str) -> tuple[str, str] | None:
+    """``(path IRI, language range)`` when a SPARQL constraint says only "``$this`` has no value of
+    the path whose language matches the range" (ipkg's English- and Chinese-label rules), else None."""
+    m = _LABEL_RULE.match(select)
+    if m is None:
+        return None
+    term = m.group(1)
+    if term.startswith("<") and term.endswith(">"):
+        return term[1:-1], m.group(3)
+    if ":" not in term:
+        return None
+    prefix, local = term.split(":", 1)
+    for line in prefixes.splitlines():
+        pm = re.match(r"PREFIX\s+(\S*):\s*<([^>]*)>", line.strip(), re.IGNORECASE)
+        if pm and pm.group(1) == prefix:
+            return pm.group(2) + local, m.group(3)
+    return None
+
+
+def fused_label_query(focus: str, path: str, *, unique: bool, language_in: list[list[str]],
+                      required: list[str]) -> str:
+    """One scan of ``path`` for the focus nodes, grouped by language: the focus nodes that may
+    violate any of the constraints (a superset: the exact queries then run for these only).
+
+    ``unique``: sh:uniqueLang (a language with two values); ``language_in``: each sh:languageIn
+    list (a value matching none); ``required``: language ranges some value must match (the label
+    rules). Non-literal values count as language ``*`` (no range matches them, uniqueLang skips
+    them)."""
+    conds = []
+    if unique:
+        conds.append('SUM(IF(BOUND(?__n) && ?__lang != "" && ?__lang != "*" && ?__n > 1, 1, 0)) > 0')
+    for langs in language_in:
+        match = " || ".join(f'langMatches(?__lang, "{x}")' for x in langs) or "false"
+        conds.append(f"SUM(IF(BOUND(?__n) && !(?__lang != \"*\" && ({match})), 1, 0)) > 0")
+    for x in required:
+        conds.append(f'SUM(IF(BOUND(?__n) && ?__lang != "*" && langMatches(?__lang, "{x}"), 1, 0)) = 0')
+    having = " || ".join(f"({c})" for c in conds)
+    return (f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} "
+            f"OPTIONAL {{ SELECT ?this ?__lang (COUNT(DISTINCT ?__v) AS ?__n) WHERE {{ ?this <{path}> ?__v "
+            f'BIND(IF(isLiteral(?__v), LCASE(LANG(?__v)), "*") AS ?__lang) }} GROUP BY ?this ?__lang }} }} '
+            f"GROUP BY ?this HAVING ({having})")

@@ -70,6 +70,8 @@ class StoreValidationStats:
     compiled_results: int = 0
     pyshacl_shapes: int = 0
     uncompiled: dict[str, str] = field(default_factory=dict)
+    #: grouped label scans that narrowed several constraints on one path to their candidates
+    fused_scans: int = 0
 
 
 # --------------------------------------------------------------------------- shapes analysis
@@ -712,6 +714,12 @@ def validate_store_graph(
 
     pool_run = run_pool() if pyshacl_shapes else iter([None])
     next(pool_run)  # submits all batches (bounded in flight); the rest runs while we query
+    # one scan per path: the label constraints of a shape (sh:uniqueLang, sh:languageIn and the
+    # "has a label in language X" SPARQL rules) are checked together by one grouped query over
+    # the path's values, which finds the focus nodes that may violate any of them; the exact
+    # queries then run for those nodes only (none, on clean data)
+    narrowed_compiled, narrowed_sparql = _fuse_label_scans(store, compiled, sparql_shapes, shapes_graph,
+                                                           targeted, class_graphs, stats)
     # 2. the compiled core constraints
     if compiled:
         from .shacl_sparql import run_compiled
@@ -720,6 +728,10 @@ def validate_store_graph(
         for i, c in enumerate(compiled):
             if progress:
                 progress(f"{_short(c.prop_shape)} {c.component.replace('ConstraintComponent', '')}", i + 1, steps)
+            if id(c) in narrowed_compiled:
+                c = narrowed_compiled[id(c)]
+                if c is None:  # no focus node can violate it
+                    continue
             before = len(results)
             stats.compiled_results += run_compiled(store, c, shapes_graph, conv, results, skip_focus=onto_nodes)
             top.extend(t[0] for t in results[before:] if t[1] == RDF.type and t[2] == _sh("ValidationResult"))
@@ -752,6 +764,11 @@ def validate_store_graph(
             focus = Focus(fp, lambda fp=fp: [r["this"] for r in store.query(
                 f"SELECT DISTINCT ?this WHERE {{ {fp} }}", use_default_graph_as_union=True)])
             stats.sparql_constraints += sum(len(c) for _, c in shape_checks(shapes_graph, shape))
+            if shape in narrowed_sparql:
+                nodes = narrowed_sparql[shape]
+                if not nodes:
+                    continue
+                focus = Focus("VALUES ?this { " + " ".join(str(n) for n in nodes) + " }", lambda nodes=nodes: nodes)
             run_sparql(store, shapes_graph, shape, focus, results, conv=conv, union=True, top=top,
                        shapes_dataset=dataset)
     finally:
@@ -772,6 +789,73 @@ def validate_store_graph(
     report.add((root, _sh("conforms"), Literal(len(set(top)) == 0)))
     stats.seconds = time.monotonic() - started
     return report
+
+#: the most candidate focus nodes a fused scan hands on as a VALUES list (beyond, the exact queries
+#: run on all focus nodes as before)
+MAX_NARROWED = 5_000
+
+
+def _fuse_label_scans(store, compiled, sparql_shapes, shapes, targeted, class_graphs, stats):
+    """Plan and run the fused label scans; ``({id(compiled constraint): narrowed copy or None},
+    {SPARQL shape: candidate focus nodes})`` for the constraints that can be narrowed."""
+    import dataclasses
+
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    from .shacl_sparql import FUSABLE, focus_pattern, fused_label_query, label_rule
+    from .sparql_constraints import shape_checks
+
+    groups: dict = {}  # (focus pattern, path) -> plan
+    head = "{ SELECT DISTINCT ?this WHERE { "
+    for c in compiled:
+        if c.component not in FUSABLE or not isinstance(c.path, URIRef) or not c.focus_group.startswith(head):
+            continue
+        focus = c.focus_group[len(head):-len(" } }")]
+        g = groups.setdefault((focus, str(c.path)), {"compiled": [], "unique": False, "language_in": [],
+                                                     "required": [], "sparql": []})
+        g["compiled"].append(c)
+        if c.component == "UniqueLangConstraintComponent":
+            g["unique"] = True
+        else:
+            from rdflib.collection import Collection
+
+            for lst in shapes.objects(c.prop_shape, _sh("languageIn")):
+                g["language_in"].append([str(x) for x in Collection(shapes, lst)])
+    for shape in sparql_shapes:
+        owners = shape_checks(shapes, shape)
+        checks = [ch for _, cs in owners for ch in cs]
+        rules = [label_rule(ch.select, ch.prefixes) if ch.select and ch.constraint is not None
+                 and owner == shape and ch.path is None else None
+                 for owner, cs in owners for ch in cs]
+        if not checks or any(r is None for r in rules) or len({r[0] for r in rules}) != 1:
+            continue
+        t = targeted[shape]
+        fp = focus_pattern(_class_closure(class_graphs, t.classes), t.nodes, t.subjects_of, t.objects_of)
+        if fp is None:
+            continue
+        g = groups.setdefault((fp, rules[0][0]), {"compiled": [], "unique": False, "language_in": [],
+                                                  "required": [], "sparql": []})
+        g["required"] += [r[1] for r in rules]
+        g["sparql"].append(shape)
+    narrowed_compiled: dict = {}
+    narrowed_sparql: dict = {}
+    for (focus, path), g in groups.items():
+        if len(g["compiled"]) + len(g["sparql"]) < 2:
+            continue  # a scan of its own already
+        q = fused_label_query(focus, path, unique=g["unique"], language_in=g["language_in"], required=g["required"])
+        nodes = [r["this"] for r in store.query(q, use_default_graph_as_union=True)]
+        stats.fused_scans += 1
+        if len(nodes) > MAX_NARROWED or any(not isinstance(n, ox.NamedNode) for n in nodes):
+            continue  # blank nodes cannot be written into VALUES; very many: the plain queries
+        values = "{ VALUES ?this { " + " ".join(str(n) for n in nodes) + " } }"
+        for c in g["compiled"]:
+            narrowed_compiled[id(c)] = (dataclasses.replace(c, query=c.query.replace(c.focus_group, values, 1))
+                                        if nodes else None)
+        for shape in g["sparql"]:
+            narrowed_sparql[shape] = nodes
+    return narrowed_compiled, narrowed_sparql
+
 
 def _short(node) -> str:
     """A shape's local name for progress lines (blank nodes: their id)."""
