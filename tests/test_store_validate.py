@@ -162,6 +162,7 @@ def test_compiled_constraints_match_plain_pyshacl_on_planted_synthetic_faults(tm
     stats = StoreValidationStats()
     compiled = _full_keys(validate_store_graph(tmp_path / "st", project.shapes, project.ontology, stats=stats))
     assert stats.compiled_constraints > 100
+    assert stats.fused_scans >= 1  # the label constraints went through the one-scan pre-filter
     synth_plain = {k for k in plain if "/synth/" in str(k[0])}
     components = {k[2] for k in synth_plain}
     # the planted faults are really there (in plain pyshacl's report), of several kinds

@@ -24,6 +24,7 @@ on batches. Node-level constraints of node shapes are never compiled.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -35,6 +36,11 @@ RDFS_LITERAL = "http://www.w3.org/2000/01/rdf-schema#Literal"
 #: XSD datatypes whose well-formedness SPARQL can test by a cast (pyshacl rejects ill-typed literals)
 CASTABLE = {"integer", "decimal", "double", "float", "boolean", "dateTime", "date", "time",
             "gYear", "gYearMonth", "gMonthDay", "gDay", "gMonth", "duration"}
+
+#: lexical forms of the Gregorian types (XSD 1.1 part 2, without the time zone)
+G_LEXICAL = {"gYear": r"-?([1-9][0-9]{3,}|0[0-9]{3})", "gYearMonth": r"-?([1-9][0-9]{3,}|0[0-9]{3})-(0[1-9]|1[0-2])",
+             "gMonthDay": r"--(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", "gDay": r"---(0[1-9]|[12][0-9]|3[01])",
+             "gMonth": r"--(0[1-9]|1[0-2])"}
 
 #: predicates on a shape that are not constraints (ignored by the compiler)
 META = {"path", "severity", "message", "name", "description", "order", "group", "defaultValue",
@@ -72,6 +78,8 @@ class CompiledConstraint:
     has_value: bool
     #: (distinct values query, bad-values query template, where-template) for EXISTS conditions
     two_step: tuple | None = None
+    #: the focus sub-SELECT the query starts with (replaced when the focus is narrowed)
+    focus_group: str = ""
 
 
 @dataclass
@@ -212,12 +220,19 @@ class _Compiler:
             # sub-SELECTs are evaluated on their own and hash-joined, which is 10-15x faster at 10^6
             q = f"SELECT DISTINCT {select} WHERE {{ {fsub} {where} }}"
             out.append(CompiledConstraint(node_shape, ps, component, q, path, severity, messages, has_value,
-                                          two_step))
+                                          two_step, fsub))
 
-        def counted(having, cond=None):
+        def counted(having, cond=None, flag=False):
             filt = f" FILTER({cond})" if cond else ""
-            return (f"{{ SELECT ?this WHERE {{ {triple('?this', '?__v')}{filt} }} GROUP BY ?this "
+            ok = " (1 AS ?__ok)" if flag else ""
+            return (f"{{ SELECT ?this{ok} WHERE {{ {triple('?this', '?__v')}{filt} }} GROUP BY ?this "
                     f"HAVING ({having}) }}")
+
+        def absent(flagged):
+            # the focus nodes with no row in ``flagged`` (a sub-SELECT projecting ?this and ?__ok):
+            # a left join and !BOUND rather than MINUS or FILTER NOT EXISTS, which Virtuoso 7.2
+            # answers wrongly against a grouped sub-SELECT (it drops the wrong focus nodes)
+            return f"OPTIONAL {flagged} FILTER(!BOUND(?__ok))"
 
         for name, objs in params.items():
             if name in META or name in ("flags", "qualifiedMinCount", "qualifiedMaxCount"):
@@ -227,19 +242,23 @@ class _Compiler:
                     n = int(o)
                     if n >= 1:
                         add("MinCountConstraintComponent",
-                            "MINUS " + counted(f"COUNT(DISTINCT ?__v) >= {n}"), False, "?this")
+                            absent(counted(f"COUNT(DISTINCT ?__v) >= {n}", flag=True)), False, "?this")
                 elif name == "maxCount":
                     n = int(o)
                     add("MaxCountConstraintComponent", counted(f"COUNT(DISTINCT ?__v) > {n}"), False, "?this")
                 elif name == "hasValue":
                     add("HasValueConstraintComponent",
-                        f"MINUS {{ SELECT ?this WHERE {{ {triple('?this', _n3(o))} }} }}", False, "?this")
+                        absent(f"{{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ {triple('?this', _n3(o))} }} }}"),
+                        False, "?this")
                 elif name == "uniqueLang":
                     if not is_true(o):  # "1"^^xsd:boolean does not activate it (W3C uniqueLang-002)
                         continue
+                    # the language is BIND'ed, not grouped by an expression with AS: Virtuoso 7.2
+                    # refuses projecting such a group key ("Alias ?__lang is defined twice")
                     add("UniqueLangConstraintComponent",
-                        f"{{ SELECT ?this ?__lang WHERE {{ {triple('?this', '?__v')} FILTER(LANG(?__v) != \"\") }} "
-                        f"GROUP BY ?this (LCASE(LANG(?__v)) AS ?__lang) HAVING (COUNT(DISTINCT ?__v) > 1) }}",
+                        f"{{ SELECT ?this ?__lang WHERE {{ {triple('?this', '?__v')} FILTER(LANG(?__v) != \"\") "
+                        f"BIND(LCASE(LANG(?__v)) AS ?__lang) }} "
+                        f"GROUP BY ?this ?__lang HAVING (COUNT(DISTINCT ?__v) > 1) }}",
                         False, "?this ?__lang")
                 elif name == "qualifiedValueShape":
                     disjoint = sh.value(ps, _sh("qualifiedValueShapesDisjoint"))
@@ -250,7 +269,7 @@ class _Compiler:
                         n = int(qmin)
                         if n >= 1:
                             add("QualifiedMinCountConstraintComponent",
-                                "MINUS " + counted(f"COUNT(DISTINCT ?__v) >= {n}", cond), False, "?this")
+                                absent(counted(f"COUNT(DISTINCT ?__v) >= {n}", cond, flag=True)), False, "?this")
                     for qmax in params.get("qualifiedMaxCount", []):
                         add("QualifiedMaxCountConstraintComponent",
                             counted(f"COUNT(DISTINCT ?__v) > {int(qmax)}", cond), False, "?this")
@@ -290,8 +309,13 @@ def _datatype_cond(dt: str, v: str) -> str:
         return f"(isLiteral({v}) && LANG({v}) = \"\" && DATATYPE({v}) = <{dt}>)"
     cond = f"(isLiteral({v}) && DATATYPE({v}) = <{dt}>"
     if dt.startswith(XSD) and dt[len(XSD):] in CASTABLE:
-        # ill-typed literals fail in pyshacl; the cast of the lexical form errors (-> false) for them
-        cond += f" && COALESCE(<{dt}>(STR({v})) = {v}, false)"
+        # ill-typed literals fail in pyshacl; the cast of the lexical form errors (-> false) for them.
+        check = f"COALESCE(<{dt}>(STR({v})) = {v}, false)"
+        if dt[len(XSD):] in G_LEXICAL:
+            # Virtuoso 7.2 has no cast to the Gregorian g* types (unbound for every value, and no
+            # error for COALESCE to catch): a lexical form that matches the type's grammar passes too
+            check = f"({check} || REGEX(STR({v}), \"^{G_LEXICAL[dt[len(XSD):]]}(Z|[+-][01][0-9]:[0-5][0-9])?$\"))"
+        cond += f" && {check}"
     return cond + ")"
 
 
@@ -437,3 +461,58 @@ def _matching_brace(text: str) -> int:
             if depth == 0:
                 return i
     raise ValueError("unbalanced braces")
+
+
+# ----------------------------------------------------------------------------- one scan per path
+
+#: compiled components a fused label scan can pre-filter (their violations are visible in the
+#: per-language value counts of the path)
+FUSABLE = {"UniqueLangConstraintComponent", "LanguageInConstraintComponent"}
+
+_LABEL_RULE = re.compile(
+    r"^\s*SELECT\s+[$?]this\s+WHERE\s*\{\s*FILTER\s+NOT\s+EXISTS\s*\{\s*[$?]this\s+(\S+)\s+\?(\w+)\s*\.?"
+    r"\s*FILTER\s*\(\s*LANGMATCHES\s*\(\s*LANG\s*\(\s*\?\2\s*\)\s*,\s*\"([A-Za-z0-9*-]+)\"\s*\)\s*\)\s*\}\s*\}\s*$",
+    re.IGNORECASE)
+
+
+def label_rule(select: str, prefixes: str) -> tuple[str, str] | None:
+    """``(path IRI, language range)`` when a SPARQL constraint says only "``$this`` has no value of
+    the path whose language matches the range" (ipkg's English- and Chinese-label rules), else None."""
+    m = _LABEL_RULE.match(select)
+    if m is None:
+        return None
+    term = m.group(1)
+    if term.startswith("<") and term.endswith(">"):
+        return term[1:-1], m.group(3)
+    if ":" not in term:
+        return None
+    prefix, local = term.split(":", 1)
+    for line in prefixes.splitlines():
+        pm = re.match(r"PREFIX\s+(\S*):\s*<([^>]*)>", line.strip(), re.IGNORECASE)
+        if pm and pm.group(1) == prefix:
+            return pm.group(2) + local, m.group(3)
+    return None
+
+
+def fused_label_query(focus: str, path: str, *, unique: bool, language_in: list[list[str]],
+                      required: list[str]) -> str:
+    """One scan of ``path`` for the focus nodes, grouped by language: the focus nodes that may
+    violate any of the constraints (a superset: the exact queries then run for these only).
+
+    ``unique``: sh:uniqueLang (a language with two values); ``language_in``: each sh:languageIn
+    list (a value matching none); ``required``: language ranges some value must match (the label
+    rules). Non-literal values count as language ``*`` (no range matches them, uniqueLang skips
+    them)."""
+    conds = []
+    if unique:
+        conds.append('SUM(IF(BOUND(?__n) && ?__lang != "" && ?__lang != "*" && ?__n > 1, 1, 0)) > 0')
+    for langs in language_in:
+        match = " || ".join(f'langMatches(?__lang, "{x}")' for x in langs) or "false"
+        conds.append(f"SUM(IF(BOUND(?__n) && !(?__lang != \"*\" && ({match})), 1, 0)) > 0")
+    for x in required:
+        conds.append(f'SUM(IF(BOUND(?__n) && ?__lang != "*" && langMatches(?__lang, "{x}"), 1, 0)) = 0')
+    having = " || ".join(f"({c})" for c in conds)
+    return (f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} "
+            f"OPTIONAL {{ SELECT ?this ?__lang (COUNT(DISTINCT ?__v) AS ?__n) WHERE {{ ?this <{path}> ?__v "
+            f'BIND(IF(isLiteral(?__v), LCASE(LANG(?__v)), "*") AS ?__lang) }} GROUP BY ?this ?__lang }} }} '
+            f"GROUP BY ?this HAVING ({having})")

@@ -267,12 +267,52 @@ def forbidden(query: str, prebound) -> str | None:
 
 
 def _insert_focus(select: str, focus_group: str) -> str:
-    """``focus_group`` (a group binding ?this) placed at the start of the outer WHERE."""
+    """``focus_group`` (a group binding ?this) joined into the outer WHERE: at its end when a
+    triple pattern of the outer group itself binds ``$this`` (then ``$this`` is bound in every
+    solution of the group, and restricting it to the focus nodes before or after the group's
+    OPTIONALs, BINDs and FILTERs gives the same rows), else at its start. At the end, Oxigraph
+    evaluates the query's own selective patterns first: ipkg's DimensionValueShape rule takes
+    0.1 s instead of 40 s on 10^5 synthetic cases."""
     masked = _masked(select)
     m = re.search(r"\{", masked)
     if m is None:
         raise IpkgError("a SPARQL query of the shapes has no WHERE clause", hint=select[:200])
+    end = _top_group_end(masked, m.start())
+    if end is not None and _binds_this_at_top(masked, m.start(), end):
+        return select[:end] + f" {focus_group} " + select[end:]
     return select[:m.end()] + f" {focus_group} " + select[m.end():]
+
+
+def _top_group_end(masked: str, start: int) -> int | None:
+    depth = 0
+    for i in range(start, len(masked)):
+        if masked[i] == "{":
+            depth += 1
+        elif masked[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def _binds_this_at_top(masked: str, start: int, end: int) -> bool:
+    """Whether ``$this`` occurs in the outer group itself (not in a nested group, sub-SELECT,
+    OPTIONAL, UNION branch, nor inside parentheses: FILTER, BIND, function calls), i.e. in one of
+    its triple patterns."""
+    depth = paren = 0
+    for i in range(start, end):
+        ch = masked[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "(":
+            paren += 1
+        elif ch == ")":
+            paren -= 1
+        elif ch in "?$" and depth == 1 and paren == 0 and _THIS.match(masked, i):
+            return True
+    return False
 
 
 # ------------------------------------------------------------------------------ focus nodes

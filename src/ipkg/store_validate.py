@@ -70,6 +70,8 @@ class StoreValidationStats:
     compiled_results: int = 0
     pyshacl_shapes: int = 0
     uncompiled: dict[str, str] = field(default_factory=dict)
+    #: grouped label scans that narrowed several constraints on one path to their candidates
+    fused_scans: int = 0
 
 
 # --------------------------------------------------------------------------- shapes analysis
@@ -319,10 +321,16 @@ def _extract(store, conv: _Converter, focus: list, *, depth: float, inverse: set
     frontier = {_ox_term(node) for node in focus}
     seen = set(frontier)
     level = 0
+    many = getattr(store, "quads_for_subjects", None)  # an endpoint: one request for many nodes
     while frontier and level < depth:
         nxt = set()
+        if many is not None:
+            for q in many([n for n in frontier if not isinstance(n, ox.Literal)]):
+                add((conv(q.subject), conv(q.predicate), conv(q.object)))
+                if q.object not in seen:
+                    nxt.add(q.object)
         for node in frontier:
-            if not isinstance(node, ox.Literal):
+            if many is None and not isinstance(node, ox.Literal):
                 for q in store.quads_for_pattern(node, None, None, None):
                     add((conv(q.subject), conv(q.predicate), conv(q.object)))
                     if q.object not in seen:
@@ -335,10 +343,11 @@ def _extract(store, conv: _Converter, focus: list, *, depth: float, inverse: set
         seen |= nxt
         frontier = nxt
         level += 1
-    for node in frontier:  # the types of the nodes reached last (sh:class, class targets)
-        if not isinstance(node, ox.Literal):
-            for q in store.quads_for_pattern(node, rdf_type, None, None):
-                add((conv(q.subject), conv(q.predicate), conv(q.object)))
+    last = [n for n in frontier if not isinstance(n, ox.Literal)]
+    # the types of the nodes reached last (sh:class, class targets)
+    for q in (many(last, rdf_type) if many is not None else
+              (q for node in last for q in store.quads_for_pattern(node, rdf_type, None, None))):
+        add((conv(q.subject), conv(q.predicate), conv(q.object)))
     for t in ontology:
         add(t)
     for t in extra:
@@ -405,11 +414,22 @@ def _batch_shapes(shapes, handled: set):
 _W: dict = {}
 
 
-def _worker_init(store_path: str, shapes_triples, ontology_triples, extra_triples, depth: float, inverse,
+def _open(where):
+    """The store to read: an on-disk store's path, an :class:`ipkg.endpoint_store.EndpointStore`
+    (used as it is) or its ``spec()`` (in a worker process)."""
+    from .endpoint_store import EndpointStore, open_endpoint
+    from .store import open_store
+
+    if isinstance(where, EndpointStore):
+        return where
+    if isinstance(where, dict):
+        return open_endpoint(where)
+    return open_store(where)
+
+
+def _worker_init(store_path, shapes_triples, ontology_triples, extra_triples, depth: float, inverse,
                  options: dict):
     from rdflib import Graph
-
-    from .store import open_store
 
     shapes, ontology = Graph(), Graph()
     for t in shapes_triples:
@@ -422,7 +442,7 @@ def _worker_init(store_path: str, shapes_triples, ontology_triples, extra_triple
         _speed_up_pyshacl()
     except ImportError:  # pragma: no cover
         pass
-    _W.update(store=open_store(store_path), shapes=shapes, ontology=ontology, extra=list(extra_triples),
+    _W.update(store=_open(store_path), shapes=shapes, ontology=ontology, extra=list(extra_triples),
               depth=depth, inverse=set(inverse), options=options, conv=_Converter())
 
 
@@ -554,7 +574,7 @@ def validate_store_graph(
     batch_size: int = 20_000,
     workers: int | None = None,
     inference: str = "none",
-    progress: Callable[[str, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
     stats: StoreValidationStats | None = None,
     compile: bool = True,
 ):
@@ -567,12 +587,11 @@ def validate_store_graph(
     from .safety import refuse_service_in_shapes
     from .shacl_sparql import focus_pattern
     from .sparql_constraints import Focus, ShapesDataset, run as run_sparql, shape_checks
-    from .store import open_store
-
     refuse_service_in_shapes(shapes_graph)  # the SPARQL constraints run in-process
     started = time.monotonic()
     stats = stats if stats is not None else StoreValidationStats()
-    store = open_store(path)
+    store = _open(path)
+    remote = not isinstance(path, (str, Path))
     conv = _Converter()
     targeted = _targeted_shapes(shapes_graph)
     sparql_shapes = {s for s in targeted if shape_checks(shapes_graph, s)}
@@ -664,7 +683,7 @@ def validate_store_graph(
     def run_pool():
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_worker_init,
-            initargs=(str(path), shape_triples, onto_triples, sub_triples, depth, list(inverse), options),
+            initargs=(store.spec() if remote else str(path), shape_triples, onto_triples, sub_triples, depth, list(inverse), options),
         ) as pool:
             pending = set()
 
@@ -688,18 +707,31 @@ def validate_store_graph(
                 pending.add(pool.submit(_validate_batch, batch))
                 drain(2 * workers)
                 if progress:
-                    progress("focus nodes", count)
+                    progress(f"pyshacl on batches: {count:,} focus nodes submitted", 0, 0)
             stats.focus_nodes = count
             yield
             drain(0)
 
     pool_run = run_pool() if pyshacl_shapes else iter([None])
     next(pool_run)  # submits all batches (bounded in flight); the rest runs while we query
+    # one scan per path: the label constraints of a shape (sh:uniqueLang, sh:languageIn and the
+    # "has a label in language X" SPARQL rules) are checked together by one grouped query over
+    # the path's values, which finds the focus nodes that may violate any of them; the exact
+    # queries then run for those nodes only (none, on clean data)
+    narrowed_compiled, narrowed_sparql = _fuse_label_scans(store, compiled, sparql_shapes, shapes_graph,
+                                                           targeted, class_graphs, stats)
     # 2. the compiled core constraints
     if compiled:
         from .shacl_sparql import run_compiled
 
-        for c in compiled:
+        steps = len(compiled) + len(sparql_shapes)
+        for i, c in enumerate(compiled):
+            if progress:
+                progress(f"{_short(c.prop_shape)} {c.component.replace('ConstraintComponent', '')}", i + 1, steps)
+            if id(c) in narrowed_compiled:
+                c = narrowed_compiled[id(c)]
+                if c is None:  # no focus node can violate it
+                    continue
             before = len(results)
             stats.compiled_results += run_compiled(store, c, shapes_graph, conv, results, skip_focus=onto_nodes)
             top.extend(t[0] for t in results[before:] if t[1] == RDF.type and t[2] == _sh("ValidationResult"))
@@ -719,9 +751,11 @@ def validate_store_graph(
                 n_store = int(row["n"].value)
             stats.focus_nodes = n_store + len(onto_nodes)
     # 3. the SHACL-SPARQL constraints and SPARQL-based components: whole-store queries
-    dataset = ShapesDataset(store, shapes_graph, union=True, path=path)
+    dataset = ShapesDataset(store, shapes_graph, union=True, path=None if remote else path)
     try:
-        for shape in sorted(sparql_shapes, key=str):
+        for j, shape in enumerate(sorted(sparql_shapes, key=str)):
+            if progress:
+                progress(f"{_short(shape)} SPARQL", len(compiled) + j + 1, len(compiled) + len(sparql_shapes))
             targets = targeted[shape]
             closure = _class_closure(class_graphs, targets.classes)
             fp = focus_pattern(closure, targets.nodes, targets.subjects_of, targets.objects_of)
@@ -730,6 +764,11 @@ def validate_store_graph(
             focus = Focus(fp, lambda fp=fp: [r["this"] for r in store.query(
                 f"SELECT DISTINCT ?this WHERE {{ {fp} }}", use_default_graph_as_union=True)])
             stats.sparql_constraints += sum(len(c) for _, c in shape_checks(shapes_graph, shape))
+            if shape in narrowed_sparql:
+                nodes = narrowed_sparql[shape]
+                if not nodes:
+                    continue
+                focus = Focus("VALUES ?this { " + " ".join(str(n) for n in nodes) + " }", lambda nodes=nodes: nodes)
             run_sparql(store, shapes_graph, shape, focus, results, conv=conv, union=True, top=top,
                        shapes_dataset=dataset)
     finally:
@@ -750,6 +789,119 @@ def validate_store_graph(
     report.add((root, _sh("conforms"), Literal(len(set(top)) == 0)))
     stats.seconds = time.monotonic() - started
     return report
+
+#: the most candidate focus nodes a fused scan hands on as a VALUES list (beyond, the exact queries
+#: run on all focus nodes as before)
+MAX_NARROWED = 5_000
+
+
+def _fuse_label_scans(store, compiled, sparql_shapes, shapes, targeted, class_graphs, stats):
+    """Plan and run the fused label scans; ``({id(compiled constraint): narrowed copy or None},
+    {SPARQL shape: candidate focus nodes})`` for the constraints that can be narrowed."""
+    import dataclasses
+
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    from .shacl_sparql import FUSABLE, focus_pattern, fused_label_query, label_rule
+    from .sparql_constraints import shape_checks
+
+    groups: dict = {}  # (focus pattern, path) -> plan
+    head = "{ SELECT DISTINCT ?this WHERE { "
+    for c in compiled:
+        if c.component not in FUSABLE or not isinstance(c.path, URIRef) or not c.focus_group.startswith(head):
+            continue
+        focus = c.focus_group[len(head):-len(" } }")]
+        g = groups.setdefault((focus, str(c.path)), {"compiled": [], "unique": False, "language_in": [],
+                                                     "required": [], "sparql": []})
+        g["compiled"].append(c)
+        if c.component == "UniqueLangConstraintComponent":
+            g["unique"] = True
+        else:
+            from rdflib.collection import Collection
+
+            for lst in shapes.objects(c.prop_shape, _sh("languageIn")):
+                g["language_in"].append([str(x) for x in Collection(shapes, lst)])
+    for shape in sparql_shapes:
+        owners = shape_checks(shapes, shape)
+        checks = [ch for _, cs in owners for ch in cs]
+        rules = [label_rule(ch.select, ch.prefixes) if ch.select and ch.constraint is not None
+                 and owner == shape and ch.path is None else None
+                 for owner, cs in owners for ch in cs]
+        if not checks or any(r is None for r in rules) or len({r[0] for r in rules}) != 1:
+            continue
+        t = targeted[shape]
+        fp = focus_pattern(_class_closure(class_graphs, t.classes), t.nodes, t.subjects_of, t.objects_of)
+        if fp is None:
+            continue
+        g = groups.setdefault((fp, rules[0][0]), {"compiled": [], "unique": False, "language_in": [],
+                                                  "required": [], "sparql": []})
+        g["required"] += [r[1] for r in rules]
+        g["sparql"].append(shape)
+    narrowed_compiled: dict = {}
+    narrowed_sparql: dict = {}
+    for (focus, path), g in groups.items():
+        if len(g["compiled"]) + len(g["sparql"]) < 2:
+            continue  # a scan of its own already
+        q = fused_label_query(focus, path, unique=g["unique"], language_in=g["language_in"], required=g["required"])
+        nodes = [r["this"] for r in store.query(q, use_default_graph_as_union=True)]
+        stats.fused_scans += 1
+        if len(nodes) > MAX_NARROWED or any(not isinstance(n, ox.NamedNode) for n in nodes):
+            continue  # blank nodes cannot be written into VALUES; very many: the plain queries
+        values = "{ VALUES ?this { " + " ".join(str(n) for n in nodes) + " } }"
+        for c in g["compiled"]:
+            narrowed_compiled[id(c)] = (dataclasses.replace(c, query=c.query.replace(c.focus_group, values, 1))
+                                        if nodes else None)
+        for shape in g["sparql"]:
+            narrowed_sparql[shape] = nodes
+    return narrowed_compiled, narrowed_sparql
+
+
+def _short(node) -> str:
+    """A shape's local name for progress lines (blank nodes: their id)."""
+    text = str(node)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
+
+
+def progress_printer(stream=None, *, verbose: bool = False) -> Callable[[str, int, int], None] | None:
+    """The progress display of ``ipkg validate --store/--endpoint``: on a terminal one line,
+    rewritten in place (constraint being checked, n of N, elapsed); with ``verbose`` on a
+    non-terminal one line per step; else None (nothing shown)."""
+    import sys
+
+    stream = stream or sys.stderr
+    tty = stream.isatty()
+    if not tty and not verbose:
+        return None
+    start = time.monotonic()
+    state = {"last": 0.0, "width": 0}
+
+    def show(what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        final = total and done >= total
+        if tty and not final and now - state["last"] < 0.1:
+            return
+        state["last"] = now
+        count = f"{done}/{total} " if total else ""
+        line = f"validating {count}{what}  {now - start:,.1f} s"
+        if tty:
+            line = line[:max(20, _columns(stream) - 1)]
+            stream.write("\r" + line + " " * max(0, state["width"] - len(line)))
+            state["width"] = len(line)
+            if final:
+                stream.write("\n")
+        else:
+            stream.write(line + "\n")
+        stream.flush()
+
+    return show
+
+
+def _columns(stream) -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
 
 def _make_report(report_graph, shapes_graph):
     """Wrap the merged results graph in the project's ValidationReport class."""

@@ -28,6 +28,14 @@ Examples:
   ipkg validate --format md --lang zh       # Markdown, messages in Chinese
   ipkg validate --fail-on warning           # CI: warnings fail too
   ipkg validate --store store/              # a large store built with 'ipkg load'
+  ipkg validate --endpoint http://127.0.0.1:8890/sparql?default-graph-uri=urn:my:data
+                                            # data in another SPARQL 1.1 store, checked there
+
+--store and --endpoint run the same compiled SHACL constraints and SHACL-SPARQL rules (see
+docs/scale.md); on a terminal a progress line (constraint, n of N, elapsed) goes to stderr
+(-q: none; -v: also when stderr is not a terminal). --endpoint pages through answers
+(--page-size) and gives up, with exit code 2 and no report, when one answer takes longer than
+--timeout or the whole run longer than --time-limit.
 """
 
 
@@ -41,9 +49,41 @@ def add_arguments(parser) -> None:
     parser.add_argument("--lang", choices=("en", "zh"), default="en",
                         help="language of messages and labels (default: en)")
     parser.add_argument("--store", metavar="DIR", help="validate an on-disk store (see 'ipkg load') instead of files")
+    parser.add_argument("--endpoint", metavar="URL",
+                        help="validate the data of a SPARQL 1.1 query endpoint (its default graph) instead of files")
+    parser.add_argument("--user", help="user name at --endpoint (sent only when the server asks)")
+    parser.add_argument("--password", help="password at --endpoint")
+    parser.add_argument("--timeout", type=_seconds, default=120.0,
+                        help="seconds for one complete answer from --endpoint (default: 120)")
+    parser.add_argument("--time-limit", type=_seconds, metavar="SECONDS",
+                        help="give up (exit 2, no report) when --endpoint validation takes longer")
+    parser.add_argument("--page-size", type=_positive, default=10_000, metavar="ROWS",
+                        help="rows per request at --endpoint (default: 10000; keep it under the "
+                             "server's result limit, e.g. Virtuoso's ResultSetMaxRows)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="progress lines also when stderr is not a terminal")
     parser.add_argument("--no-checks", action="store_true", help="skip the hygiene checks (queries/checks)")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour in text output (default: auto = on a terminal)")
+
+
+def _seconds(text: str) -> float:
+    from ..cli import seconds
+
+    return seconds(text)
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return n
 
 
 def run(args) -> int:
@@ -53,12 +93,22 @@ def run(args) -> int:
     from ..load import load_project
 
     project = load_project()
-    if args.store:
+    if args.store and args.endpoint:
+        raise IpkgError("give either --store or --endpoint, not both", exit_code=EXIT_INPUT)
+    if args.store or args.endpoint:
         if args.paths:
-            raise IpkgError("give either PATHs or --store, not both", exit_code=EXIT_INPUT)
-        from ..store_validate import validate_store
+            raise IpkgError(f"give either PATHs or {'--store' if args.store else '--endpoint'}, not both",
+                            exit_code=EXIT_INPUT)
+        from ..store_validate import progress_printer, validate_store
 
-        report = validate_store(args.store, project.shapes, project.ontology)
+        where = args.store
+        if args.endpoint:
+            from ..endpoint_store import EndpointStore
+
+            where = EndpointStore(args.endpoint, timeout=args.timeout or 86400 * 7, time_limit=args.time_limit or None,
+                                  page_size=args.page_size, user=args.user, password=args.password)
+        progress = None if args.quiet else progress_printer(verbose=args.verbose)
+        report = validate_store(where, project.shapes, project.ontology, progress=progress)
     else:
         from ..validate import collect_files, validate_project
 
