@@ -304,15 +304,12 @@ class EndpointStore:
 
 def _close(text: str, start: int) -> int:
     """Index of the brace closing the one at ``start`` (in masked text)."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    raise IpkgError("unbalanced braces in a validation query")
+    from .sparql_constraints import _top_group_end
+
+    end = _top_group_end(text, start)
+    if end is None:
+        raise IpkgError("unbalanced braces in a validation query")
+    return end
 
 
 def _masked_text(text: str) -> str:
