@@ -32,6 +32,7 @@ glyph widths; the browser tests check on the real drawing that no two boxes over
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 
 import networkx as nx
@@ -100,6 +101,15 @@ def text_lines(text: str, font: float | None = None, inner: float | None = None)
     return total
 
 
+def broken_words(text: str, font: float | None = None, inner: float | None = None) -> int:
+    """How many Latin words of ``text`` are longer than a line ``inner`` px wide, so that
+    vis-network's word wrap breaks them mid-word ("litigatio / n")."""
+    font = FONT if font is None else font
+    inner = BOX_W - 2 * PAD if inner is None else inner
+    words = re.split(r"[\s\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF]+", str(text))
+    return sum(1 for w in words if w and sum(_char_w(c) for c in w) * font > inner)
+
+
 def box_height(labels: list[str], font: float | None = None, box_w: float | None = None) -> float:
     font = FONT if font is None else font
     inner = (BOX_W if box_w is None else box_w) - 2 * PAD
@@ -150,8 +160,11 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
             chart = org_chart(G, ctx, wrap=w, box_w=b_w, abreast=ab)
             width, height = chart["size"]
             scale = min(TARGET_SCREEN[0] / max(width + 32, 1), TARGET_SCREEN[1] / max(height + 52, 1))
-            if best is None or scale > best[0] + 1e-9:
-                best = (scale, chart)
+            # a label whose word is broken mid-word reads badly: fewer broken words first, then
+            # the chart drawn largest
+            key = (-chart["broken_words"], scale)
+            if best is None or key[0] > best[0][0] or (key[0] == best[0][0] and scale > best[0][1] + 1e-9):
+                best = (key, chart)
         return best[1]
     bw = box_w or BOX_W  # the box width of this chart
     lane_specs = spec.get("lanes", [])
@@ -221,8 +234,10 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
         return n
 
     heights = {}
+    broken = 0
     for n, a in G.nodes(data=True):
         founded = a.get("founded")
+        broken += broken_words(a.get("label_en", ""), inner=bw - 2 * PAD)
         heights[n] = box_height([
             a.get("label_en", "") + ("\n" + date_line(founded, "en") if founded else ""),
             a.get("label_zh", "") + ("\n" + date_line(founded, "zh") if founded else ""),
@@ -391,6 +406,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
         "lanes": lanes_out,
         "box": {"width": bw, "font": FONT, "gap": GAP_X},
         "size": [round(max(x0 - LANE_GAP, 0), 1), round(total_h, 1)],
+        "broken_words": broken,
         "parents": parent,
     }
 
