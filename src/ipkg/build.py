@@ -463,11 +463,23 @@ def build(
 
     project = run_step("load", load)
 
-    def side_steps() -> tuple[list[Path], list, list[str]]:
-        """The steps that do not need the validation report: export, tables, docs, examples,
-        the report-free half of the site, views. Returns the files, timings and warnings."""
+    def run_audit():
+        from .audit import audit as audit_files
+
+        assert source_dir is not None, "the audit step is planned only when the sources were found"
+        return audit_files({p: project.files[p] for p in project.data_files}, source_dir)
+
+    def side_steps(with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
+        """The steps that do not need the validation report: (the audit,) export, tables, docs,
+        examples, the report-free half of the site, views. Returns the files, timings, warnings
+        and the audit report (None when not ``with_audit``); stops after a failed audit."""
         files: list[Path] = []
         n_timings, n_warnings = len(result.timings), len(result.warnings)
+        audited = None
+        if with_audit and "audit" in steps:
+            audited = run_step("audit", run_audit)
+            if not audited.ok:  # nothing will be published: write nothing more
+                return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
 
         def export() -> None:
             from .export import write_exports
@@ -515,7 +527,7 @@ def build(
         if "views" in steps:
             run_step("views", lambda: files.extend(
                 _step_function("views")(project.merged(), tmp, pages=pages) or []))
-        return files, result.timings[n_timings:], result.warnings[n_warnings:]
+        return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
 
     home = "index.html" if "views" in steps else None
     files: list[Path] = []
@@ -523,11 +535,12 @@ def build(
     t_start = time.perf_counter()
     try:
         if _parallel():
-            # Two processes: this one validates, audits and renders the pages that show the
-            # validation report; a forked child meanwhile writes everything else into the
-            # staging folder. Nothing is published unless both finish and validation passes.
+            # Two processes: this one validates and renders the pages that show the validation
+            # report; a forked child meanwhile audits and writes everything else into the
+            # staging folder. Nothing is published unless both finish, validation passes and
+            # the audit finds no mismatch.
             tmp.mkdir()
-            worker = _Worker(side_steps)
+            worker = _Worker(lambda: side_steps(with_audit=True))
 
         if "validate" in steps:
             report = run_step("validate", lambda: _step_function("validate")(project))
@@ -536,14 +549,7 @@ def build(
             if not result.conforms:
                 return result
 
-        if "audit" in steps:
-
-            def run_audit():
-                from .audit import audit as audit_files
-
-                assert source_dir is not None, "the audit step is planned only when the sources were found"
-                return audit_files({p: project.files[p] for p in project.data_files}, source_dir)
-
+        if "audit" in steps and worker is None:
             result.audit = run_step("audit", run_audit)
             if not result.audit.ok:
                 result.conforms = False
@@ -551,7 +557,7 @@ def build(
 
         if worker is None:
             tmp.mkdir()
-            side = side_steps()
+            side = side_steps(with_audit=False)
         if "site" in steps:
             run_step("site", lambda: files.extend(
                 _step_function("site")(project, tmp, report=result.report, home=home, parts=("pages",),
@@ -559,9 +565,15 @@ def build(
         if worker is not None:
             side = worker.join()
             worker = None
-            side_files, side_timings, side_warnings = side
+            side_files, side_timings, side_warnings, audited = side
             result.timings.extend(side_timings)
             result.warnings.extend(side_warnings)  # the child printed them already
+            if audited is not None:
+                result.audit = audited
+                if not audited.ok:
+                    result.conforms = False
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    return result
         else:
             side_files = side[0]
         files.extend(side_files)
