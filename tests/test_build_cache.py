@@ -70,3 +70,26 @@ def test_shapes_with_service_are_refused_with_a_warm_cache(cache_dir):
     g.add((URIRef("http://example.org/t"), URIRef("http://www.w3.org/ns/shacl#select"), Literal(FEDERATED)))
     with pytest.raises(IpkgError, match="SERVICE"):
         safety.refuse_service_in_shapes(g)
+
+
+def test_compiled_templates_follow_a_changed_template(cache_dir, tmp_path):
+    """The site's Jinja2 bytecode cache (in the ipkg cache folder) never serves the compiled
+    code of a template whose source changed."""
+    import jinja2
+
+    from ipkg.site import _bytecode_cache
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "t.j2").write_text("first {{ x }}", encoding="utf-8")
+
+    def render():
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)),
+                                 bytecode_cache=_bytecode_cache(), auto_reload=False)
+        return env.get_template("t.j2").render(x=1)
+
+    assert render() == "first 1"
+    assert list((cache_dir / "jinja2").iterdir()), "the compiled template was stored"
+    assert render() == "first 1"  # from the cache
+    (folder / "t.j2").write_text("second {{ x }}", encoding="utf-8")
+    assert render() == "second 1"
