@@ -338,6 +338,68 @@ def _status_text(status: int) -> str:
     return f"exit code {code}"
 
 
+def _side_steps(project, tmp: Path, steps: list[str], result: BuildResult, run_step, note,
+                run_audit, home: str | None, with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
+    """The steps that do not need the validation report: (the audit,) export, tables, docs,
+    examples, the report-free half of the site, views. Returns the files, timings, warnings
+    and the audit report (None when not ``with_audit``); stops after a failed audit."""
+    files: list[Path] = []
+    n_timings, n_warnings = len(result.timings), len(result.warnings)
+    audited = None
+    if with_audit and "audit" in steps:
+        audited = run_step("audit", run_audit)
+        if not audited.ok:  # nothing will be published: write nothing more
+            return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
+
+    def export() -> None:
+        from .export import write_exports
+
+        files.extend(write_exports(project, tmp))
+
+    run_step("export", export)
+
+    def tables() -> None:
+        from .export import write_tables
+
+        files.extend(write_tables(project, tmp))
+
+    run_step("tables", tables)
+
+    if "docs" in steps:
+
+        def ontology_docs() -> None:
+            from .ontodocs import write_ontology_docs
+
+            try:
+                files.append(write_ontology_docs(project, tmp))
+            except IpkgError:
+                raise
+            except Exception as exc:  # pyLODE is a third-party renderer: do not lose the build
+                note(f"ontology documentation skipped: pyLODE failed ({type(exc).__name__}: {exc})")
+
+        run_step("docs", ontology_docs)
+
+    if "examples" in steps:
+        run_step("examples", lambda: files.extend(_step_function("examples")(tmp) or []))
+
+    pages = None
+    if "site" in steps:
+
+        def site_data() -> set[str]:
+            write_pages = _step_function("site")
+            files.extend(write_pages(project, tmp, home=home, parts=("data",),
+                                     validated="validate" in steps) or [])
+            # the pages the main process writes meanwhile, for the views to link to
+            return importlib.import_module(write_pages.__module__).pages_of(project.merged())
+
+        pages = run_step("site-data", site_data)
+
+    if "views" in steps:
+        run_step("views", lambda: files.extend(
+            _step_function("views")(project.merged(), tmp, pages=pages) or []))
+    return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
+
+
 # --------------------------------------------------------------------------- the build
 
 
@@ -470,64 +532,7 @@ def build(
         return audit_files({p: project.files[p] for p in project.data_files}, source_dir)
 
     def side_steps(with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
-        """The steps that do not need the validation report: (the audit,) export, tables, docs,
-        examples, the report-free half of the site, views. Returns the files, timings, warnings
-        and the audit report (None when not ``with_audit``); stops after a failed audit."""
-        files: list[Path] = []
-        n_timings, n_warnings = len(result.timings), len(result.warnings)
-        audited = None
-        if with_audit and "audit" in steps:
-            audited = run_step("audit", run_audit)
-            if not audited.ok:  # nothing will be published: write nothing more
-                return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
-
-        def export() -> None:
-            from .export import write_exports
-
-            files.extend(write_exports(project, tmp))
-
-        run_step("export", export)
-
-        def tables() -> None:
-            from .export import write_tables
-
-            files.extend(write_tables(project, tmp))
-
-        run_step("tables", tables)
-
-        if "docs" in steps:
-
-            def ontology_docs() -> None:
-                from .ontodocs import write_ontology_docs
-
-                try:
-                    files.append(write_ontology_docs(project, tmp))
-                except IpkgError:
-                    raise
-                except Exception as exc:  # pyLODE is a third-party renderer: do not lose the build
-                    note(f"ontology documentation skipped: pyLODE failed ({type(exc).__name__}: {exc})")
-
-            run_step("docs", ontology_docs)
-
-        if "examples" in steps:
-            run_step("examples", lambda: files.extend(_step_function("examples")(tmp) or []))
-
-        pages = None
-        if "site" in steps:
-
-            def site_data() -> set[str]:
-                write_pages = _step_function("site")
-                files.extend(write_pages(project, tmp, home=home, parts=("data",),
-                                         validated="validate" in steps) or [])
-                # the pages the main process writes meanwhile, for the views to link to
-                return importlib.import_module(write_pages.__module__).pages_of(project.merged())
-
-            pages = run_step("site-data", site_data)
-
-        if "views" in steps:
-            run_step("views", lambda: files.extend(
-                _step_function("views")(project.merged(), tmp, pages=pages) or []))
-        return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
+        return _side_steps(project, tmp, steps, result, run_step, note, run_audit, home, with_audit)
 
     home = "index.html" if "views" in steps else None
     files: list[Path] = []
