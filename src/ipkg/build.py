@@ -19,6 +19,14 @@ views (:mod:`ipkg.views`); none of them is optional: a module that is missing or
 fails its step as an internal error (exit code 3) and nothing is published. The site step runs
 before the views so that the start page and the views' side panels can link to the pages it wrote.
 
+Where ``fork`` exists (and ``$IPKG_BUILD_JOBS`` is not ``1``) the build runs in two processes
+after loading: a forked child (:class:`_Worker`) runs the audit, export, tables, docs, examples,
+the report-free half of the site (RDF per entity, gallery, search) and the views into the
+staging folder, while the main process validates and writes the pages that show the validation
+report (entity pages, charts). The child's result or error comes back through a pipe; it is
+killed when the main process stops early (a violation, an error, Ctrl-C) and dies with it; the
+output is byte-identical to a one-process build.
+
 The audit (:mod:`ipkg.audit`: every evidence phrase against the source texts) runs when the
 source texts are found: ``sources=DIR``, else the folder named by ``$IPKG_SEEDS``, else
 ``../shared/seeds`` next to the data root (:func:`find_sources`). A failed audit fails the
