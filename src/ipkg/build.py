@@ -19,6 +19,14 @@ views (:mod:`ipkg.views`); none of them is optional: a module that is missing or
 fails its step as an internal error (exit code 3) and nothing is published. The site step runs
 before the views so that the start page and the views' side panels can link to the pages it wrote.
 
+Where ``fork`` exists (and ``$IPKG_BUILD_JOBS`` is not ``1``) the build runs in two processes
+after loading: a forked child (:class:`_Worker`) runs the audit, export, tables, docs, examples,
+the report-free half of the site (RDF per entity, gallery, search) and the views into the
+staging folder, while the main process validates and writes the pages that show the validation
+report (entity pages, charts). The child's result or error comes back through a pipe; it is
+killed when the main process stops early (a violation, an error, Ctrl-C) and dies with it; the
+output is byte-identical to a one-process build.
+
 The audit (:mod:`ipkg.audit`: every evidence phrase against the source texts) runs when the
 source texts are found: ``sources=DIR``, else the folder named by ``$IPKG_SEEDS``, else
 ``../shared/seeds`` next to the data root (:func:`find_sources`). A failed audit fails the
@@ -83,9 +91,12 @@ class BuildResult:
             return "audit"
         return None
 
+    #: the build's wall-clock time (steps run in two processes at once: see :func:`build`)
+    wall_seconds: float | None = None
+
     @property
     def total_seconds(self) -> float:
-        return sum(t for _, t in self.timings)
+        return self.wall_seconds if self.wall_seconds is not None else sum(t for _, t in self.timings)
 
 
 #: step → (module, function) it calls; each module ships with ipkg, so a missing or broken one
@@ -213,6 +224,190 @@ def _hold(step: str) -> None:
         time.sleep(600)
 
 
+# --------------------------------------------------------------------------- the second process
+
+#: ``IPKG_BUILD_JOBS=1`` runs every step in one process, one after the other
+JOBS_ENV = "IPKG_BUILD_JOBS"
+
+
+def _parallel() -> bool:
+    return hasattr(os, "fork") and os.environ.get(JOBS_ENV, "2").strip() != "1"
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent dies (a killed build leaves no
+    worker writing into a staging folder that the next build removes)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before prctl
+        os._exit(1)
+
+
+class _Worker:
+    """``fn()`` in a forked process, while the caller goes on; :meth:`join` returns its result
+    or raises its error (:class:`IpkgError`, OSError, KeyboardInterrupt as raised there).
+
+    The child gets a copy of everything loaded so far (the parsed project), writes its files
+    into the staging folder, and returns a small result through a pipe (pickle). It dies with
+    the main process; the main process kills it (:meth:`kill`) when it stops first.
+    """
+
+    def __init__(self, fn: Callable[[], Any]):
+        import pickle
+
+        rfd, wfd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            code = 0
+            try:
+                os.close(rfd)
+                _die_with_parent()
+                try:
+                    payload: tuple[str, Any] = ("ok", fn())
+                except KeyboardInterrupt:
+                    payload = ("interrupted", None)
+                except BaseException as exc:  # noqa: BLE001 - handed to the parent
+                    if os.environ.get("IPKG_DEBUG"):
+                        import traceback
+
+                        traceback.print_exc()
+                    payload = ("raise", exc)
+                try:
+                    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as exc:  # noqa: BLE001 - an exception that does not pickle
+                    data = pickle.dumps(("raise", IpkgError(
+                        f"a build step failed: {type(payload[1]).__name__}: {payload[1]} ({exc})",
+                        hint="this is a bug in ipkg - set IPKG_DEBUG=1 to see the traceback",
+                        exit_code=EXIT_INTERNAL)))
+                with os.fdopen(wfd, "wb") as pipe:
+                    pipe.write(data)
+            except BaseException:  # noqa: BLE001
+                code = 3
+            finally:
+                os._exit(code)
+        os.close(wfd)
+        self.pid: int | None = pid
+        self.rfd = rfd
+
+    def join(self) -> Any:
+        import pickle
+
+        assert self.pid is not None, "joined once"
+        with os.fdopen(self.rfd, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if not data:
+            raise IpkgError(f"the build's second process died ({_status_text(status)})",
+                            hint="nothing was published; this is a bug in ipkg or the system ran out of memory",
+                            exit_code=EXIT_INTERNAL)
+        kind, value = pickle.loads(data)
+        if kind == "interrupted":
+            raise KeyboardInterrupt
+        if kind == "raise":
+            raise value
+        return value
+
+    def kill(self) -> None:
+        import signal
+
+        if self.pid is None:
+            return
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+        self.pid = None
+        try:
+            os.close(self.rfd)
+        except OSError:
+            pass
+
+
+def _status_text(status: int) -> str:
+    import signal
+
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _side_steps(project, tmp: Path, steps: list[str], result: BuildResult, run_step, note,
+                run_audit, home: str | None, with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
+    """The steps that do not need the validation report: (the audit,) export, tables, docs,
+    examples, the report-free half of the site, views. Returns the files, timings, warnings
+    and the audit report (None when not ``with_audit``); stops after a failed audit."""
+    files: list[Path] = []
+    n_timings, n_warnings = len(result.timings), len(result.warnings)
+    audited = None
+    if with_audit and "audit" in steps:
+        audited = run_step("audit", run_audit)
+        if not audited.ok:  # nothing will be published: write nothing more
+            return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
+
+    def export() -> None:
+        from .export import write_exports
+
+        files.extend(write_exports(project, tmp))
+
+    run_step("export", export)
+
+    def tables() -> None:
+        from .export import write_tables
+
+        files.extend(write_tables(project, tmp))
+
+    run_step("tables", tables)
+
+    if "docs" in steps:
+
+        def ontology_docs() -> None:
+            from .ontodocs import write_ontology_docs
+
+            try:
+                files.append(write_ontology_docs(project, tmp))
+            except IpkgError:
+                raise
+            except Exception as exc:  # pyLODE is a third-party renderer: do not lose the build
+                note(f"ontology documentation skipped: pyLODE failed ({type(exc).__name__}: {exc})")
+
+        run_step("docs", ontology_docs)
+
+    if "examples" in steps:
+        run_step("examples", lambda: files.extend(_step_function("examples")(tmp) or []))
+
+    pages = None
+    if "site" in steps:
+
+        def site_data() -> set[str]:
+            write_pages = _step_function("site")
+            files.extend(write_pages(project, tmp, home=home, parts=("data",),
+                                     validated="validate" in steps) or [])
+            # the pages the main process writes meanwhile, for the views to link to
+            return importlib.import_module(write_pages.__module__).pages_of(project.merged())
+
+        pages = run_step("site-data", site_data)
+
+    if "views" in steps:
+        run_step("views", lambda: files.extend(
+            _step_function("views")(project.merged(), tmp, pages=pages) or []))
+    return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
+
+
 # --------------------------------------------------------------------------- the build
 
 
@@ -261,6 +456,7 @@ def plan(*, docs: bool = True, views: bool = True, validate: bool = True, audit:
         steps.append("docs")
     steps.append("examples")
     if site:
+        steps.append("site-data")
         steps.append("site")
     if views:
         steps.append("views")
@@ -337,68 +533,63 @@ def build(
 
     project = run_step("load", load)
 
-    if "validate" in steps:
-        report = run_step("validate", lambda: _step_function("validate")(project))
-        result.report = report
-        result.conforms = bool(report.conforms)
-        if not result.conforms:
-            return result
+    def run_audit():
+        from .audit import audit as audit_files
 
-    if "audit" in steps:
+        assert source_dir is not None, "the audit step is planned only when the sources were found"
+        return audit_files({p: project.files[p] for p in project.data_files}, source_dir)
 
-        def run_audit():
-            from .audit import audit as audit_files
+    def side_steps(with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
+        return _side_steps(project, tmp, steps, result, run_step, note, run_audit, home, with_audit)
 
-            assert source_dir is not None, "the audit step is planned only when the sources were found"
-            return audit_files({p: project.files[p] for p in project.data_files}, source_dir)
-
-        result.audit = run_step("audit", run_audit)
-        if not result.audit.ok:
-            result.conforms = False
-            return result
-
-    tmp.mkdir()
+    home = "index.html" if "views" in steps else None
+    files: list[Path] = []
+    worker: _Worker | None = None
+    t_start = time.perf_counter()
     try:
-        files: list[Path] = []
+        if _parallel():
+            # Two processes: this one validates and renders the pages that show the validation
+            # report; a forked child meanwhile audits and writes everything else into the
+            # staging folder. Nothing is published unless both finish, validation passes and
+            # the audit finds no mismatch.
+            tmp.mkdir()
+            worker = _Worker(lambda: side_steps(with_audit=True))
 
-        def export() -> None:
-            from .export import write_exports
+        if "validate" in steps:
+            report = run_step("validate", lambda: _step_function("validate")(project))
+            result.report = report
+            result.conforms = bool(report.conforms)
+            if not result.conforms:
+                return result
 
-            files.extend(write_exports(project, tmp))
+        if "audit" in steps and worker is None:
+            result.audit = run_step("audit", run_audit)
+            if not result.audit.ok:
+                result.conforms = False
+                return result
 
-        run_step("export", export)
-
-        def tables() -> None:
-            from .export import write_tables
-
-            files.extend(write_tables(project, tmp))
-
-        run_step("tables", tables)
-
-        if "docs" in steps:
-
-            def ontology_docs() -> None:
-                from .ontodocs import write_ontology_docs
-
-                try:
-                    files.append(write_ontology_docs(project, tmp))
-                except IpkgError:
-                    raise
-                except Exception as exc:  # pyLODE is a third-party renderer: do not lose the build
-                    note(f"ontology documentation skipped: pyLODE failed ({type(exc).__name__}: {exc})")
-
-            run_step("docs", ontology_docs)
-
-        if "examples" in steps:
-            run_step("examples", lambda: files.extend(_step_function("examples")(tmp) or []))
-
+        if worker is None:
+            tmp.mkdir()
+            side = side_steps(with_audit=False)
         if "site" in steps:
-            home = "index.html" if "views" in steps else None
             run_step("site", lambda: files.extend(
-                _step_function("site")(project, tmp, report=result.report, home=home) or []))
-
-        if "views" in steps:
-            run_step("views", lambda: files.extend(_step_function("views")(project.merged(), tmp) or []))
+                _step_function("site")(project, tmp, report=result.report, home=home, parts=("pages",),
+                                       validated="validate" in steps) or []))
+        if worker is not None:
+            side = worker.join()
+            worker = None
+            side_files, side_timings, side_warnings, audited = side
+            result.timings.extend(side_timings)
+            result.warnings.extend(side_warnings)  # the child printed them already
+            if audited is not None:
+                result.audit = audited
+                if not audited.ok:
+                    result.conforms = False
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    return result
+        else:
+            side_files = side[0]
+        files.extend(side_files)
 
         run_step("checksums", lambda: files.append(write_checksums(tmp)))
 
@@ -409,7 +600,14 @@ def build(
 
         run_step("swap", swap)
     except BaseException:
+        if worker is not None:
+            worker.kill()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if worker is not None:  # validation or the audit failed: nothing is published
+            worker.kill()
+            shutil.rmtree(tmp, ignore_errors=True)
+    result.wall_seconds = result.timings[0][1] + time.perf_counter() - t_start
     result.files = sorted(out / p.relative_to(tmp) for p in files)
     return result

@@ -1,9 +1,12 @@
 """A content-addressed cache for deterministic, expensive build products.
 
-The pyLODE documentation and the precomputed layouts of large views depend only on their
-inputs, so they are kept under ``$IPKG_CACHE_DIR`` (default ``$XDG_CACHE_HOME/ipkg`` or
-``~/.cache/ipkg``) named by a hash of those inputs. A hit returns the same bytes the
-computation would have produced; a cache that cannot be read or written is simply skipped.
+The pyLODE documentation, the precomputed layouts of large views and rdflib's SERVICE verdict
+for each SPARQL text of the shapes (:func:`ipkg.safety._algebra_has_service`) depend only on
+their inputs, so they are kept under ``$IPKG_CACHE_DIR`` (default ``$XDG_CACHE_HOME/ipkg`` or
+``~/.cache/ipkg``) named by a hash of those inputs. (Jinja2 keeps the site's compiled templates
+in ``jinja2/`` there, checked against a hash of each template's source: :mod:`ipkg.site`.)
+A hit returns the same bytes the computation would have produced; a cache that cannot be read
+or written is simply skipped.
 """
 
 from __future__ import annotations

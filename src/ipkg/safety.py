@@ -311,8 +311,35 @@ def find_service(query: str) -> int | None:
     return at
 
 
+#: bump when what :func:`_parse_has_service` decides changes (its verdicts are cached by it)
+_SERVICE_VERDICT_VERSION = "1"
+_VERDICTS = {True: b"service", False: b"no-service", None: b"unparsed"}
+
+
 def _algebra_has_service(query: str) -> bool | None:
-    """True/False when rdflib's SPARQL parser reads ``query``; None when it cannot parse it."""
+    """True/False when rdflib's SPARQL parser reads ``query``; None when it cannot parse it.
+
+    The verdict is a pure function of the query text and rdflib's parser, so it is kept in the
+    content-addressed cache (:mod:`ipkg.cache`) under the SHA-256 of exactly that text plus the
+    rdflib and ipkg versions: the shapes' ~20 SPARQL texts are parsed once, not on every
+    build (a pyparsing parse costs ~50 ms each). A missing, damaged or unknown entry is
+    parsed again. The linear scan (:func:`find_service`) never uses the cache.
+    """
+    import rdflib
+
+    from . import __version__, cache
+
+    name = "sparql-service-" + cache.key("service-verdict", _SERVICE_VERDICT_VERSION, __version__,
+                                         rdflib.__version__, query)
+    stored = cache.cached_bytes(name, lambda: _VERDICTS[_parse_has_service(query)])
+    for verdict, data in _VERDICTS.items():
+        if stored == data:
+            return verdict
+    return _parse_has_service(query)  # not a verdict this version wrote: read the query itself
+
+
+def _parse_has_service(query: str) -> bool | None:
+    """:func:`_algebra_has_service` without the cache."""
     from rdflib.plugins.sparql import algebra, parser
 
     try:

@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from .paths import page_href, page_path, page_stem
 
-__all__ = ["write_pages", "page_path", "page_href", "page_stem", "link_view_nodes", "CSP"]
+__all__ = ["write_pages", "pages_of", "page_path", "page_href", "page_stem", "link_view_nodes", "CSP"]
 
 #: the Content-Security-Policy of every page
 CSP = (
@@ -39,11 +39,28 @@ STATIC = ("site.css", "site.js", "charts.js", "search.js", "d3.min.js", "plot.um
           "d3.LICENSE-ISC", "plot.LICENSE-ISC")
 
 
+def _bytecode_cache():
+    """Jinja2's own cache of compiled templates (keyed by template name, checked against a hash
+    of the template's source) in ``<ipkg cache>/jinja2``; None when that folder cannot be made."""
+    import jinja2
+
+    from ..cache import cache_dir
+
+    folder = cache_dir() / "jinja2"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def _env():
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("ipkg.site", "templates"),
+        bytecode_cache=_bytecode_cache(),
+        auto_reload=False,  # one build renders each template hundreds of times; none changes meanwhile
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -91,19 +108,34 @@ def _entity_triples(project) -> dict[str, list]:
     return {s: sorted(ts, key=_sort_key) for s, ts in by_subject.items()}
 
 
-def write_pages(project, outdir: Path, *, report=None, home: str | None = "index.html") -> list[Path]:
+#: the site's own pages besides one per entity (:func:`pages_of`)
+SITE_PAGES = ("browse.html", "stats/index.html", "queries/index.html")
+
+#: the two halves of the site: ``data`` needs only the graph (RDF per entity, the query gallery,
+#: search, static files), ``pages`` also the validation report (entity pages, charts)
+PARTS = ("data", "pages")
+
+
+def pages_of(graph) -> set[str]:
+    """The HTML pages the site writes for ``graph`` (relative paths), known before it writes
+    them, so that the views (:mod:`ipkg.views.site`) can link to them from another process."""
+    from rdflib import RDF, URIRef
+
+    stems = {page_stem(s) for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
+    return {stem + ".html" for stem in stems if stem} | set(SITE_PAGES)
+
+
+def write_pages(project, outdir: Path, *, report=None, home: str | None = "index.html",
+                parts: tuple[str, ...] = PARTS, validated: bool | None = None) -> list[Path]:
     """Write the site into ``outdir`` (the build's staging folder); return the files written.
 
     ``report``: the build's validation report (its arithmetic warnings are marked on the charts);
-    ``home``: the start page, relative to the root (None when the build writes none).
+    ``home``: the start page, relative to the root (None when the build writes none);
+    ``parts``: which halves to write (:data:`PARTS`; ``ipkg build`` writes ``data`` in a second
+    process while it validates, then ``pages``); ``validated``: whether the build validates
+    (default: whether ``report`` is given).
     """
-    from ..export import _sort_key, _used_prefixes, serialize_jsonld, serialize_turtle
-    from ..views.render import safe_json
-    from .charts import breakdown_charts, indicator_charts
-    from .conneg import htaccess
-    from .gallery import run_examples, serve_origin
     from .model import SiteModel
-    from .pages import entity_page
 
     outdir = Path(outdir)
     written: list[Path] = []
@@ -117,11 +149,25 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        with open(path, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
         written.append(path)
 
     env = _env()
     model = SiteModel(project.merged(), report)
+    nav = {"home": home, "validated": report is not None if validated is None else validated}
+    if "data" in parts:
+        _write_data(project, model, env, nav, write)
+    if "pages" in parts:
+        _write_html(project, model, env, nav, write)
+    return written
+
+
+def _write_html(project, model, env, nav, write) -> None:
+    """The entity pages and the charts: what the validation report shows up in."""
+    from .charts import breakdown_charts, indicator_charts
+    from .pages import entity_page
+
     charts = indicator_charts(model) + breakdown_charts(model)
     by_id = {c["id"]: c for c in charts}
     shows: dict[str, list[str]] = {}
@@ -130,27 +176,13 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
         for b in c["bars"]:
             if b["page"]:
                 shows.setdefault(page_iri(b["page"]), []).append(c["id"])
-    nav = {"home": home, "validated": report is not None}
 
-    # ---------------------------------------------------------------- entity pages + RDF
-    triples = _entity_triples(project)
-    prefixes = project.prefixes
     tpl = env.get_template("entity.html.j2")
     for iri, e in model.entities.items():
         ids = list(dict.fromkeys(shows.get(iri, [])))
         page = entity_page(model, e, {iri: ids})
         page["chart_specs"] = {i: by_id[i] for i in ids}
         write(e.stem + ".html", tpl.render(page=page, nav=nav, root=page["root"]))
-        ts = triples.get(iri, [])
-        used = _used_prefixes(ts, prefixes)
-        write(e.stem + ".ttl", serialize_turtle(ts, prefixes, used))
-        write(e.stem + ".jsonld", serialize_jsonld(ts, prefixes, context_ref=used))
-
-    # ---------------------------------------------------------------- the ontology as a whole
-    onto = sorted({q.triple for p in project.ontology_files for q in project.quads[p]}, key=_sort_key)
-    used = _used_prefixes(onto, prefixes)
-    write("ontology/index.ttl", serialize_turtle(onto, prefixes, used))
-    write("ontology/index.jsonld", serialize_jsonld(onto, prefixes, context_ref=used))
 
     # ---------------------------------------------------------------- statistics
     groups = [
@@ -166,6 +198,29 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
     flagged = [flagged[k] for k in sorted(flagged)]
     write("stats/index.html", env.get_template("stats.html.j2").render(
         groups=groups, flagged=flagged, specs=by_id, nav=nav, root="../"))
+
+
+def _write_data(project, model, env, nav, write) -> None:
+    """Everything of the site that the validation report does not change."""
+    from ..export import _sort_key, _used_prefixes, serialize_jsonld, serialize_turtle
+    from ..views.render import safe_json
+    from .conneg import htaccess
+    from .gallery import run_examples, serve_origin
+
+    # ---------------------------------------------------------------- RDF per entity
+    triples = _entity_triples(project)
+    prefixes = project.prefixes
+    for iri, e in model.entities.items():
+        ts = triples.get(iri, [])
+        used = _used_prefixes(ts, prefixes)
+        write(e.stem + ".ttl", serialize_turtle(ts, prefixes, used))
+        write(e.stem + ".jsonld", serialize_jsonld(ts, prefixes, context_ref=used))
+
+    # ---------------------------------------------------------------- the ontology as a whole
+    onto = sorted({q.triple for p in project.ontology_files for q in project.quads[p]}, key=_sort_key)
+    used = _used_prefixes(onto, prefixes)
+    write("ontology/index.ttl", serialize_turtle(onto, prefixes, used))
+    write("ontology/index.jsonld", serialize_jsonld(onto, prefixes, context_ref=used))
 
     # ---------------------------------------------------------------- query gallery
     examples = run_examples(project, model)
@@ -195,17 +250,18 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
     for name in STATIC:
         write("static/" + name, (static / name).read_bytes())
     write(".htaccess", htaccess())
-    return written
 
 
-def link_view_nodes(nodes: list[dict], outdir: Path, from_dir: str = "views") -> None:
-    """Give every view node (``{"id": iri, …}``) whose page exists in ``outdir`` a relative
-    ``page`` link, for the side panel of the view pages (:mod:`ipkg.views.site`)."""
+def link_view_nodes(nodes: list[dict], outdir: Path, from_dir: str = "views",
+                    pages: set[str] | None = None) -> None:
+    """Give every view node (``{"id": iri, …}``) whose page exists in ``outdir`` (or, when
+    given, is one of ``pages``: :func:`pages_of`) a relative ``page`` link, for the side panel
+    of the view pages (:mod:`ipkg.views.site`)."""
     from .paths import relative
 
     for n in nodes:
         path = page_path(n.get("id", ""))
-        if path and (Path(outdir) / path).is_file():
+        if path and (path in pages if pages is not None else (Path(outdir) / path).is_file()):
             n["page"] = relative(path, from_dir)
 
 

@@ -79,23 +79,27 @@ def as_of_example(ctx: Context, G) -> str | None:
     return cutoff if before and len(before) < len(founded) else None
 
 
-def _link_pages(data: dict, outdir: Path) -> dict:
+def _link_pages(data: dict, outdir: Path, pages: set[str] | None = None) -> dict:
     """Side-panel links to the entity pages the site step wrote (ipkg.site), when it ran."""
     from ..site import link_view_nodes
 
-    link_view_nodes(data["nodes"], outdir, "views")
+    link_view_nodes(data["nodes"], outdir, "views", pages)
     return data
 
 
-def write_site(graph: Graph, outdir: Path) -> list[Path]:
-    """Write ``outdir/views/*.html`` and ``outdir/index.html``; return the paths written."""
+def write_site(graph: Graph, outdir: Path, pages: set[str] | None = None) -> list[Path]:
+    """Write ``outdir/views/*.html`` and ``outdir/index.html``; return the paths written.
+
+    ``pages``: the site's pages (relative paths, :func:`ipkg.site.pages_of`) when the site step
+    writes them at the same time in another process; by default the views link to the pages
+    found in ``outdir``."""
     outdir = Path(outdir)
     ctx = Context(graph)
     written: list[Path] = []
     entries = []
     for name in VIEWS:
         G = build(graph, name, ctx=ctx)
-        data = _link_pages(view_data(G, graph, ctx=ctx), outdir)
+        data = _link_pages(view_data(G, graph, ctx=ctx), outdir, pages)
         path = write_text_atomic(outdir / "views" / f"{name}.html", render_data(data, home="../index.html"))
         written.append(path)
         entries.append((path, G, ""))
@@ -105,11 +109,11 @@ def write_site(graph: Graph, outdir: Path) -> list[Path]:
                 # the same page, opened at an earlier date by its as-of control
                 Ga = build(graph, name, as_of=cutoff, ctx=ctx)
                 entries.append((path, Ga, f"#as-of={cutoff}"))
-    written.append(write_text_atomic(outdir / "index.html", index_html(outdir, entries)))
+    written.append(write_text_atomic(outdir / "index.html", index_html(outdir, entries, pages)))
     return written
 
 
-def index_html(outdir: Path, entries) -> str:
+def index_html(outdir: Path, entries, pages: set[str] | None = None) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -153,7 +157,8 @@ def index_html(outdir: Path, entries) -> str:
         "例如 <code>ipkg view 最高人民检察院 --depth 2</code>。</span></p>"
     )
 
-    site_pages = [(href, en, zh) for href, en, zh in SITE_PAGES if (outdir / href).exists()]
+    site_pages = [(href, en, zh) for href, en, zh in SITE_PAGES
+                  if (href in pages if pages is not None else (outdir / href).exists())]
     if site_pages:
         parts.append('<h2>Browse the graph <span lang="zh-Hans" class="zh">浏览图谱</span></h2><ul class="plain">')
         for href, en, zh in site_pages:

@@ -1,0 +1,149 @@
+"""ipkg build runs the steps that do not need the validation report in a forked second process
+(ipkg.build._Worker). Its output is the same as one process's; its errors are reported, not
+swallowed; Ctrl-C and a failed validation leave nothing behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ipkg import build as build_mod
+from ipkg.cli import main
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def small_build(out: Path) -> int:
+    return main(["build", "--out", str(out), "-q", "--no-docs", "--no-audit"])
+
+
+def test_two_processes_write_what_one_process_writes(tmp_path, monkeypatch):
+    monkeypatch.setenv(build_mod.JOBS_ENV, "1")
+    assert main(["build", "--out", str(tmp_path / "one"), "-q", "--no-audit"]) == 0
+    monkeypatch.setenv(build_mod.JOBS_ENV, "2")
+    assert main(["build", "--out", str(tmp_path / "two"), "-q", "--no-audit"]) == 0
+    one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
+    assert len(one) > 1500 and any(n.endswith(".jsonld") for n in one)
+    assert one.keys() == two.keys()
+    assert [n for n in one if one[n] != two[n]] == []
+
+
+def test_the_views_link_the_pages_the_other_process_writes(built_dist, project):
+    """pages_of (what the views link to while the site is being written) is exactly the set of
+    pages the site wrote."""
+    from ipkg.site import pages_of
+
+    written = {p.relative_to(built_dist).as_posix() for p in built_dist.rglob("*.html")}
+    expected = pages_of(project.merged())
+    assert expected <= written
+    assert {n for n in written - expected
+            if not n.startswith(("views/", "ontology/index.html", "index.html"))} == set()
+    # and a view's side panel links a page the site wrote
+    view = (built_dist / "views" / "institutions.html").read_text(encoding="utf-8")
+    assert '"page": "../id/' in view or '"page":"../id/' in view
+
+
+def test_an_error_in_the_second_process_fails_the_build(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "dist"
+    assert small_build(out) == 0
+    before = snapshot(out)
+    capsys.readouterr()
+    import ipkg.export
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("tables broke")
+
+    monkeypatch.delenv("IPKG_DEBUG", raising=False)
+    monkeypatch.setattr(ipkg.export, "write_tables", broken)  # runs in the forked process
+    assert small_build(out) == 3
+    err = capsys.readouterr().err
+    assert "the tables step failed: RuntimeError: tables broke" in err
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob("dist.tmp-*"))
+
+
+def test_an_os_error_in_the_second_process_is_reported(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import ipkg.export
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ipkg.export, "write_tables", full)
+    out = tmp_path / "dist"
+    code = small_build(out)
+    assert code not in (0, 3)
+    assert "No space left on device" in capsys.readouterr().err
+    assert not out.exists() and not list(tmp_path.glob("dist.tmp-*"))
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(x) for x in text.split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("group", [True, False], ids=["ctrl-c", "sigint-to-main-only"])
+def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path, group):
+    """Held in the second process (after its tables step): Ctrl-C (SIGINT to the process group,
+    as a terminal sends it) or SIGINT to the main process alone ends the build with 130, the
+    second process is gone and no staging folder is left."""
+    out = tmp_path / "dist"
+    env = {**os.environ, build_mod.HOLD_ENV: "tables"}
+    proc = subprocess.Popen([sys.executable, "-m", "ipkg", "build", "--out", str(out), "-q", "--no-docs",
+                             "--no-audit"], env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        line = ""
+        while "holding" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line and proc.poll() is not None:
+                break
+        assert "holding after tables" in line
+        workers = _children(proc.pid)
+        assert workers, "the hold is in the second process"
+        time.sleep(0.5)
+        if group:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for pid in workers:
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    assert not out.exists()
+    assert not list(tmp_path.glob("dist.tmp-*"))
+
+
+def test_a_violation_stops_the_second_process_and_publishes_nothing(project_copy, tmp_path, capsys):
+    out = tmp_path / "dist"
+    assert small_build(out) == 0
+    before = snapshot(out)
+    # an observation whose value is a string: a SHACL violation
+    (project_copy / "graph" / "reference" / "zz-bad.ttl").write_text(
+        "@prefix qb: <http://purl.org/linked-data/cube#> .\n"
+        "<https://w3id.org/ipkg/id/obs/test-bad> a qb:Observation ;\n"
+        '  <http://purl.org/linked-data/sdmx/2009/measure#obsValue> "many" .\n',
+        encoding="utf-8",
+    )
+    assert small_build(out) == 1
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob("dist.tmp-*"))
