@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from .. import sparql_lex
 from ..errors import IpkgError
 from ..vocab import PREFIXES
 from .results import XSD
@@ -104,21 +105,11 @@ def parse_params(items: Iterable[str] | Mapping[str, object] | None) -> dict:
 
 def _check_param_names(text: str, params: Mapping | None, origin: str) -> None:
     """A parameter must name a variable of the query (a typo would silently bind nothing)."""
-    body = _TOKEN_RE.sub(lambda m: " " if m.lastgroup in ("comment", "string", "iri") else m.group(), text)
+    body = sparql_lex.blank_out(text)
     for name in params or {}:
         if not re.search(r"[?$]" + re.escape(name) + r"(?![\w])", body):
             raise IpkgError(f"the query has no variable ?{name} to bind", path=origin,
                             hint="--param NAME=VALUE binds ?NAME; check the spelling")
-
-
-_TOKEN_RE = re.compile(
-    r'(?P<comment>\#[^\n]*)'
-    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
-    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    r'|(?P<word>[A-Za-z_][\w\-]*)'
-    r'|(?P<brace>[{}])'
-    r'|(?P<other>.)', re.S)
 
 
 def bind_values(text: str, params: Mapping) -> str:
@@ -130,16 +121,16 @@ def bind_values(text: str, params: Mapping) -> str:
     insert_at = None
     seen_where = False
     kind = None
-    for m in _TOKEN_RE.finditer(text):
-        if m.lastgroup == "word":
-            word = m.group().upper()
+    for token, start, end in sparql_lex.tokens(text):
+        if token == sparql_lex.NAME:
+            word = text[start:end].upper()
             if kind is None and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
                 kind = word
             elif word == "WHERE" and kind is not None:
                 seen_where = True
-        elif m.lastgroup == "brace" and m.group() == "{" and kind is not None:
+        elif token == sparql_lex.PUNCT and kind is not None and "{" in text[start:end]:
             if seen_where or kind in ("SELECT", "ASK", "DESCRIBE"):
-                insert_at = m.end()
+                insert_at = text.index("{", start, end) + 1
                 break
     if insert_at is None:
         raise IpkgError("cannot find the WHERE clause to bind parameters into")
