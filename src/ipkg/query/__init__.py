@@ -35,10 +35,11 @@ the way in:
 
 from __future__ import annotations
 
+from ..textable import text_width
 from ..vocab import PREFIXES
 from .endpoint import EndpointEngine, _parse_graph_body, _parse_json_results
 from .engines import Engine, OxigraphEngine, RdflibEngine
-from .formats import FORMATS, format_result, text_width
+from .formats import FORMATS, format_result
 from .labels import LABEL_QUERY
 from .params import bind_values, parse_param_value, parse_params
 from .project import load_oxigraph, load_rdflib, project_files

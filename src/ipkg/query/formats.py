@@ -7,6 +7,7 @@ import io
 import json
 
 from ..errors import IpkgError
+from ..textable import markdown_table, text_table
 from ..vocab import PREFIXES, compact
 from .results import QueryResult, Term
 
@@ -84,57 +85,5 @@ def format_result(result: QueryResult, fmt: str = "table", labels: bool = True,
         return "\n".join(lines) + "\n"
     table = [[_cell(r.get(v), True) for v in variables] for r in rows]
     if fmt == "md":
-        esc = lambda s: s.replace("|", "\\|").replace("\n", " ")  # noqa: E731
-        out = ["| " + " | ".join(variables) + " |", "|" + "---|" * len(variables)]
-        out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in table]
-        return "\n".join(out) + f"\n\n{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
-    return _text_table(variables, table, width) + f"{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
-
-
-def text_width(s: str) -> int:
-    """Columns ``s`` takes in a terminal (wcwidth: CJK characters count 2, combining marks 0)."""
-    import wcwidth
-
-    return max(0, wcwidth.width(s))
-
-
-def _text_table(headers: list[str], rows: list[list[str]], width: int | None = None) -> str:
-    """A plain-text table whose columns line up in a terminal, also with Chinese text.
-
-    Nothing is cut: with ``width`` (the terminal's columns) the widest columns are narrowed until
-    the table fits and their cells wrap onto more lines (a blank line then separates rows);
-    without it every cell is printed in full on one line.
-    """
-    import wcwidth
-
-    sep = "  "
-    cells = [[" ".join(c.split()) for c in row] for row in rows]
-    natural = [max([text_width(h)] + [text_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    widths = list(natural)
-    if width and headers:
-        budget = width - len(sep) * (len(headers) - 1)
-        floor = [min(text_width(h), 6) or 1 for h in headers]
-        while sum(widths) > budget:
-            narrowable = [i for i in range(len(widths)) if widths[i] > floor[i]]
-            if not narrowable:
-                break  # cannot narrow further: let the terminal wrap the lines
-            widths[max(narrowable, key=lambda i: widths[i])] -= 1
-    wrapped = widths != natural
-
-    def lines_of(text: str, w: int) -> list[str]:
-        if text_width(text) <= w:
-            return [text]
-        return wcwidth.wrap(text, w, break_long_words=True, break_on_hyphens=False) or [""]
-
-    def render(row: list[str]) -> list[str]:
-        parts = [lines_of(c, widths[i]) for i, c in enumerate(row)]
-        height = max(len(p) for p in parts)
-        return [sep.join(wcwidth.ljust(p[k] if k < len(p) else "", widths[i])
-                         for i, p in enumerate(parts)).rstrip() for k in range(height)]
-
-    out = render(headers) + [sep.join("-" * w for w in widths)]
-    for n, row in enumerate(cells):
-        if wrapped and n:
-            out.append("")
-        out += render(row)
-    return "\n".join(out) + "\n"
+        return "\n".join(markdown_table(variables, table)) + f"\n\n{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
+    return text_table(variables, table, width) + f"{len(rows)} row{'s' if len(rows) != 1 else ''}\n"
