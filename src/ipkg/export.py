@@ -292,8 +292,8 @@ def void_triples(graphs: dict[str, list], merged: list, sizes: dict[str, int], p
     SPDX = VOID_PREFIXES["spdx"]
     ds = DATASET
     issued = Literal(__released__, datatype=NamedNode(XSD + "date"))
-    modified = latest_issued(merged)
-    modified = Literal(modified, datatype=NamedNode(XSD + "date")) if modified else issued
+    latest = latest_issued(merged)
+    modified = Literal(latest, datatype=NamedNode(XSD + "date")) if latest else issued
 
     # the catalog, its publisher, the SPARQL endpoint, what the dataset is: data, in VOID_TEMPLATE
     out += [Triple(q.subject, q.predicate, q.object)
