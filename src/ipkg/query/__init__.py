@@ -35,8 +35,9 @@ the way in:
 
 from __future__ import annotations
 
+from .. import paths, vocab  # names the single-module ipkg.query had; its users still reach them
 from ..textable import text_width
-from ..vocab import PREFIXES
+from ..vocab import PREFIXES, compact
 from .endpoint import EndpointEngine, _parse_graph_body, _parse_json_results
 from .engines import Engine, OxigraphEngine, RdflibEngine
 from .formats import FORMATS, format_result
@@ -51,8 +52,8 @@ from .syntax import check_syntax, syntax_error
 __all__ = [
     "ENGINES", "FORMATS", "LABEL_QUERY", "NUMERIC_TYPES", "PREFIXES", "RDF_LANGSTRING", "XSD",
     "Engine", "EndpointEngine", "OxigraphEngine", "QueryResult", "QuerySource", "RdflibEngine", "Term",
-    "_parse_graph_body", "_parse_json_results", "add_labels", "bind_values", "check_syntax",
+    "_parse_graph_body", "_parse_json_results", "add_labels", "bind_values", "check_syntax", "compact",
     "format_result", "get_engine", "load_oxigraph", "load_rdflib", "normalise_term", "normalised_rows",
-    "parse_param_value", "parse_params", "project_files", "resolve_query", "run_query", "syntax_error",
-    "text_width", "to_python",
+    "parse_param_value", "parse_params", "paths", "project_files", "resolve_query", "run_query", "syntax_error",
+    "text_width", "to_python", "vocab",
 ]
