@@ -64,7 +64,7 @@ def test_the_scan_sees_imports_of_every_kind():
     """The scanner finds module-level, function-level, relative and absolute imports."""
     graph = import_graph()
     assert graph.has_edge("ipkg.cli", "ipkg.errors")  # module level, relative
-    assert graph.has_edge("ipkg.query", "ipkg.examples")  # inside a function: from . import examples
+    assert graph.has_edge("ipkg.query.source", "ipkg.examples")  # inside a function: from .. import examples
     assert graph.has_edge("ipkg.views.site", "ipkg.views.builders")  # a sibling in a subpackage
     assert graph.has_edge("ipkg.site.gallery", "ipkg.serve")  # two levels up: from ..serve import
 

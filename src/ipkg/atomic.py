@@ -40,7 +40,6 @@ def replaced_file(path: Path) -> Iterator[Path]:
     >>> target.read_text()
     'done'
     """
-    from .safety import refuse_special_output
 
     path = Path(path)
     refuse_special_output(path)  # a device, FIFO or symlink is never replaced by a file
@@ -91,7 +90,6 @@ def exchange(a: Path, b: Path) -> bool:
 
 def swap_in(tmp: Path, dest: Path) -> None:
     """Put the folder ``tmp`` at ``dest``; the old ``dest`` (if any) is removed afterwards."""
-    from .safety import refuse_special_output
 
     refuse_special_output(dest)
     if not dest.exists():
@@ -151,3 +149,25 @@ def locked(dest: Path, wait: float | None = None, what: str = "writing") -> Iter
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def refuse_special_output(path: str | Path) -> None:
+    """Raise :class:`IpkgError` when an output path exists and is not a regular file or folder
+    (a device node, a FIFO, a socket) or is a symbolic link: ipkg would otherwise replace it."""
+    import stat
+
+    from .errors import IpkgError
+
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise IpkgError(f"cannot use the output path: {exc.strerror or exc}", path=path) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise IpkgError("the output path is a symbolic link; refusing to replace it", path=path,
+                        hint="give the real path, or remove the link")
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise IpkgError("the output path is a device, FIFO or socket; refusing to replace it",
+                        path=path, hint="choose a regular file or folder as --out")

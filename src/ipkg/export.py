@@ -40,6 +40,8 @@ PUBLISHER = "https://w3id.org/ipkg/project"
 HOMEPAGE = "https://w3id.org/ipkg/"
 #: Where the SPARQL endpoint of the published graph answers (``ipkg serve`` serves the same locally).
 SPARQL_ENDPOINT = "https://w3id.org/ipkg/sparql"
+#: The fixed triples of void.ttl (catalog, publisher, endpoint, dataset description), as Turtle.
+VOID_TEMPLATE = Path(__file__).parent / "templates" / "void.ttl"
 
 #: file name → (media type, title) of every distribution described in void.ttl
 DISTRIBUTIONS = {
@@ -287,70 +289,19 @@ def void_triples(graphs: dict[str, list], merged: list, sizes: dict[str, int], p
         add(node, V + "entities", integer(len(typed)))
         add(node, V + "classes", integer(len({t.object for t in triples if t.predicate.value == RDF_TYPE})))
 
-    FOAF = VOID_PREFIXES["foaf"]
     SPDX = VOID_PREFIXES["spdx"]
     ds = DATASET
-    title = Literal("ipkg: a knowledge graph of China's intellectual-property enforcement", language="en")
     issued = Literal(__released__, datatype=NamedNode(XSD + "date"))
-    modified = latest_issued(merged)
-    modified = Literal(modified, datatype=NamedNode(XSD + "date")) if modified else issued
+    latest = latest_issued(merged)
+    modified = Literal(latest, datatype=NamedNode(XSD + "date")) if latest else issued
 
-    # the catalog, its publisher, the SPARQL endpoint as a data service
-    add(CATALOG, RDF_TYPE, NamedNode(DCAT + "Catalog"))
-    add(CATALOG, DCT + "title", Literal("ipkg data catalog", language="en"))
-    add(CATALOG, DCT + "description",
-        Literal("The ipkg dataset, its downloads and its SPARQL endpoint.", language="en"))
-    add(CATALOG, DCT + "publisher", NamedNode(PUBLISHER))
-    add(CATALOG, DCT + "license", NamedNode(LICENSE))
-    add(CATALOG, DCT + "issued", issued)
-    add(CATALOG, DCT + "modified", modified)
-    add(CATALOG, DCT + "language", NamedNode("http://publications.europa.eu/resource/authority/language/ENG"))
-    add(CATALOG, DCT + "language", NamedNode("http://publications.europa.eu/resource/authority/language/ZHO"))
-    add(CATALOG, FOAF + "homepage", NamedNode(HOMEPAGE))
-    add(CATALOG, DCAT + "dataset", NamedNode(ds))
-    add(CATALOG, DCAT + "service", NamedNode(SPARQL_ENDPOINT))
-    add(PUBLISHER, RDF_TYPE, NamedNode(FOAF + "Agent"))
-    add(PUBLISHER, FOAF + "name", Literal("The ipkg project", language="en"))
-    add(PUBLISHER, FOAF + "homepage", NamedNode(HOMEPAGE))
-    svc = SPARQL_ENDPOINT
-    add(svc, RDF_TYPE, NamedNode(DCAT + "DataService"))
-    add(svc, RDF_TYPE, NamedNode(SD + "Service"))
-    add(svc, DCT + "title", Literal("ipkg SPARQL endpoint", language="en"))
-    add(svc, DCAT + "endpointURL", NamedNode(SPARQL_ENDPOINT))
-    add(svc, SD + "endpoint", NamedNode(SPARQL_ENDPOINT))
-    add(svc, DCAT + "endpointDescription", NamedNode(DIST_BASE + "void.ttl"))
-    add(svc, DCAT + "servesDataset", NamedNode(ds))
-    add(svc, DCT + "conformsTo", NamedNode("https://www.w3.org/TR/sparql11-protocol/"))
-    add(svc, DCT + "license", NamedNode(LICENSE))
-    add(svc, DCT + "publisher", NamedNode(PUBLISHER))
-    add(ds, V + "sparqlEndpoint", NamedNode(SPARQL_ENDPOINT))
-
-    add(ds, RDF_TYPE, NamedNode(V + "Dataset"))
-    add(ds, RDF_TYPE, NamedNode(DCAT + "Dataset"))
-    add(ds, DCT + "publisher", NamedNode(PUBLISHER))
-    add(ds, DCT + "issued", issued)
-    add(ds, DCT + "modified", modified)
-    add(ds, DCAT + "landingPage", NamedNode(HOMEPAGE))
-    for word in ("intellectual property", "enforcement", "China", "procuratorate", "statistics"):
-        add(ds, DCAT + "keyword", Literal(word, language="en"))
-    add(ds, DCT + "title", title)
-    add(
-        ds,
-        DCT + "description",
-        Literal(
-            "Ontology and curated facts and figures on IP enforcement in China (procuratorates, courts, "
-            "crime types, cases, measures and published statistics), each statement traceable to a source document.",
-            language="en",
-        ),
-    )
-    add(ds, DCT + "license", NamedNode(LICENSE))
+    # the catalog, its publisher, the SPARQL endpoint, what the dataset is: data, in VOID_TEMPLATE
+    out += [Triple(q.subject, q.predicate, q.object)
+            for q in pyoxigraph.parse(path=str(VOID_TEMPLATE), format=pyoxigraph.RdfFormat.TURTLE)]
+    for node in (CATALOG, ds):
+        add(node, DCT + "issued", issued)
+        add(node, DCT + "modified", modified)
     add(ds, VOID_PREFIXES["owl"] + "versionInfo", Literal(__version__))
-    add(ds, V + "uriSpace", Literal("https://w3id.org/ipkg/id/"))
-    add(ds, V + "vocabulary", NamedNode("https://w3id.org/ipkg/ontology"))
-    add(ds, V + "feature", NamedNode("http://www.w3.org/ns/formats/Turtle"))
-    add(ds, V + "feature", NamedNode("http://www.w3.org/ns/formats/N-Triples"))
-    add(ds, V + "feature", NamedNode("http://www.w3.org/ns/formats/JSON-LD"))
-    add(ds, V + "feature", NamedNode("http://www.w3.org/ns/formats/TriG"))
     stats(ds, merged)
 
     # entities per class

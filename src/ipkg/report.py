@@ -19,6 +19,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .textable import markdown_table
+
 SH = "http://www.w3.org/ns/shacl#"
 SHAPES_NS = "https://w3id.org/ipkg/shapes#"
 CHECKS_NS = "https://w3id.org/ipkg/checks#"
@@ -31,6 +33,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 #: colour codes, written with a private-use stand-in for ESC until the data has been made
 #: terminal-safe (ipkg.safety.terminal_safe), so that only ipkg's own codes reach the terminal
 _ESC = "\ue000"
+_MD_COLUMNS = ["focus", "label", "defined at", "rule", "path", "value", "message"]
 _ANSI = {"Violation": _ESC + "[31m", "Warning": _ESC + "[33m", "Info": _ESC + "[36m", "bold": _ESC + "[1m",
          "dim": _ESC + "[2m", "end": _ESC + "[0m"}
 
@@ -285,27 +288,23 @@ class ValidationReport:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
 
     def to_markdown(self, lang: str = "en") -> str:
-        def cell(text: Any) -> str:
-            return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
-
         out = ["# ipkg validation report", "", f"**{self.summary()}**", ""]
         for title, results in (("SHACL", self.results), ("Hygiene checks", self.check_results)):
             if not results:
                 continue
             out += [f"## {title}", ""]
             for sev, rs, by_focus in self._grouped(results):
-                out += [f"### {sev} ({len(rs)})", "", "| focus | label | defined at | rule | path | value | message |",
-                        "|---|---|---|---|---|---|---|"]
+                rows = []
                 for focus, items in by_focus.items():
                     for r in items:
                         label = r.focus_label_zh if lang == "zh" and r.focus_label_zh else r.focus_label
                         rule = r.check if r.kind == "check" else self.compact(r.rule)
-                        out.append(
-                            f"| `{cell(self.compact(focus))}` | {cell(label)} | {cell(r.location)} | `{cell(rule)}` | "
-                            f"{cell(self.compact(r.result_path) if r.result_path else '')} | "
-                            f"{cell(self._show(r.value) if r.value is not None and r.value != r.focus else '')} | "
-                            f"{cell(r.message(lang))} |"
-                        )
+                        rows.append([f"`{self.compact(focus) or ''}`", label, r.location, f"`{rule or ''}`",
+                                     self.compact(r.result_path) if r.result_path else "",
+                                     self._show(r.value) if r.value is not None and r.value != r.focus else "",
+                                     r.message(lang)])
+                out += [f"### {sev} ({len(rs)})", ""]
+                out += markdown_table(_MD_COLUMNS, rows)
                 out.append("")
         if self.checks_run and not self.check_results:
             out += [f"Hygiene checks: {len(self.checks_run)} run, no rows.", ""]

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import sparql_lex
 from .errors import IpkgError
 
 #: extensions of formats ipkg does not read, and what to say about them
@@ -198,8 +199,7 @@ MAX_QUERY_CHARS = 64 * 1024
 #: the whole process) on about 3,000 nested ``{ }`` – see docs/upstream/oxigraph-parser-stack-overflow.md
 MAX_QUERY_DEPTH = 64
 
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:?$%\\")
-_IRI_STOP = frozenset('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
+_SERVICE = re.compile("[sS][eE][rR][vV][iI][cC][eE]")  # ASCII letters in any case, as SPARQL reads keywords
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -213,74 +213,47 @@ class QueryScan:
 
 
 def scan_query(text: str, limit: int = MAX_QUERY_DEPTH) -> QueryScan:
-    """One left-to-right pass over ``text``: SERVICE keywords and bracket depth, in linear time.
+    """One left-to-right pass over ``text`` (:func:`ipkg.sparql_lex.tokens`): SERVICE keywords and
+    bracket depth, in linear time.
 
     Deliberately conservative where SPARQL's grammar is subtle: comments end at LF *or* CR, a
     ``SERVICE`` glued to a number, a dot or anything else that is not part of a name counts
     (``1SERVICE``, ``trueSERVICE``, ``.SERVICE``, ``SERVICESILENT``); only inside a variable
     (``?service``) or a prefixed name (``ex:service``, ``service:x``) does it not.
     """
-    n = len(text)
-    i = 0
     depth = max_depth = 0
     depth_at = 0
     service = None
-    word_start = 0  # start of the current run of name characters
-    lower = text.lower()
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = i + 1
-            while j < n and text[j] not in "\n\r":
-                j += 1
-            i = j
-            word_start = i + 1
-            continue
-        if c in "\"'":
-            triple = text.startswith(c * 3, i)
-            q = c * 3 if triple else c
-            j = i + len(q)
-            while j < n:
-                d = text[j]
-                if d == "\\":
-                    j += 2
-                    continue
-                if not triple and d in "\n\r":
-                    break
-                if text.startswith(q, j):
-                    j += len(q)
-                    break
-                j += 1
-            i = j
-            word_start = i
-            continue
-        if c == "<":
-            j = i + 1
-            while j < n and text[j] not in _IRI_STOP:
-                j += 1
-            if j < n and text[j] == ">":  # an IRI; otherwise '<' is the less-than operator
-                i = j + 1
-                word_start = i
-                continue
-        if c in "{([":
-            depth += 1
-            if depth > max_depth:
-                max_depth, depth_at = depth, i
-                if depth > limit:
-                    break
-        elif c in "})]":
-            depth -= 1
-        if (c == "s" or c == "S") and service is None and lower.startswith("service", i):
-            word = text[word_start:i]
-            named = (":" in word or text.startswith(":", i + 7)
-                     or (word[:1] in ("?", "$")
-                         and all(ch.isalnum() or ch == "_" for ch in word[1:])))
-            if not named:
-                service = i
-        if c not in _NAME_CHARS and not c.isalnum():
-            word_start = i + 1
-        i += 1
+    for kind, start, end in sparql_lex.tokens(text):
+        if kind == sparql_lex.PUNCT:
+            for at in range(start, end):
+                c = text[at]
+                if c in "{([":
+                    depth += 1
+                    if depth > max_depth:
+                        max_depth, depth_at = depth, at
+                        if depth > limit:
+                            break
+                elif c in "})]":
+                    depth -= 1
+            if depth > limit:
+                break
+        elif kind == sparql_lex.NAME and service is None:
+            service = _service_in(text, start, end)
     return QueryScan(service, max_depth, depth_at)
+
+
+def _service_in(text: str, start: int, end: int) -> int | None:
+    """Offset of the first ``SERVICE`` (any case) in the name run ``text[start:end]`` that is not
+    inside a variable or a prefixed name, or None."""
+    for m in _SERVICE.finditer(text, start, end):
+        i = m.start()
+        word = text[start:i]  # the run before the keyword
+        named = (":" in word or text.startswith(":", i + 7)
+                 or (word[:1] in ("?", "$") and all(ch.isalnum() or ch == "_" for ch in word[1:])))
+        if not named:
+            return i
+    return None
 
 
 def _line_col(text: str, at: int) -> tuple[int, int]:
@@ -448,26 +421,6 @@ def require_regular_file(path: str | Path, max_bytes: int | None = None, what: s
         raise IpkgError(f"the {what} is {st.st_size:,} bytes; the limit is {limit:,}", path=path,
                         hint="set IPKG_MAX_INPUT_BYTES to raise it")
     return st.st_size
-
-
-def refuse_special_output(path: str | Path) -> None:
-    """Raise :class:`IpkgError` when an output path exists and is not a regular file or folder
-    (a device node, a FIFO, a socket) or is a symbolic link: ipkg would otherwise replace it."""
-    import stat
-
-    path = Path(path)
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise IpkgError(f"cannot use the output path: {exc.strerror or exc}", path=path) from None
-    if stat.S_ISLNK(st.st_mode):
-        raise IpkgError("the output path is a symbolic link; refusing to replace it", path=path,
-                        hint="give the real path, or remove the link")
-    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
-        raise IpkgError("the output path is a device, FIFO or socket; refusing to replace it",
-                        path=path, hint="choose a regular file or folder as --out")
 
 
 def check_bulk_input(path: str | Path, head_bytes: int = 65536) -> None:

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .load import DCTERMS, ONTOLOGY_NS, RDF_TYPE, Project
+from .textable import markdown_table, text_table
 from .vocab import compact
 
 FORMATS = ("table", "csv", "json", "md")
@@ -106,28 +107,12 @@ def render(stats: dict, fmt: str = "table") -> str:
     if fmt == "md":
         out.append(f"Totals: {summary}.")
         for t in tables:
-            out += ["", f"### {t.title}", "", "| " + " | ".join(t.columns) + " |"]
-            out.append("|" + "|".join("---:" if c in ("entities", "observations") else "---" for c in t.columns) + "|")
-            for row in t.rows:
-                out.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+            out += ["", f"### {t.title}", ""]
+            out += markdown_table(t.columns, t.rows, right=("entities", "observations"))
         return "\n".join(out)
     if fmt != "table":
         raise ValueError(fmt)
     out.append(f"Totals: {summary}")
     for t in tables:
-        widths = [max(len(str(x)) for x in [c, *(r[i] for r in t.rows)]) for i, c in enumerate(t.columns)]
-        widths = [min(w, 60) for w in widths]
-        out += ["", t.title]
-
-        def line(values, widths=widths):
-            cells = []
-            for i, v in enumerate(values):
-                s = str(v)
-                s = s if len(s) <= widths[i] else s[: widths[i] - 1] + "…"
-                cells.append(s.rjust(widths[i]) if isinstance(v, int) else s.ljust(widths[i]))
-            return "  ".join(cells).rstrip()
-
-        out.append(line(t.columns))
-        out.append("  ".join("-" * w for w in widths))
-        out += [line(r) for r in t.rows]
+        out += ["", t.title, text_table(t.columns, t.rows, max_col=60, numbers_right=True).rstrip("\n")]
     return "\n".join(out)

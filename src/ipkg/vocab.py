@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from .errors import IpkgError
+from .sparql_lex import NAME, SPACE, tokens
 
 FILE_NAME = "prefixes.ttl"
 #: The comment that ends each PREFIX line :func:`with_prefixes` adds.
@@ -70,24 +71,41 @@ def read_prefixes(path: Path | None = None) -> dict[str, str]:
 #: The project prefixes, in the order of ``ontology/prefixes.ttl``.
 PREFIXES: dict[str, str] = read_prefixes()
 
-# One token of SPARQL for finding prefixed names: comments, strings and IRIs are skipped.
-_TOKENS = re.compile(
-    r'(?P<skip>\#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>)'
-    r'|(?P<declare>(?i:PREFIX)\s+(?P<declared>[A-Za-z][\w\-.]*)?:)'
-    r'|(?P<pname>(?<![\w?$])(?P<used>[A-Za-z][\w\-.]*)?:(?=[\w%\\\-]|\s|[;,.)\]}]|$))'
-    r'|(?P<other>.)', re.S)
+_PREFIX_NAME = re.compile(r"[A-Za-z][\w\-.]*")
+#: a prefixed name's ``prefix:`` inside a name run (not after a variable's ``?``/``$`` or a word
+#: character, as in ``_:b``), followed by what may follow it
+_PNAME = re.compile(r"(?<![\w?$])([A-Za-z][\w\-.]*)?:(?=[\w%\\\-]|\s|[;,.)\]}]|\Z)")
 
 
 def used_and_declared(text: str) -> tuple[set[str], set[str]]:
-    """The prefixes a SPARQL query uses and the ones it declares (outside comments/strings/IRIs)."""
+    """The prefixes a SPARQL query uses and the ones it declares (outside comments/strings/IRIs).
+
+    Read from the tokens of :mod:`ipkg.sparql_lex`: ``PREFIX p:`` declares ``p``; ``p:local``
+    in a name run uses ``p``.
+
+    >>> used, declared = used_and_declared('PREFIX ex: <x> SELECT * { ex:a iorg:b ?c:d _:e "skos:x" }')
+    >>> sorted(used), sorted(declared)
+    (['ex', 'iorg'], ['ex'])
+    """
     used: set[str] = set()
     declared: set[str] = set()
-    for m in _TOKENS.finditer(text):
-        if m.lastgroup == "declare":
-            declared.add(m.group("declared") or "")
-        elif m.lastgroup == "pname":
-            used.add(m.group("used") or "")
+    after_prefix = False
+    for kind, start, end in tokens(text):
+        if kind == SPACE:
+            continue
+        if kind != NAME:
+            after_prefix = False
+            continue
+        word = text[start:end]
+        if after_prefix:
+            after_prefix = False
+            prefix, colon, _ = word.partition(":")
+            if colon and (not prefix or _PREFIX_NAME.fullmatch(prefix)):
+                declared.add(prefix)
+                continue
+        after_prefix = word.upper() == "PREFIX"
+        # endpos one past the run: the lookahead sees the character after it (a run cannot grow into it)
+        used.update(m.group(1) or "" for m in _PNAME.finditer(text, start, min(end + 1, len(text))))
     return used, declared
 
 

@@ -34,10 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..views import export_graph, load_graph
+    from ..export import write_network
+    from ..views import load_graph
     from ..views.builders import build_named
 
     G = build_named(load_graph(), args.view, as_of=args.as_of, depth=args.depth)
-    path = export_graph(G, args.format, args.out)
+    path = write_network(G, args.format, args.out)
     print(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     return 0

@@ -45,7 +45,7 @@ def run_examples(project, model) -> list[dict]:
     examples = list_examples()
     jobs = [(ex.query, parse_params(ex.params) if ex.params else {}, str(ex.path)) for ex in examples]
     out = []
-    for ex, result in zip(examples, _run_all(engine, jobs), strict=True):
+    for ex, result in zip(examples, engine.run_many(jobs, origin="queries/"), strict=True):
         item = {
             "name": ex.name,
             "title": {"en": ex.title, "zh": ex.title_zh or ex.title},
@@ -65,31 +65,6 @@ def run_examples(project, model) -> list[dict]:
             item.update(kind=result.kind, variables=variables, rows=rows, total=len(result.rows))
         out.append(item)
     return out
-
-
-def _run_all(engine, jobs: list[tuple[str, dict, str]]) -> list:
-    """The result of every ``(query, params, origin)`` on ``engine``, as ``engine.run`` gives it.
-
-    The same checks as :meth:`OxigraphEngine.run` (SERVICE refused, parameter names) are made
-    on each query first; then one sandboxed child (:func:`ipkg.sandbox.run_isolated`) runs them
-    all, instead of one fork per query (~45 forks of the build process). When that child dies
-    (an Oxigraph crash), each query runs again in its own child, so the error names the query.
-    """
-    from ..query import _check_param_names
-    from ..safety import refuse_service
-    from ..sandbox import EngineCrash, run_isolated, supported
-
-    for text, params, origin in jobs:
-        refuse_service(text, origin, parse=not supported())
-        _check_param_names(text, params, origin)
-
-    def run_all():
-        return [engine._execute(text, params, origin) for text, params, origin in jobs]
-
-    try:
-        return run_isolated(run_all, origin="queries/")
-    except EngineCrash:
-        return [engine.run(text, params, origin) for text, params, origin in jobs]
 
 
 def _cell(model, term) -> dict:
