@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import Compactor, Result
+from .report import Result, compactor
+from .vocab import Compactor
 
 ONTOLOGY_GRAPH = "urn:ipkg:ontology"
 _HEADER_RE = re.compile(r"^#\s*(severity|message-en|message-zh):\s*(.*?)\s*$", re.MULTILINE)
@@ -108,7 +109,7 @@ def run_checks(data, ontology, *, checks: list[Check] | None = None, compact: Co
         for p, ns in (data.namespaces() if data is not None else ()):
             if p and p not in prefixes and str(ns) not in known:
                 prefixes[p] = str(ns)
-        compact = Compactor(prefixes)
+        compact = compactor(prefixes)
     store = store if store is not None else make_store(data, ontology)
     results: list[Result] = []
     for check in checks:

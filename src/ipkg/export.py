@@ -23,11 +23,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __released__, __version__
 from .atomic import write_bytes
 from .load import GRAPH_NS, RDF_TYPE, XSD_STRING, Project
+from .vocab import Compactor
 
 DATASET = "https://w3id.org/ipkg/dataset"
 DATASET_NS = DATASET + "#"
@@ -62,7 +64,6 @@ VOID_PREFIXES = {
     "ipkgds": DATASET_NS,
 }
 
-_SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 
@@ -178,17 +179,11 @@ def serialize_trig(graphs: dict[str, list], prefixes: dict[str, str], used: dict
     return _sorted_prefix_lines(pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.TRIG, prefixes=used))
 
 
-class _Compactor:
-    def __init__(self, prefixes: dict[str, str]) -> None:
-        self.by_ns = {ns: p for p, ns in prefixes.items()}
-
-    def __call__(self, iri: str) -> str:
-        cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-        p = self.by_ns.get(iri[:cut])
-        local = iri[cut:]
-        if p and _SAFE_LOCAL.match(local) and not local.endswith("."):
-            return f"{p}:{local}"
-        return iri
+def compactor(prefixes: dict[str, str]) -> Callable[[str], str]:
+    """The exports' IRI compactor (:class:`ipkg.vocab.Compactor`): Turtle-safe local names after
+    the namespace that ends at the IRI's last ``/`` or ``#``, the IRI as it is when none fits."""
+    compact = Compactor(prefixes, segment=True, unmatched="plain", last_wins=True)
+    return lambda iri: compact(iri) or iri
 
 
 def jsonld_context(prefixes: dict[str, str]) -> dict:
@@ -202,7 +197,7 @@ def serialize_jsonld(triples: list, prefixes: dict[str, str], context_ref: str |
     """
     import pyoxigraph
 
-    c = _Compactor(prefixes)
+    c = compactor(prefixes)
 
     def node_ref(term):
         return c(term.value) if isinstance(term, pyoxigraph.NamedNode) else f"_:{term.value}"
@@ -268,7 +263,7 @@ def void_triples(graphs: dict[str, list], merged: list, sizes: dict[str, int], p
     DCT = VOID_PREFIXES["dcterms"]
     SD = VOID_PREFIXES["sd"]
     XSD = VOID_PREFIXES["xsd"]
-    c = _Compactor(prefixes)
+    c = compactor(prefixes)
     out: list = []
 
     def add(s, p, o):
@@ -486,7 +481,7 @@ def statements_csv(graphs: dict[str, list], prefixes: dict[str, str]) -> bytes:
     ``ipkg:locator`` within the same named graph (several joined with `` | ``); in a source
     document's graph the source is that document when the entity names none.
     """
-    c = _Compactor(prefixes)
+    c = compactor(prefixes)
     rows = []
     for name in sorted(graphs):
         triples = graphs[name]
@@ -515,7 +510,7 @@ def class_tables(triples: list, prefixes: dict[str, str]) -> dict[str, bytes]:
     """
     import pyoxigraph
 
-    c = _Compactor(prefixes)
+    c = compactor(prefixes)
     by_subject: dict = defaultdict(lambda: defaultdict(list))
     members: dict[str, set] = defaultdict(set)
     for t in triples:

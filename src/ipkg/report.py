@@ -19,6 +19,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .vocab import Compactor
+
 SH = "http://www.w3.org/ns/shacl#"
 SHAPES_NS = "https://w3id.org/ipkg/shapes#"
 CHECKS_NS = "https://w3id.org/ipkg/checks#"
@@ -45,23 +47,18 @@ def default_prefixes() -> dict[str, str]:
     return prefixes
 
 
-class Compactor:
-    """IRI → prefixed name with the longest matching namespace."""
+def compactor(prefixes: dict[str, str] | None = None) -> Compactor:
+    """The reports' IRI compactor (:class:`ipkg.vocab.Compactor`): local names of any script,
+    ``<iri>`` for an IRI no prefix fits; the prefixes default to :func:`default_prefixes`."""
+    if prefixes is None:
+        global _DEFAULT_COMPACTOR
+        if _DEFAULT_COMPACTOR is None:
+            _DEFAULT_COMPACTOR = compactor(default_prefixes())
+        return _DEFAULT_COMPACTOR
+    return Compactor(prefixes, local="word", unmatched="scheme")
 
-    def __init__(self, prefixes: dict[str, str] | None = None) -> None:
-        self.prefixes = prefixes if prefixes is not None else default_prefixes()
-        self._ordered = sorted(((ns, p) for p, ns in self.prefixes.items() if ns), key=lambda x: -len(x[0]))
 
-    def __call__(self, iri: Any) -> str | None:
-        if iri is None:
-            return None
-        s = str(iri)
-        for ns, p in self._ordered:
-            if s.startswith(ns) and len(s) > len(ns):
-                local = s[len(ns):]
-                if re.fullmatch(r"[\w.-]*[\w-]|[\w]", local):
-                    return f"{p}:{local}"
-        return f"<{s}>" if re.match(r"^[a-z][a-z0-9+.-]*:", s) else s
+_DEFAULT_COMPACTOR: Compactor | None = None
 
 
 @dataclass
@@ -127,7 +124,7 @@ class ValidationReport:
     def compact(self) -> Compactor:
         c = getattr(self, "_compactor", None)
         if c is None or c.prefixes is not self.prefixes:
-            c = Compactor(self.prefixes)
+            c = compactor(self.prefixes)
             self._compactor = c
         return c
 

@@ -34,6 +34,7 @@ from rdflib.namespace import OWL, SKOS
 
 from ..errors import IpkgError
 from ..paths import folder
+from ..vocab import Compactor
 
 #: The curated views, in the order the site lists them.
 VIEWS = ("functions", "institutions", "crimes", "campaigns", "sources")
@@ -116,11 +117,9 @@ class Context:
     def __init__(self, graph: Graph, config: dict | None = None):
         self.g = graph
         self.cfg = config if config is not None else load_config()
-        self._prefixes = sorted(
-            ((p, ns) for p, ns in self.cfg.get("prefixes", {}).items()),
-            key=lambda item: -len(item[1]),
-        )
         self._prefix_map = dict(self.cfg.get("prefixes", {}))
+        # views.toml's prefixes; any local name (CURIEs are shown, not parsed)
+        self._compact = Compactor(self._prefix_map, local="any", unmatched="plain")
         if (URIRef(IPKG + "Procuratorate"), RDFS.label, None) in graph:
             self.onto = graph
         else:
@@ -132,11 +131,7 @@ class Context:
 
     # names ---------------------------------------------------------------------------------
     def curie(self, iri) -> str:
-        s = str(iri)
-        for prefix, ns in self._prefixes:
-            if s.startswith(ns) and len(s) > len(ns):
-                return f"{prefix}:{s[len(ns):]}"
-        return s
+        return self._compact(iri) or ""
 
     def expand(self, curie: str) -> URIRef:
         prefix, _, local = curie.partition(":")
