@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .report import Result, compactor
+from .terms import to_oxigraph
 from .vocab import Compactor
 
 ONTOLOGY_GRAPH = "urn:ipkg:ontology"
@@ -57,30 +58,13 @@ def load_checks(folder: Path | None = None) -> list[Check]:
     return checks
 
 
-def _to_oxigraph_term(term):
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(term)
-
-
 def make_store(data, ontology):
     """A pyoxigraph in-memory store: ``data`` (rdflib Graph) in the default graph, ``ontology``
     in ``GRAPH <urn:ipkg:ontology>``."""
     import pyoxigraph as ox
 
     store = ox.Store()
-    conv = _to_oxigraph_term
+    conv = to_oxigraph
     default = ox.DefaultGraph()
     onto = ox.NamedNode(ONTOLOGY_GRAPH)
     quads = [ox.Quad(conv(s), conv(p), conv(o), default) for s, p, o in data]

@@ -29,6 +29,7 @@ from pathlib import Path
 from . import __released__, __version__
 from .atomic import write_bytes
 from .load import GRAPH_NS, RDF_TYPE, XSD_STRING, Project
+from .terms import ToRdflib, to_oxigraph
 from .vocab import Compactor
 
 DATASET = "https://w3id.org/ipkg/dataset"
@@ -77,29 +78,16 @@ def _sort_key(t):
 def _canonical_bnodes(triples: set, tag: str) -> set:
     """Relabel blank nodes deterministically (rdflib canonicalization), labels prefixed by ``tag``."""
     import pyoxigraph
-    from rdflib import BNode, Graph, Literal, URIRef
+    from rdflib import Graph
     from rdflib.compare import to_canonical_graph
 
-    def to_rdflib(t):
-        if isinstance(t, pyoxigraph.NamedNode):
-            return URIRef(t.value)
-        if isinstance(t, pyoxigraph.BlankNode):
-            return BNode(t.value)
-        return Literal(t.value, lang=t.language, datatype=None if t.language else URIRef(t.datatype.value))
-
-    def to_oxi(t):
-        if isinstance(t, URIRef):
-            return pyoxigraph.NamedNode(str(t))
-        if isinstance(t, BNode):
-            return pyoxigraph.BlankNode(f"{tag}{t}")
-        if t.language:
-            return pyoxigraph.Literal(str(t), language=t.language)
-        return pyoxigraph.Literal(str(t), datatype=pyoxigraph.NamedNode(str(t.datatype or XSD_STRING)))
-
+    # xsd:string literals keep their datatype: the canonical labels are computed from them
+    conv = ToRdflib(plain_strings=False)
     g = Graph()
     for t in triples:
-        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    return {pyoxigraph.Triple(to_oxi(s), to_oxi(p), to_oxi(o)) for s, p, o in to_canonical_graph(g)}
+        g.add(conv.triple(t))
+    return {pyoxigraph.Triple(to_oxigraph(s, tag), to_oxigraph(p, tag), to_oxigraph(o, tag))
+            for s, p, o in to_canonical_graph(g)}
 
 
 def named_graph_triples(project: Project) -> dict[str, list]:

@@ -29,7 +29,9 @@ from pathlib import Path
 
 from . import paths, vocab
 from .errors import EXIT_INPUT, IpkgError
-from .load import to_rdflib
+from .terms import json_from_rdflib as _from_rdflib
+from .terms import to_json as _from_oxigraph
+from .terms import to_rdflib
 from .vocab import compact
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -166,51 +168,6 @@ def normalised_rows(result: QueryResult, compact_iris: bool = True) -> list[dict
     rows = [{var: normalise_term(r.get(var), compact_iris) for var in result.variables}
             for r in result.rows]
     return sorted(rows, key=lambda r: json.dumps(r, ensure_ascii=False, sort_keys=True))
-
-
-# --------------------------------------------------------------------------------------------
-# Term conversion
-# --------------------------------------------------------------------------------------------
-
-
-def _from_oxigraph(term) -> Term | None:
-    import pyoxigraph as ox
-
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD + "string":
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": str(term)}
-
-
-def _from_rdflib(term) -> Term | None:
-    from rdflib import BNode, Literal, URIRef
-
-    if term is None:
-        return None
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    if isinstance(term, Literal):
-        out = {"type": "literal", "value": str(term)}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype is not None and str(term.datatype) != XSD + "string":
-            out["datatype"] = str(term.datatype)
-        return out
-    return {"type": "literal", "value": str(term)}
-
-
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import IpkgError
+from .terms import sparql, to_oxigraph
 
 SH = "http://www.w3.org/ns/shacl#"
 OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
@@ -79,7 +80,7 @@ def path_sparql(shapes, path) -> str:
     from rdflib.collection import Collection
 
     if isinstance(path, URIRef):
-        return path.n3()
+        return sparql(path)
     if isinstance(path, BNode):
         inv = shapes.value(path, _sh("inversePath"))
         if inv is not None:
@@ -373,7 +374,7 @@ class ShapesDataset:
                 self.store.backup(copy)
                 target = ox.Store(copy)
             data_graphs = [g for g in target.named_graphs() if g != graph]
-            target.extend([ox.Quad(_ox(s), _ox(p), _ox(o), graph) for s, p, o in self.shapes])
+            target.extend([ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph) for s, p, o in self.shapes])
             options = ({"default_graph": [ox.DefaultGraph(), *data_graphs]} if self.union
                        else {"use_default_graph_as_union": False})
             self._made = (target, options, graph)
@@ -511,12 +512,6 @@ def run(store, shapes, shape, focus: Focus, report: list, *, conv, union: bool =
     return added
 
 
-def _ox(term):
-    from .checks import _to_oxigraph_term
-
-    return _to_oxigraph_term(term)
-
-
 def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv, union, keep, top,
                shapes_dataset=None) -> int:
     import pyoxigraph as ox
@@ -524,8 +519,8 @@ def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv
     text = check.select if check.select is not None else check.ask
     if check.path is not None:
         text = re.sub(r"\$PATH\b", lambda _: path_sparql(shapes, check.path), text)
-    subs = {ox.Variable(name): _ox(v) for name, v in check.bindings.items()}
-    subs[ox.Variable("currentShape")] = _ox(check.shape)
+    subs = {ox.Variable(name): to_oxigraph(v) for name, v in check.bindings.items()}
+    subs[ox.Variable("currentShape")] = to_oxigraph(check.shape)
     used = set(re.findall(r"[?$](\w+)", _masked(text)))
     prebound = {"this", "currentShape", "shapesGraph", *check.bindings}
     if check.ask is not None:
