@@ -29,6 +29,7 @@ from pathlib import Path
 
 from . import paths, vocab
 from .errors import EXIT_INPUT, IpkgError
+from .labels import order, pick_all
 from .terms import json_from_rdflib as _from_rdflib
 from .terms import to_json as _from_oxigraph
 from .terms import to_rdflib
@@ -468,21 +469,9 @@ SELECT ?s ?label ?pref WHERE {
 
 
 def _pick_labels(pairs: Iterable[tuple[str, str, str | None, bool]], lang: str) -> dict[str, str]:
-    """From (iri, label, language, is_pref) choose: prefLabel@lang, rdfs:label@lang, then English."""
-    scores: dict[str, tuple[int, str]] = {}
-    for iri, label, label_lang, is_pref in pairs:
-        label_lang = (label_lang or "").lower()
-        if label_lang.split("-")[0] == lang:
-            score = 0 if is_pref else 1
-        elif label_lang.split("-")[0] == "en":
-            score = 2 if is_pref else 3
-        elif not label_lang:
-            score = 4
-        else:
-            continue
-        if iri not in scores or (score, label) < scores[iri]:
-            scores[iri] = (score, label)
-    return {iri: label for iri, (_, label) in scores.items()}
+    """From (iri, label, language, is_pref) choose with :mod:`ipkg.labels`' rule."""
+    return pick_all(((iri, label, label_lang, 0 if is_pref else 1) for iri, label, label_lang, is_pref in pairs),
+                    order(lang), subtags=True)
 
 
 class Engine:

@@ -19,6 +19,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .labels import graph_label
+from .results import result_triples
 from .vocab import Compactor
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -338,19 +340,15 @@ class ValidationReport:
         for r in self.check_results:
             node = BNode()
             g.add((report_node, sh("result"), node))
-            g.add((node, RDF.type, sh("ValidationResult")))
-            g.add((node, sh("focusNode"), _term(r.focus)))
-            g.add((node, sh("resultSeverity"), sh(r.severity)))
-            g.add((node, sh("sourceShape"), URIRef(CHECKS_NS + (r.check or "check"))))
-            g.add((node, sh("sourceConstraintComponent"), sh(r.component or "SPARQLConstraintComponent")))
-            if r.result_path and not r.result_path.startswith(("_:", "^", "(")):
-                g.add((node, sh("resultPath"), URIRef(r.result_path)))
-            if r.value is not None:
-                g.add((node, sh("value"), getattr(r, "_value_term", None) or _term(r.value)))
-            if r.message_en:
-                g.add((node, sh("resultMessage"), Literal(r.message_en, lang="en")))
-            if r.message_zh:
-                g.add((node, sh("resultMessage"), Literal(r.message_zh, lang="zh")))
+            for t in result_triples(
+                    node, focus=_term(r.focus), severity=r.severity, shape=URIRef(CHECKS_NS + (r.check or "check")),
+                    component=r.component or "SPARQLConstraintComponent",
+                    path=URIRef(r.result_path) if r.result_path and not r.result_path.startswith(("_:", "^", "("))
+                    else None,
+                    value=None if r.value is None else getattr(r, "_value_term", None) or _term(r.value),
+                    messages=[Literal(text, lang=lang) for text, lang in ((r.message_en, "en"), (r.message_zh, "zh"))
+                              if text]):
+                g.add(t)
             if r.location:
                 g.add((node, URIRef(DEFINED_AT), Literal(r.location)))
         return g
@@ -388,15 +386,8 @@ def _origin_by_node(report: ValidationReport, node) -> Result | None:
 
 
 def _label(graph, node, lang: str) -> str | None:
-    if graph is None:
-        return None
-    from rdflib import URIRef
-
-    for p in ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"):
-        for o in graph.objects(node, URIRef(p)):
-            if getattr(o, "language", None) == lang:
-                return str(o)
-    return None
+    """The focus node's label in ``lang`` exactly (no fallback: the report has a column per language)."""
+    return graph_label(graph, node, (lang,))
 
 
 def results_from_graph(report_graph, data_graph=None, origins=None, compact=None) -> list[Result]:
