@@ -584,21 +584,23 @@ class LiteralProblem:
     def datatype(self) -> str | None:
         return None if self.object.language else self.object.datatype.value
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
+        """What is wrong, in ``lang`` (``en`` or ``zh``)."""
         lit = self.object
+        bad_tag, bad_value = _LITERAL_MESSAGES[lang]
         if lit.language:
-            return f"language tag @{lit.language} of \"{lit.value}\" is malformed: expected {self.expected}"
-        dt = lit.datatype.value
-        name = "xsd:" + dt[len(XSD):] if dt.startswith(XSD) else f"<{dt}>"
-        return f"\"{lit.value}\" is not a valid {name}: expected {self.expected}"
+            return bad_tag.format(tag=lit.language, value=lit.value, expected=self.expected)
+        name = _vocab.Compactor({"xsd": XSD}, local="any", empty=True)(lit.datatype.value)
+        return bad_value.format(value=lit.value, name=name, expected=self.expected)
 
-    def describe_zh(self) -> str:
-        lit = self.object
-        if lit.language:
-            return f"“{lit.value}”的语言标签 @{lit.language} 格式不正确：应为 {self.expected}"
-        dt = lit.datatype.value
-        name = "xsd:" + dt[len(XSD):] if dt.startswith(XSD) else f"<{dt}>"
-        return f"“{lit.value}”不是有效的 {name}：应为 {self.expected}"
+
+#: language -> (malformed language tag, invalid lexical form) messages of :meth:`LiteralProblem.describe`
+_LITERAL_MESSAGES = {
+    "en": ('language tag @{tag} of "{value}" is malformed: expected {expected}',
+           '"{value}" is not a valid {name}: expected {expected}'),
+    "zh": ("“{value}”的语言标签 @{tag} 格式不正确：应为 {expected}",
+           "“{value}”不是有效的 {name}：应为 {expected}"),
+}
 
 
 def ill_formed_literals(path: Path, quads, text: str | None = None) -> list[LiteralProblem]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .results import result_triples
 from .terms import sparql
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -418,11 +419,10 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
         if this in skip_focus:
             continue
         r = BNode()
-        results.append((r, _rdf_type(), _sh("ValidationResult")))
-        results.append((r, _sh("focusNode"), this))
-        results.append((r, _sh("resultSeverity"), c.severity))
-        results.append((r, _sh("sourceConstraintComponent"), _sh(c.component)))
-        results.append((r, _sh("sourceShape"), c.prop_shape))
+        results.extend(result_triples(
+            r, focus=this, severity=c.severity, shape=c.prop_shape, component=c.component, path=c.path,
+            value=conv(row["value"]) if c.has_value else None,
+            messages=[m if isinstance(m, Literal) else Literal(str(m)) for m in c.messages]))
         if isinstance(c.path, BNode):
             if path_triples is None:
                 from rdflib import Graph
@@ -430,22 +430,9 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
                 g = Graph()
                 _copy_result(shapes, c.path, g)
                 path_triples = list(g)
-            results.append((r, _sh("resultPath"), c.path))
             results.extend(path_triples)
-        else:
-            results.append((r, _sh("resultPath"), c.path))
-        if c.has_value:
-            results.append((r, _sh("value"), conv(row["value"])))
-        for m in c.messages:
-            results.append((r, _sh("resultMessage"), m if isinstance(m, Literal) else Literal(str(m))))
         n += 1
     return n
-
-
-def _rdf_type():
-    from rdflib import RDF
-
-    return RDF.type
 
 
 def _matching_brace(text: str) -> int:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import IpkgError
+from .results import result_triples
 from .terms import sparql, to_oxigraph
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -594,7 +595,6 @@ _MSG_VAR = re.compile(r"\{[?$](\w+)\}")
 
 def _results(shapes, check: _Check, rows, report: list, conv, keep, top) -> int:
     from rdflib import BNode, Literal
-    from rdflib.namespace import RDF
 
     severity = shapes.value(check.shape, _sh("severity")) or _sh("Violation")
     seen = set()
@@ -607,22 +607,9 @@ def _results(shapes, check: _Check, rows, report: list, conv, keep, top) -> int:
         focus = conv(this)
         if keep is not None and not keep(focus):
             continue
-        r = BNode()
-        report.append((r, RDF.type, _sh("ValidationResult")))
-        report.append((r, _sh("focusNode"), focus))
-        report.append((r, _sh("resultSeverity"), severity))
-        report.append((r, _sh("sourceShape"), check.shape))
-        report.append((r, _sh("sourceConstraintComponent"), check.component))
-        if check.constraint is not None:
-            report.append((r, _sh("sourceConstraint"), check.constraint))
         path = conv(vals["path"]) if vals.get("path") is not None else check.path
-        if path is not None:
-            report.append((r, _sh("resultPath"), path))
         value = vals.get("value")
-        if value is not None:
-            report.append((r, _sh("value"), conv(value)))
-        elif check.path is None:
-            report.append((r, _sh("value"), focus))
+        messages = []
         for m in check.messages:
             def sub(mm, vals=vals):
                 name = mm.group(1)
@@ -632,8 +619,12 @@ def _results(shapes, check: _Check, rows, report: list, conv, keep, top) -> int:
                     return str(check.bindings[name])
                 return mm.group(0)
             text = _MSG_VAR.sub(sub, str(m))
-            report.append((r, _sh("resultMessage"), Literal(text, lang=m.language) if isinstance(m, Literal) and m.language
-                           else Literal(text)))
+            messages.append(Literal(text, lang=m.language) if isinstance(m, Literal) and m.language else Literal(text))
+        r = BNode()
+        report.extend(result_triples(
+            r, focus=focus, severity=severity, shape=check.shape, component=check.component,
+            constraint=check.constraint, path=path,
+            value=conv(value) if value is not None else (focus if check.path is None else None), messages=messages))
         if top is not None:
             top.append(r)
         n += 1
