@@ -104,7 +104,7 @@ def run_checks(data, ontology, *, checks: list[Check] | None = None, compact: Co
             for name in variables:
                 term = row[name]
                 values[name] = None if term is None else _value(term)
-            shown = {k: (compact(v) if v and re.match(r"^[a-z][a-z0-9+.-]*://", v) else (v or ""))
+            shown = {k: ((compact(v) or v) if v and re.match(r"^[a-z][a-z0-9+.-]*://", v) else (v or ""))
                      for k, v in values.items()}
             focus = values.get("focus") or ""
             r = Result(

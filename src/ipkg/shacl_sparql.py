@@ -285,7 +285,8 @@ class _Compiler:
                         # an EXISTS per triple is slow: test the distinct values first (see run_compiled)
                         two = (f"SELECT DISTINCT ?value WHERE {{ {triple('?__s', '?value')} }}",
                                f"SELECT ?value WHERE {{ VALUES ?value {{ %s }} FILTER(!{cond}) }}",
-                               f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} {triple('?this', '?value')} }} }}")
+                               f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} "
+                               f"{triple('?this', '?value')} }} }}")
                     add(comp + "ConstraintComponent", where, True, two_step=two)
         return out
 
@@ -339,9 +340,9 @@ def focus_pattern(closure: set, nodes: set, subjects_of: set, objects_of: set) -
         parts.append(f"{{ ?this <{RDF_TYPE}> {sparql(next(iter(closure)))} }}")
     elif closure:
         parts.append(f"{{ {typed_by(closure, '?this', '?__tc')} }}")
-    nodes = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)  # a blank node of the
-    if nodes:  # shapes graph names no node of the data (and cannot be written into VALUES)
-        parts.append(f"{{ VALUES ?this {{ {' '.join(sparql(n) for n in nodes)} }} }}")
+    named = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)  # a blank node of the
+    if named:  # shapes graph names no node of the data (and cannot be written into VALUES)
+        parts.append(f"{{ VALUES ?this {{ {' '.join(sparql(n) for n in named)} }} }}")
     for p in sorted(subjects_of):
         parts.append(f"{{ ?this {sparql(p)} ?__o }}")
     for p in sorted(objects_of):

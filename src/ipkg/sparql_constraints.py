@@ -504,7 +504,7 @@ def run(store, shapes, shape, focus: Focus, report: list, *, conv, union: bool =
     shapes graph as that named graph. Returns the count.
     """
     added = 0
-    for owner, checks in shape_checks(shapes, shape):
+    for _owner, checks in shape_checks(shapes, shape):
         for check in checks:
             if only_sparql and check.constraint is None:
                 continue
