@@ -111,18 +111,17 @@ def named_graph_triples(project: Project) -> dict[str, list]:
 def _used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
     import pyoxigraph
 
-    by_ns = {ns: p for p, ns in prefixes.items()}
+    # the namespace up to the IRI's last / or #, whatever follows (the serializer's rule)
+    split = Compactor(prefixes, local="any", empty=True, segment=True, last_wins=True).split
     used: set[str] = set()
     for t in triples:
         for term in (t.subject, t.predicate, t.object):
             if isinstance(term, pyoxigraph.Literal):
                 term = term.datatype if not term.language else None
             if isinstance(term, pyoxigraph.NamedNode):
-                iri = term.value
-                cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-                p = by_ns.get(iri[:cut])
-                if p:
-                    used.add(p)
+                found = split(term.value)
+                if found:
+                    used.add(found[0])
     return {p: prefixes[p] for p in sorted(used)}
 
 

@@ -184,6 +184,19 @@ class Compactor:
         if iri is None:
             return None
         s = str(iri)
+        found = self.split(s)
+        if found is not None:
+            return f"{found[0]}:{found[1]}"
+        if self._unmatched == "plain" or (self._unmatched == "scheme" and not _SCHEME.match(s)):
+            return s
+        return f"<{s}>"
+
+    def split(self, s: str) -> tuple[str, str] | None:
+        """``(prefix, local)`` for the IRI ``s``, or ``None`` when no prefix fits.
+
+        >>> Compactor().split("https://w3id.org/ipkg/ontology#Procuratorate")
+        ('ipkg', 'Procuratorate')
+        """
         if self._segment:
             cut = max(s.rfind("#"), s.rfind("/")) + 1
             lengths = [(cut, self._len_map[cut])] if cut in self._len_map else []
@@ -196,10 +209,8 @@ class Compactor:
             if p is not None:
                 local = s[n:]
                 if (not local and self._empty) or self._local.fullmatch(local):
-                    return f"{p}:{local}"
-        if self._unmatched == "plain" or (self._unmatched == "scheme" and not _SCHEME.match(s)):
-            return s
-        return f"<{s}>"
+                    return p, local
+        return None
 
 
 _QUERY_COMPACTOR: Compactor | None = None
