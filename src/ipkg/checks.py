@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .report import Result, compactor
 from .terms import to_oxigraph
+from .terms import to_text as _value
 from .vocab import Compactor
 
 ONTOLOGY_GRAPH = "urn:ipkg:ontology"
@@ -71,14 +72,6 @@ def make_store(data, ontology):
     quads += [ox.Quad(conv(s), conv(p), conv(o), onto) for s, p, o in ontology]
     store.extend(quads)
     return store
-
-
-def _value(term) -> str:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return term.value
 
 
 def run_checks(data, ontology, *, checks: list[Check] | None = None, compact: Compactor | None = None,

@@ -21,6 +21,8 @@ from typing import Any
 
 from .labels import graph_label
 from .results import result_triples
+from .terms import from_text as _term
+from .terms import to_text
 from .vocab import Compactor
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -366,16 +368,6 @@ class ValidationReport:
         return self.format_text(color=color, lang=lang)
 
 
-def _term(value: str):
-    from rdflib import BNode, Literal, URIRef
-
-    if value.startswith("_:"):
-        return BNode(value[2:])
-    if re.match(r"^[a-z][a-z0-9+.-]*:\S*$", value) and " " not in value:
-        return URIRef(value)
-    return Literal(value)
-
-
 def _origin_by_node(report: ValidationReport, node) -> Result | None:
     index = getattr(report, "_by_node", None)
     if index is None:
@@ -422,11 +414,11 @@ def results_from_graph(report_graph, data_graph=None, origins=None, compact=None
         value = val(node, sh("value"))
         r = Result(
             severity=sev,
-            focus=f"_:{focus}" if isinstance(focus, BNode) else str(focus),
+            focus=to_text(focus),
             message_en=en,
             message_zh=zh,
-            result_path=(str(path) if isinstance(path, URIRef) else (f"_:{path}" if path is not None else None)),
-            value=None if value is None else (f"_:{value}" if isinstance(value, BNode) else str(value)),
+            result_path=to_text(path),
+            value=to_text(value),
             source_shape=None if val(node, sh("sourceShape")) is None else str(val(node, sh("sourceShape"))),
             source_constraint=(None if val(node, sh("sourceConstraint")) is None
                                else str(val(node, sh("sourceConstraint")))),

@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, overload
 
 from .errors import IpkgError
 
@@ -175,10 +175,52 @@ def from_json(term: Term | None):
     return ox.Literal(value)
 
 
+@overload
+def to_text(term: None) -> None: ...
+
+
+@overload
+def to_text(term: object) -> str: ...
+
+
+def to_text(term):
+    """A term as a validation report shows it: an IRI or a literal's lexical form as it is, a blank
+    node as ``_:id`` (an rdflib or a pyoxigraph term; ``None`` stays ``None``). :func:`from_text`
+    reads it back.
+
+    >>> import pyoxigraph as ox
+    >>> to_text(ox.BlankNode("b1")), to_text(to_rdflib(ox.BlankNode("b1"))), to_text(ox.Literal("1"))
+    ('_:b1', '_:b1', '1')
+    """
+    if term is None:
+        return None
+    from rdflib import BNode
+    from rdflib.term import Identifier
+
+    if isinstance(term, Identifier):  # an rdflib term is its own text
+        return f"_:{term}" if isinstance(term, BNode) else str(term)
+    import pyoxigraph as ox
+
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+
+
+def from_text(value: str):
+    """The rdflib term :func:`to_text` wrote: ``_:id`` a blank node, an absolute IRI (a scheme, no
+    space) an IRI, anything else a plain literal."""
+    from rdflib import BNode, Literal, URIRef
+
+    if value.startswith("_:"):
+        return BNode(value[2:])
+    if re.match(r"^[a-z][a-z0-9+.-]*:\S*$", value) and " " not in value:
+        return URIRef(value)
+    return Literal(value)
+
+
 def sparql(term) -> str:
     """A term as SPARQL/N-Triples text: rdflib's ``n3()``; a pyoxigraph term's own ``str``."""
     n3 = getattr(term, "n3", None)
     return n3() if n3 is not None else str(term)
 
 
-__all__ = ["ToRdflib", "to_rdflib", "to_oxigraph", "to_json", "json_from_rdflib", "from_json", "sparql", "Term"]
+__all__ = ["ToRdflib", "to_rdflib", "to_oxigraph", "to_json", "json_from_rdflib", "from_json", "to_text", "from_text",
+           "sparql", "Term"]

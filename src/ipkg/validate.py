@@ -282,14 +282,14 @@ def literal_results(problems, data=None) -> list:
 
     from .origins import display_path
     from .report import CHECKS_NS, Result, _label
-    from .terms import to_rdflib
+    from .terms import to_rdflib, to_text
 
     out = []
     for problem in problems:
         focus = to_rdflib(problem.subject)
         r = Result(
             severity="Violation",
-            focus=str(focus) if isinstance(focus, URIRef) else f"_:{focus}",
+            focus=to_text(focus),
             message_en=problem.describe(),
             message_zh=problem.describe("zh"),
             file=display_path(problem.path),
