@@ -59,4 +59,19 @@ def result_triples(node, *, focus, severity, shape, component, constraint=None, 
     return out
 
 
-__all__ = ["result_triples"]
+def copy_result(src, node, out, seen=None) -> None:
+    """Copy a result and the blank nodes hanging off it (paths, nested details, blank-node shapes)
+    from the graph ``src`` into ``out`` (anything with ``add``)."""
+    from rdflib import BNode
+
+    seen = seen if seen is not None else set()
+    if node in seen:
+        return
+    seen.add(node)
+    for p, o in src.predicate_objects(node):
+        out.add((node, p, o))
+        if isinstance(o, BNode):
+            copy_result(src, o, out, seen)
+
+
+__all__ = ["result_triples", "copy_result"]

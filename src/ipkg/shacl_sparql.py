@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .results import result_triples
+from .results import copy_result, result_triples
 from .terms import sparql
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -387,7 +387,6 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
     """Run one compiled constraint on the store; append result triples to ``results``; the count."""
     from rdflib import BNode, Literal
 
-    from .store_validate import _copy_result
 
     n = 0
     path_triples = None
@@ -429,7 +428,7 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
                 from rdflib import Graph
 
                 g = Graph()
-                _copy_result(shapes, c.path, g)
+                copy_result(shapes, c.path, g)
                 path_triples = list(g)
             results.extend(path_triples)
         n += 1

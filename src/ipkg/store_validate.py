@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import IpkgError
+from .results import copy_result as _copy_result
 from .terms import ToRdflib, sparql, to_oxigraph
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -472,20 +473,6 @@ def _rdf_type():
     from rdflib import RDF
 
     return RDF.type
-
-
-def _copy_result(src, node, out, seen=None) -> None:
-    """Copy a result and the blank nodes hanging off it (paths, nested details, blank-node shapes)."""
-    from rdflib import BNode
-
-    seen = seen if seen is not None else set()
-    if node in seen:
-        return
-    seen.add(node)
-    for p, o in src.predicate_objects(node):
-        out.add((node, p, o))
-        if isinstance(o, BNode):
-            _copy_result(src, o, out, seen)
 
 
 def _describe_blank_nodes(report, shapes, store, conv) -> None:
