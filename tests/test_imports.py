@@ -19,9 +19,7 @@ PACKAGE = Path(ipkg.__file__).resolve().parent
 #: store validation as named steps); each entry is the set of modules on the circle. Once that
 #: work is merged, drop the entries it removed.
 KNOWN = [
-    {"ipkg.store_validate", "ipkg.shacl_sparql"},
     {"ipkg.store_validate", "ipkg.validate"},
-    {"ipkg.store_validate", "ipkg.validate", "ipkg.shacl_sparql"},
 ]
 
 

@@ -16,7 +16,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import Compactor, Result
+from .report import Result, compactor
+from .terms import to_oxigraph
+from .terms import to_text as _value
+from .vocab import Compactor
 
 ONTOLOGY_GRAPH = "urn:ipkg:ontology"
 _HEADER_RE = re.compile(r"^#\s*(severity|message-en|message-zh):\s*(.*?)\s*$", re.MULTILINE)
@@ -56,44 +59,19 @@ def load_checks(folder: Path | None = None) -> list[Check]:
     return checks
 
 
-def _to_oxigraph_term(term):
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(term)
-
-
 def make_store(data, ontology):
     """A pyoxigraph in-memory store: ``data`` (rdflib Graph) in the default graph, ``ontology``
     in ``GRAPH <urn:ipkg:ontology>``."""
     import pyoxigraph as ox
 
     store = ox.Store()
-    conv = _to_oxigraph_term
+    conv = to_oxigraph
     default = ox.DefaultGraph()
     onto = ox.NamedNode(ONTOLOGY_GRAPH)
     quads = [ox.Quad(conv(s), conv(p), conv(o), default) for s, p, o in data]
     quads += [ox.Quad(conv(s), conv(p), conv(o), onto) for s, p, o in ontology]
     store.extend(quads)
     return store
-
-
-def _value(term) -> str:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return term.value
 
 
 def run_checks(data, ontology, *, checks: list[Check] | None = None, compact: Compactor | None = None,
@@ -108,7 +86,7 @@ def run_checks(data, ontology, *, checks: list[Check] | None = None, compact: Co
         for p, ns in (data.namespaces() if data is not None else ()):
             if p and p not in prefixes and str(ns) not in known:
                 prefixes[p] = str(ns)
-        compact = Compactor(prefixes)
+        compact = compactor(prefixes)
     store = store if store is not None else make_store(data, ontology)
     results: list[Result] = []
     for check in checks:
@@ -119,7 +97,7 @@ def run_checks(data, ontology, *, checks: list[Check] | None = None, compact: Co
             for name in variables:
                 term = row[name]
                 values[name] = None if term is None else _value(term)
-            shown = {k: (compact(v) if v and re.match(r"^[a-z][a-z0-9+.-]*://", v) else (v or ""))
+            shown = {k: ((compact(v) or v) if v and re.match(r"^[a-z][a-z0-9+.-]*://", v) else (v or ""))
                      for k, v in values.items()}
             focus = values.get("focus") or ""
             r = Result(

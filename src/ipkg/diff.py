@@ -86,9 +86,9 @@ def _term(term, prefixes) -> str:
     """A term as in Turtle: a CURIE where a project prefix fits, else N-Triples syntax."""
     import pyoxigraph as ox
 
-    from .export import _Compactor
+    from .export import compactor
 
-    compact = _Compactor(prefixes)
+    compact = compactor(prefixes)
     if isinstance(term, ox.NamedNode):
         short = compact(term.value)
         return short if short != term.value else str(term)

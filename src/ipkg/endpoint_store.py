@@ -37,6 +37,7 @@ import time
 from collections.abc import Iterator
 
 from .errors import IpkgError
+from .terms import from_json
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -80,28 +81,6 @@ class Solutions:
 
     def __len__(self):
         return len(self.rows)
-
-
-def _ox_from_json(term: dict | None):
-    """A SPARQL JSON results term as a pyoxigraph term."""
-    import pyoxigraph as ox
-
-    if term is None:
-        return None
-    kind, value = term["type"], term["value"]
-    if kind == "uri":
-        return ox.NamedNode(value)
-    if kind == "bnode":
-        # a label of this answer only; pyoxigraph accepts [A-Za-z0-9_-] ids (Virtuoso: "b10006",
-        # or "nodeID://b10006" as a URI, which stays a NamedNode)
-        return ox.BlankNode(re.sub(r"[^A-Za-z0-9_]", "_", value) or "b")
-    lang = term.get("xml:lang")
-    if lang:
-        return ox.Literal(value, language=lang)
-    dt = term.get("datatype")
-    if dt and dt not in (XSD_STRING, RDF_LANGSTRING):
-        return ox.Literal(value, datatype=ox.NamedNode(dt))
-    return ox.Literal(value)
 
 
 _HEAD = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
@@ -198,7 +177,7 @@ class EndpointStore:
         if res.kind != "select":
             raise IpkgError(f"{self.url} answered a SELECT query with a boolean")
         names = res.variables
-        return names, [Row(names, [_ox_from_json(r.get(n)) for n in names]) for r in res.rows]
+        return names, [Row(names, [from_json(r.get(n)) for n in names]) for r in res.rows]
 
     # ------------------------------------------------------------------ the Store interface
 

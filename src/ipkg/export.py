@@ -23,11 +23,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __released__, __version__
 from .atomic import write_bytes
 from .load import GRAPH_NS, RDF_TYPE, XSD_STRING, Project
+from .terms import ToRdflib, to_oxigraph
+from .vocab import Compactor
 
 DATASET = "https://w3id.org/ipkg/dataset"
 DATASET_NS = DATASET + "#"
@@ -64,7 +67,6 @@ VOID_PREFIXES = {
     "ipkgds": DATASET_NS,
 }
 
-_SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 
@@ -78,29 +80,16 @@ def _sort_key(t):
 def _canonical_bnodes(triples: set, tag: str) -> set:
     """Relabel blank nodes deterministically (rdflib canonicalization), labels prefixed by ``tag``."""
     import pyoxigraph
-    from rdflib import BNode, Graph, Literal, URIRef
+    from rdflib import Graph
     from rdflib.compare import to_canonical_graph
 
-    def to_rdflib(t):
-        if isinstance(t, pyoxigraph.NamedNode):
-            return URIRef(t.value)
-        if isinstance(t, pyoxigraph.BlankNode):
-            return BNode(t.value)
-        return Literal(t.value, lang=t.language, datatype=None if t.language else URIRef(t.datatype.value))
-
-    def to_oxi(t):
-        if isinstance(t, URIRef):
-            return pyoxigraph.NamedNode(str(t))
-        if isinstance(t, BNode):
-            return pyoxigraph.BlankNode(f"{tag}{t}")
-        if t.language:
-            return pyoxigraph.Literal(str(t), language=t.language)
-        return pyoxigraph.Literal(str(t), datatype=pyoxigraph.NamedNode(str(t.datatype or XSD_STRING)))
-
+    # xsd:string literals keep their datatype: the canonical labels are computed from them
+    conv = ToRdflib(plain_strings=False)
     g = Graph()
     for t in triples:
-        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    return {pyoxigraph.Triple(to_oxi(s), to_oxi(p), to_oxi(o)) for s, p, o in to_canonical_graph(g)}
+        g.add(conv.triple(t))
+    return {pyoxigraph.Triple(to_oxigraph(s, tag), to_oxigraph(p, tag), to_oxigraph(o, tag))
+            for s, p, o in to_canonical_graph(g)}
 
 
 def named_graph_triples(project: Project) -> dict[str, list]:
@@ -124,18 +113,17 @@ def named_graph_triples(project: Project) -> dict[str, list]:
 def _used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
     import pyoxigraph
 
-    by_ns = {ns: p for p, ns in prefixes.items()}
+    # the namespace up to the IRI's last / or #, whatever follows (the serializer's rule)
+    split = Compactor(prefixes, local="any", empty=True, segment=True, last_wins=True).split
     used: set[str] = set()
     for t in triples:
         for term in (t.subject, t.predicate, t.object):
             if isinstance(term, pyoxigraph.Literal):
                 term = term.datatype if not term.language else None
             if isinstance(term, pyoxigraph.NamedNode):
-                iri = term.value
-                cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-                p = by_ns.get(iri[:cut])
-                if p:
-                    used.add(p)
+                found = split(term.value)
+                if found:
+                    used.add(found[0])
     return {p: prefixes[p] for p in sorted(used)}
 
 
@@ -180,17 +168,11 @@ def serialize_trig(graphs: dict[str, list], prefixes: dict[str, str], used: dict
     return _sorted_prefix_lines(pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.TRIG, prefixes=used))
 
 
-class _Compactor:
-    def __init__(self, prefixes: dict[str, str]) -> None:
-        self.by_ns = {ns: p for p, ns in prefixes.items()}
-
-    def __call__(self, iri: str) -> str:
-        cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-        p = self.by_ns.get(iri[:cut])
-        local = iri[cut:]
-        if p and _SAFE_LOCAL.match(local) and not local.endswith("."):
-            return f"{p}:{local}"
-        return iri
+def compactor(prefixes: dict[str, str]) -> Callable[[str], str]:
+    """The exports' IRI compactor (:class:`ipkg.vocab.Compactor`): Turtle-safe local names after
+    the namespace that ends at the IRI's last ``/`` or ``#``, the IRI as it is when none fits."""
+    compact = Compactor(prefixes, segment=True, unmatched="plain", last_wins=True)
+    return lambda iri: compact(iri) or iri
 
 
 def jsonld_context(prefixes: dict[str, str]) -> dict:
@@ -204,7 +186,7 @@ def serialize_jsonld(triples: list, prefixes: dict[str, str], context_ref: str |
     """
     import pyoxigraph
 
-    c = _Compactor(prefixes)
+    c = compactor(prefixes)
 
     def node_ref(term):
         return c(term.value) if isinstance(term, pyoxigraph.NamedNode) else f"_:{term.value}"
@@ -270,7 +252,7 @@ def void_triples(graphs: dict[str, list], merged: list, sizes: dict[str, int], p
     DCT = VOID_PREFIXES["dcterms"]
     SD = VOID_PREFIXES["sd"]
     XSD = VOID_PREFIXES["xsd"]
-    c = _Compactor(prefixes)
+    c = compactor(prefixes)
     out: list = []
 
     def add(s, p, o):
@@ -437,7 +419,7 @@ def statements_csv(graphs: dict[str, list], prefixes: dict[str, str]) -> bytes:
     ``ipkg:locator`` within the same named graph (several joined with `` | ``); in a source
     document's graph the source is that document when the entity names none.
     """
-    c = _Compactor(prefixes)
+    c = compactor(prefixes)
     rows = []
     for name in sorted(graphs):
         triples = graphs[name]
@@ -466,7 +448,7 @@ def class_tables(triples: list, prefixes: dict[str, str]) -> dict[str, bytes]:
     """
     import pyoxigraph
 
-    c = _Compactor(prefixes)
+    c = compactor(prefixes)
     by_subject: dict = defaultdict(lambda: defaultdict(list))
     members: dict[str, set] = defaultdict(set)
     for t in triples:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import vocab as _vocab
 from .errors import IpkgError
+from .terms import ToRdflib as _Converter
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -399,57 +400,6 @@ def check_budgets(quads, prefixes: dict, path: Path) -> None:
                         hint="load very long lists into a store with 'ipkg load … --store DIR'")
 
 
-class _Converter:
-    """pyoxigraph terms → rdflib terms, with a cache for IRIs (they repeat a lot)."""
-
-    def __init__(self) -> None:
-        from rdflib import BNode, Literal, URIRef
-
-        self.URIRef, self.Literal, self.BNode = URIRef, Literal, BNode
-        self.iris: dict[str, Any] = {}
-
-    def iri(self, value: str):
-        node = self.iris.get(value)
-        if node is None:
-            node = self.iris[value] = self.URIRef(value)
-        return node
-
-    def term(self, t):
-        import pyoxigraph
-
-        if isinstance(t, pyoxigraph.NamedNode):
-            return self.iri(t.value)
-        if isinstance(t, pyoxigraph.Literal):
-            if t.language:
-                return self.Literal(t.value, lang=t.language)
-            dt = t.datatype.value
-            if dt == XSD + "boolean" and t.value not in ("true", "false", "1", "0"):
-                import warnings
-
-                with warnings.catch_warnings():  # rdflib warns about "weird" booleans; ipkg reports them
-                    warnings.simplefilter("ignore")
-                    return self.Literal(t.value, datatype=self.iri(dt))
-            return self.Literal(t.value, datatype=None if dt == XSD_STRING else self.iri(dt))
-        if isinstance(t, pyoxigraph.BlankNode):
-            return self.BNode(t.value)
-        raise IpkgError(f"unsupported RDF term {t!r} (RDF-star triple terms are not supported)")
-
-    def triple(self, q):
-        return (self.term(q.subject), self.term(q.predicate), self.term(q.object))
-
-
-_DEFAULT_CONVERTER: _Converter | None = None
-
-
-def to_rdflib(term):
-    """One pyoxigraph term as an rdflib term (xsd:string literals become plain literals, as the
-    loader makes them, so terms from either side compare equal)."""
-    global _DEFAULT_CONVERTER
-    if _DEFAULT_CONVERTER is None:
-        _DEFAULT_CONVERTER = _Converter()
-    return _DEFAULT_CONVERTER.term(term)
-
-
 def _new_graph(prefixes: dict[str, str] | None = None, identifier=None) -> Graph:
     from rdflib import Graph
 
@@ -634,21 +584,23 @@ class LiteralProblem:
     def datatype(self) -> str | None:
         return None if self.object.language else self.object.datatype.value
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
+        """What is wrong, in ``lang`` (``en`` or ``zh``)."""
         lit = self.object
+        bad_tag, bad_value = _LITERAL_MESSAGES[lang]
         if lit.language:
-            return f"language tag @{lit.language} of \"{lit.value}\" is malformed: expected {self.expected}"
-        dt = lit.datatype.value
-        name = "xsd:" + dt[len(XSD):] if dt.startswith(XSD) else f"<{dt}>"
-        return f"\"{lit.value}\" is not a valid {name}: expected {self.expected}"
+            return bad_tag.format(tag=lit.language, value=lit.value, expected=self.expected)
+        name = _vocab.Compactor({"xsd": XSD}, local="any", empty=True)(lit.datatype.value)
+        return bad_value.format(value=lit.value, name=name, expected=self.expected)
 
-    def describe_zh(self) -> str:
-        lit = self.object
-        if lit.language:
-            return f"“{lit.value}”的语言标签 @{lit.language} 格式不正确：应为 {self.expected}"
-        dt = lit.datatype.value
-        name = "xsd:" + dt[len(XSD):] if dt.startswith(XSD) else f"<{dt}>"
-        return f"“{lit.value}”不是有效的 {name}：应为 {self.expected}"
+
+#: language -> (malformed language tag, invalid lexical form) messages of :meth:`LiteralProblem.describe`
+_LITERAL_MESSAGES = {
+    "en": ('language tag @{tag} of "{value}" is malformed: expected {expected}',
+           '"{value}" is not a valid {name}: expected {expected}'),
+    "zh": ("“{value}”的语言标签 @{tag} 格式不正确：应为 {expected}",
+           "“{value}”不是有效的 {name}：应为 {expected}"),
+}
 
 
 def ill_formed_literals(path: Path, quads, text: str | None = None) -> list[LiteralProblem]:

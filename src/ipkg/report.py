@@ -19,7 +19,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .labels import graph_label
+from .results import result_triples
+from .terms import from_text as _term
+from .terms import to_text
 from .textable import markdown_table
+from .vocab import Compactor
 
 SH = "http://www.w3.org/ns/shacl#"
 SHAPES_NS = "https://w3id.org/ipkg/shapes#"
@@ -48,23 +53,18 @@ def default_prefixes() -> dict[str, str]:
     return prefixes
 
 
-class Compactor:
-    """IRI → prefixed name with the longest matching namespace."""
+def compactor(prefixes: dict[str, str] | None = None) -> Compactor:
+    """The reports' IRI compactor (:class:`ipkg.vocab.Compactor`): local names of any script,
+    ``<iri>`` for an IRI no prefix fits; the prefixes default to :func:`default_prefixes`."""
+    if prefixes is None:
+        global _DEFAULT_COMPACTOR
+        if _DEFAULT_COMPACTOR is None:
+            _DEFAULT_COMPACTOR = compactor(default_prefixes())
+        return _DEFAULT_COMPACTOR
+    return Compactor(prefixes, local="word", unmatched="scheme")
 
-    def __init__(self, prefixes: dict[str, str] | None = None) -> None:
-        self.prefixes = prefixes if prefixes is not None else default_prefixes()
-        self._ordered = sorted(((ns, p) for p, ns in self.prefixes.items() if ns), key=lambda x: -len(x[0]))
 
-    def __call__(self, iri: Any) -> str | None:
-        if iri is None:
-            return None
-        s = str(iri)
-        for ns, p in self._ordered:
-            if s.startswith(ns) and len(s) > len(ns):
-                local = s[len(ns):]
-                if re.fullmatch(r"[\w.-]*[\w-]|[\w]", local):
-                    return f"{p}:{local}"
-        return f"<{s}>" if re.match(r"^[a-z][a-z0-9+.-]*:", s) else s
+_DEFAULT_COMPACTOR: Compactor | None = None
 
 
 @dataclass
@@ -130,7 +130,7 @@ class ValidationReport:
     def compact(self) -> Compactor:
         c = getattr(self, "_compactor", None)
         if c is None or c.prefixes is not self.prefixes:
-            c = Compactor(self.prefixes)
+            c = compactor(self.prefixes)
             self._compactor = c
         return c
 
@@ -340,19 +340,15 @@ class ValidationReport:
         for r in self.check_results:
             node = BNode()
             g.add((report_node, sh("result"), node))
-            g.add((node, RDF.type, sh("ValidationResult")))
-            g.add((node, sh("focusNode"), _term(r.focus)))
-            g.add((node, sh("resultSeverity"), sh(r.severity)))
-            g.add((node, sh("sourceShape"), URIRef(CHECKS_NS + (r.check or "check"))))
-            g.add((node, sh("sourceConstraintComponent"), sh(r.component or "SPARQLConstraintComponent")))
-            if r.result_path and not r.result_path.startswith(("_:", "^", "(")):
-                g.add((node, sh("resultPath"), URIRef(r.result_path)))
-            if r.value is not None:
-                g.add((node, sh("value"), getattr(r, "_value_term", None) or _term(r.value)))
-            if r.message_en:
-                g.add((node, sh("resultMessage"), Literal(r.message_en, lang="en")))
-            if r.message_zh:
-                g.add((node, sh("resultMessage"), Literal(r.message_zh, lang="zh")))
+            for t in result_triples(
+                    node, focus=_term(r.focus), severity=r.severity, shape=URIRef(CHECKS_NS + (r.check or "check")),
+                    component=r.component or "SPARQLConstraintComponent",
+                    path=URIRef(r.result_path) if r.result_path and not r.result_path.startswith(("_:", "^", "("))
+                    else None,
+                    value=None if r.value is None else getattr(r, "_value_term", None) or _term(r.value),
+                    messages=[Literal(text, lang=lang) for text, lang in ((r.message_en, "en"), (r.message_zh, "zh"))
+                              if text]):
+                g.add(t)
             if r.location:
                 g.add((node, URIRef(DEFINED_AT), Literal(r.location)))
         return g
@@ -370,16 +366,6 @@ class ValidationReport:
         return self.format_text(color=color, lang=lang)
 
 
-def _term(value: str):
-    from rdflib import BNode, Literal, URIRef
-
-    if value.startswith("_:"):
-        return BNode(value[2:])
-    if re.match(r"^[a-z][a-z0-9+.-]*:\S*$", value) and " " not in value:
-        return URIRef(value)
-    return Literal(value)
-
-
 def _origin_by_node(report: ValidationReport, node) -> Result | None:
     index = getattr(report, "_by_node", None)
     if index is None:
@@ -390,15 +376,8 @@ def _origin_by_node(report: ValidationReport, node) -> Result | None:
 
 
 def _label(graph, node, lang: str) -> str | None:
-    if graph is None:
-        return None
-    from rdflib import URIRef
-
-    for p in ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"):
-        for o in graph.objects(node, URIRef(p)):
-            if getattr(o, "language", None) == lang:
-                return str(o)
-    return None
+    """The focus node's label in ``lang`` exactly (no fallback: the report has a column per language)."""
+    return graph_label(graph, node, (lang,))
 
 
 def results_from_graph(report_graph, data_graph=None, origins=None, compact=None) -> list[Result]:
@@ -433,11 +412,11 @@ def results_from_graph(report_graph, data_graph=None, origins=None, compact=None
         value = val(node, sh("value"))
         r = Result(
             severity=sev,
-            focus=f"_:{focus}" if isinstance(focus, BNode) else str(focus),
+            focus=to_text(focus),
             message_en=en,
             message_zh=zh,
-            result_path=(str(path) if isinstance(path, URIRef) else (f"_:{path}" if path is not None else None)),
-            value=None if value is None else (f"_:{value}" if isinstance(value, BNode) else str(value)),
+            result_path=to_text(path),
+            value=to_text(value),
             source_shape=None if val(node, sh("sourceShape")) is None else str(val(node, sh("sourceShape"))),
             source_constraint=(None if val(node, sh("sourceConstraint")) is None
                                else str(val(node, sh("sourceConstraint")))),

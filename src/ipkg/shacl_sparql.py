@@ -27,6 +27,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .results import copy_result, result_triples
+from .terms import sparql
+
 SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -89,10 +92,6 @@ class Compilation:
     uncompiled: dict = field(default_factory=dict)
 
 
-def _n3(term) -> str:
-    return term.n3()
-
-
 def _list(shapes, head) -> list:
     from rdflib.collection import Collection
 
@@ -138,7 +137,7 @@ class _Compiler:
             closure = self.class_closure({o})
             alts = [f"EXISTS {{ {typed_by(closure, v, '?__c')} }}"]
             extra = sorted(self.onto_typed(closure), key=str)
-            alts += [f"sameTerm({v}, {_n3(x)})" for x in extra]
+            alts += [f"sameTerm({v}, {sparql(x)})" for x in extra]
             return f"(!isLiteral({v}) && (" + " || ".join(alts) + "))"
         if name == "nodeKind":
             kinds = {"IRI": f"isIRI({v})", "BlankNode": f"isBlank({v})", "Literal": f"isLiteral({v})",
@@ -153,17 +152,17 @@ class _Compiler:
             members = _list(self.shapes, o) if name == "in" else [o]
             if not members:
                 return "false"
-            return "(" + " || ".join(f"sameTerm({v}, {_n3(m)})" for m in members) + ")"
+            return "(" + " || ".join(f"sameTerm({v}, {sparql(m)})" for m in members) + ")"
         if name == "pattern":
             flags = params.get("flags", [])
-            fl = f", {_n3(Literal(str(flags[0])))}" if flags else ""
-            return f"(!isBlank({v}) && REGEX(STR({v}), {_n3(Literal(str(o)))}{fl}))"
+            fl = f", {sparql(Literal(str(flags[0])))}" if flags else ""
+            return f"(!isBlank({v}) && REGEX(STR({v}), {sparql(Literal(str(o)))}{fl}))"
         if name == "languageIn":
             langs = [str(x) for x in _list(self.shapes, o)]
             if not langs:
                 return "false"
             return f"(isLiteral({v}) && (" + " || ".join(
-                f"langMatches(LANG({v}), {_n3(Literal(x))})" for x in langs) + "))"
+                f"langMatches(LANG({v}), {sparql(Literal(x))})" for x in langs) + "))"
         if name in ("minLength", "maxLength"):
             op = ">=" if name == "minLength" else "<="
             return f"(!isBlank({v}) && STRLEN(STR({v})) {op} {int(o)})"
@@ -171,7 +170,7 @@ class _Compiler:
             op = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}[name]
             if not isinstance(o, Literal):
                 raise Unsupported(f"sh:{name} {o}")
-            return f"COALESCE({v} {op} {_n3(o)}, false)"
+            return f"COALESCE({v} {op} {sparql(o)}, false)"
         if name in ("or", "and"):
             members = [self.value_cond(m, v) for m in _list(self.shapes, o)]
             if not members:
@@ -199,10 +198,10 @@ class _Compiler:
             raise Unsupported("nested sh:property / sh:sparql on a property shape")
         path = sh.value(ps, _sh("path"))
         if isinstance(path, URIRef):
-            step = _n3(path)
+            step = sparql(path)
         elif isinstance(path, BNode) and (path, _sh("inversePath"), None) in sh \
                 and isinstance(sh.value(path, _sh("inversePath")), URIRef):
-            step = "^" + _n3(sh.value(path, _sh("inversePath")))
+            step = "^" + sparql(sh.value(path, _sh("inversePath")))
         else:
             raise Unsupported(f"sh:path {path}")
         severity = sh.value(ps, _sh("severity")) or _sh("Violation")
@@ -248,7 +247,7 @@ class _Compiler:
                     add("MaxCountConstraintComponent", counted(f"COUNT(DISTINCT ?__v) > {n}"), False, "?this")
                 elif name == "hasValue":
                     add("HasValueConstraintComponent",
-                        absent(f"{{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ {triple('?this', _n3(o))} }} }}"),
+                        absent(f"{{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ {triple('?this', sparql(o))} }} }}"),
                         False, "?this")
                 elif name == "uniqueLang":
                     if not is_true(o):  # "1"^^xsd:boolean does not activate it (W3C uniqueLang-002)
@@ -286,7 +285,8 @@ class _Compiler:
                         # an EXISTS per triple is slow: test the distinct values first (see run_compiled)
                         two = (f"SELECT DISTINCT ?value WHERE {{ {triple('?__s', '?value')} }}",
                                f"SELECT ?value WHERE {{ VALUES ?value {{ %s }} FILTER(!{cond}) }}",
-                               f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} {triple('?this', '?value')} }} }}")
+                               f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} "
+                               f"{triple('?this', '?value')} }} }}")
                     add(comp + "ConstraintComponent", where, True, two_step=two)
         return out
 
@@ -328,7 +328,7 @@ def typed_by(closure: set, subject: str, var: str) -> str:
     named = sorted((c for c in closure if not isinstance(c, BNode)), key=str)
     step = f"<{RDF_TYPE}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*" \
         if len(named) < len(closure) else f"<{RDF_TYPE}>"
-    return f"VALUES {var} {{ {' '.join(_n3(c) for c in named)} }} {subject} {step} {var}"
+    return f"VALUES {var} {{ {' '.join(sparql(c) for c in named)} }} {subject} {step} {var}"
 
 
 def focus_pattern(closure: set, nodes: set, subjects_of: set, objects_of: set) -> str | None:
@@ -337,16 +337,16 @@ def focus_pattern(closure: set, nodes: set, subjects_of: set, objects_of: set) -
 
     parts = []
     if len(closure) == 1:
-        parts.append(f"{{ ?this <{RDF_TYPE}> {_n3(next(iter(closure)))} }}")
+        parts.append(f"{{ ?this <{RDF_TYPE}> {sparql(next(iter(closure)))} }}")
     elif closure:
         parts.append(f"{{ {typed_by(closure, '?this', '?__tc')} }}")
-    nodes = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)  # a blank node of the
-    if nodes:  # shapes graph names no node of the data (and cannot be written into VALUES)
-        parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in nodes)} }} }}")
+    named = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)  # a blank node of the
+    if named:  # shapes graph names no node of the data (and cannot be written into VALUES)
+        parts.append(f"{{ VALUES ?this {{ {' '.join(sparql(n) for n in named)} }} }}")
     for p in sorted(subjects_of):
-        parts.append(f"{{ ?this {_n3(p)} ?__o }}")
+        parts.append(f"{{ ?this {sparql(p)} ?__o }}")
     for p in sorted(objects_of):
-        parts.append(f"{{ ?__s {_n3(p)} ?this }}")
+        parts.append(f"{{ ?__s {sparql(p)} ?this }}")
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else "{ " + " UNION ".join(parts) + " }"
@@ -387,7 +387,6 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
     """Run one compiled constraint on the store; append result triples to ``results``; the count."""
     from rdflib import BNode, Literal
 
-    from .store_validate import _copy_result
 
     n = 0
     path_triples = None
@@ -420,34 +419,20 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
         if this in skip_focus:
             continue
         r = BNode()
-        results.append((r, _rdf_type(), _sh("ValidationResult")))
-        results.append((r, _sh("focusNode"), this))
-        results.append((r, _sh("resultSeverity"), c.severity))
-        results.append((r, _sh("sourceConstraintComponent"), _sh(c.component)))
-        results.append((r, _sh("sourceShape"), c.prop_shape))
+        results.extend(result_triples(
+            r, focus=this, severity=c.severity, shape=c.prop_shape, component=c.component, path=c.path,
+            value=conv(row["value"]) if c.has_value else None,
+            messages=[m if isinstance(m, Literal) else Literal(str(m)) for m in c.messages]))
         if isinstance(c.path, BNode):
             if path_triples is None:
                 from rdflib import Graph
 
                 g = Graph()
-                _copy_result(shapes, c.path, g)
+                copy_result(shapes, c.path, g)
                 path_triples = list(g)
-            results.append((r, _sh("resultPath"), c.path))
             results.extend(path_triples)
-        else:
-            results.append((r, _sh("resultPath"), c.path))
-        if c.has_value:
-            results.append((r, _sh("value"), conv(row["value"])))
-        for m in c.messages:
-            results.append((r, _sh("resultMessage"), m if isinstance(m, Literal) else Literal(str(m))))
         n += 1
     return n
-
-
-def _rdf_type():
-    from rdflib import RDF
-
-    return RDF.type
 
 
 def _matching_brace(text: str) -> int:

@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .errors import IpkgError
+from .results import result_triples
+from .terms import sparql, to_oxigraph
 
 SH = "http://www.w3.org/ns/shacl#"
 OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
@@ -79,7 +81,7 @@ def path_sparql(shapes, path) -> str:
     from rdflib.collection import Collection
 
     if isinstance(path, URIRef):
-        return path.n3()
+        return sparql(path)
     if isinstance(path, BNode):
         inv = shapes.value(path, _sh("inversePath"))
         if inv is not None:
@@ -373,7 +375,7 @@ class ShapesDataset:
                 self.store.backup(copy)
                 target = ox.Store(copy)
             data_graphs = [g for g in target.named_graphs() if g != graph]
-            target.extend([ox.Quad(_ox(s), _ox(p), _ox(o), graph) for s, p, o in self.shapes])
+            target.extend([ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph) for s, p, o in self.shapes])
             options = ({"default_graph": [ox.DefaultGraph(), *data_graphs]} if self.union
                        else {"use_default_graph_as_union": False})
             self._made = (target, options, graph)
@@ -502,19 +504,13 @@ def run(store, shapes, shape, focus: Focus, report: list, *, conv, union: bool =
     shapes graph as that named graph. Returns the count.
     """
     added = 0
-    for owner, checks in shape_checks(shapes, shape):
+    for _owner, checks in shape_checks(shapes, shape):
         for check in checks:
             if only_sparql and check.constraint is None:
                 continue
             added += _run_check(store, shapes, check, focus, report, conv=conv, union=union, keep=keep, top=top,
                                 shapes_dataset=shapes_dataset)
     return added
-
-
-def _ox(term):
-    from .checks import _to_oxigraph_term
-
-    return _to_oxigraph_term(term)
 
 
 def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv, union, keep, top,
@@ -524,8 +520,8 @@ def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv
     text = check.select if check.select is not None else check.ask
     if check.path is not None:
         text = re.sub(r"\$PATH\b", lambda _: path_sparql(shapes, check.path), text)
-    subs = {ox.Variable(name): _ox(v) for name, v in check.bindings.items()}
-    subs[ox.Variable("currentShape")] = _ox(check.shape)
+    subs = {ox.Variable(name): to_oxigraph(v) for name, v in check.bindings.items()}
+    subs[ox.Variable("currentShape")] = to_oxigraph(check.shape)
     used = set(re.findall(r"[?$](\w+)", _masked(text)))
     prebound = {"this", "currentShape", "shapesGraph", *check.bindings}
     if check.ask is not None:
@@ -599,7 +595,6 @@ _MSG_VAR = re.compile(r"\{[?$](\w+)\}")
 
 def _results(shapes, check: _Check, rows, report: list, conv, keep, top) -> int:
     from rdflib import BNode, Literal
-    from rdflib.namespace import RDF
 
     severity = shapes.value(check.shape, _sh("severity")) or _sh("Violation")
     seen = set()
@@ -612,22 +607,9 @@ def _results(shapes, check: _Check, rows, report: list, conv, keep, top) -> int:
         focus = conv(this)
         if keep is not None and not keep(focus):
             continue
-        r = BNode()
-        report.append((r, RDF.type, _sh("ValidationResult")))
-        report.append((r, _sh("focusNode"), focus))
-        report.append((r, _sh("resultSeverity"), severity))
-        report.append((r, _sh("sourceShape"), check.shape))
-        report.append((r, _sh("sourceConstraintComponent"), check.component))
-        if check.constraint is not None:
-            report.append((r, _sh("sourceConstraint"), check.constraint))
         path = conv(vals["path"]) if vals.get("path") is not None else check.path
-        if path is not None:
-            report.append((r, _sh("resultPath"), path))
         value = vals.get("value")
-        if value is not None:
-            report.append((r, _sh("value"), conv(value)))
-        elif check.path is None:
-            report.append((r, _sh("value"), focus))
+        messages = []
         for m in check.messages:
             def sub(mm, vals=vals):
                 name = mm.group(1)
@@ -637,8 +619,12 @@ def _results(shapes, check: _Check, rows, report: list, conv, keep, top) -> int:
                     return str(check.bindings[name])
                 return mm.group(0)
             text = _MSG_VAR.sub(sub, str(m))
-            report.append((r, _sh("resultMessage"), Literal(text, lang=m.language) if isinstance(m, Literal) and m.language
-                           else Literal(text)))
+            messages.append(Literal(text, lang=m.language) if isinstance(m, Literal) and m.language else Literal(text))
+        r = BNode()
+        report.extend(result_triples(
+            r, focus=focus, severity=severity, shape=check.shape, component=check.component,
+            constraint=check.constraint, path=path,
+            value=conv(value) if value is not None else (focus if check.path is None else None), messages=messages))
         if top is not None:
             top.append(r)
         n += 1

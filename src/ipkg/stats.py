@@ -12,14 +12,13 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from .labels import PROPERTIES, pick_all
 from .load import DCTERMS, ONTOLOGY_NS, RDF_TYPE, Project
 from .textable import markdown_table, text_table
 from .vocab import compact
 
 FORMATS = ("table", "csv", "json", "md")
 QB_OBSERVATION = "http://purl.org/linked-data/cube#Observation"
-SKOS_PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 @dataclass
@@ -35,11 +34,11 @@ def compute(project: Project) -> dict:
     from rdflib import Literal, URIRef
 
     g = project.merged()
-    label: dict[str, str] = {}
-    for prop in (RDFS_LABEL, SKOS_PREFLABEL):  # prefLabel wins
-        for s, o in g.subject_objects(URIRef(prop)):
-            if isinstance(o, Literal) and o.language == "en":
-                label[str(s)] = str(o)
+    # English only, prefLabel before rdfs:label; of two, the last in the graph's order
+    label: dict[str, str] = pick_all(((str(s), str(o), o.language, rank)
+                                      for rank, prop in enumerate(PROPERTIES)
+                                      for s, o in g.subject_objects(URIRef(prop)) if isinstance(o, Literal)),
+                                     ("en",), tie="last")
 
     types: dict[str, set[str]] = defaultdict(set)
     for s, o in g.subject_objects(URIRef(RDF_TYPE)):

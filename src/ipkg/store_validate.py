@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import IpkgError
+from .results import copy_result as _copy_result
+from .terms import ToRdflib, sparql, to_oxigraph
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -216,58 +218,20 @@ def _inverse_predicates(shapes) -> set:
 # --------------------------------------------------------------------------- store access
 
 
-def _ox_term(term):
-    from .checks import _to_oxigraph_term
-
-    return _to_oxigraph_term(term)
-
-
-def _sparql_term(term) -> str:
-    return term.n3()
-
-
-class _Converter:
-    """pyoxigraph terms -> rdflib terms, with a bounded cache for repeated terms."""
-
-    def __init__(self):
-        self.cache: dict = {}
-
-    def __call__(self, t):
-        try:
-            return self.cache[t]
-        except KeyError:
-            pass
-        import pyoxigraph as ox
-        from rdflib import BNode, Literal, URIRef
-
-        if isinstance(t, ox.NamedNode):
-            r = URIRef(t.value)
-        elif isinstance(t, ox.BlankNode):
-            r = BNode(t.value)
-        elif isinstance(t, ox.Literal):
-            if t.language:
-                r = Literal(t.value, lang=t.language)
-            elif t.datatype.value == XSD_STRING:
-                r = Literal(t.value)
-            else:
-                r = Literal(t.value, datatype=URIRef(t.datatype.value))
-        else:  # RDF-star triple terms: not used by ipkg
-            raise IpkgError(f"unsupported RDF term in the store: {t}")
-        if len(self.cache) > 200_000:
-            self.cache.clear()
-        self.cache[t] = r
-        return r
+def _Converter() -> ToRdflib:
+    """pyoxigraph terms -> rdflib terms, the IRI cache bounded (a store can be large)."""
+    return ToRdflib(limit=200_000, what="in the store")
 
 
 def _focus_query(targets: _Targets, class_closure: set) -> str | None:
     parts = []
     if class_closure:
-        values = " ".join(_sparql_term(c) for c in sorted(class_closure))
+        values = " ".join(sparql(c) for c in sorted(class_closure))
         parts.append(f"{{ VALUES ?c {{ {values} }} ?this <{RDF_TYPE}> ?c }}")
     for p in sorted(targets.subjects_of):
-        parts.append(f"{{ ?this {_sparql_term(p)} ?o }}")
+        parts.append(f"{{ ?this {sparql(p)} ?o }}")
     for p in sorted(targets.objects_of):
-        parts.append(f"{{ ?s {_sparql_term(p)} ?this }}")
+        parts.append(f"{{ ?s {sparql(p)} ?this }}")
     if not parts:
         return None
     return "SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " }"
@@ -307,7 +271,7 @@ def _batches(it: Iterator, size: int) -> Iterator[list]:
         yield batch
 
 
-def _extract(store, conv: _Converter, focus: list, *, depth: float, inverse: set, ontology, extra=()):
+def _extract(store, conv: ToRdflib, focus: list, *, depth: float, inverse: set, ontology, extra=()):
     """The subgraph a batch of focus nodes needs: ``depth`` hops (see :func:`_need`) of outgoing
     triples, and of incoming ones for the predicates paths walk backwards, the rdf:type triples of
     the nodes reached last, the ontology and ``extra`` (the store's rdfs:subClassOf triples)."""
@@ -317,8 +281,8 @@ def _extract(store, conv: _Converter, focus: list, *, depth: float, inverse: set
     g = Graph()
     add = g.add
     rdf_type = ox.NamedNode(RDF_TYPE)
-    inverse_ox = [_ox_term(p) for p in inverse]
-    frontier = {_ox_term(node) for node in focus}
+    inverse_ox = [to_oxigraph(p) for p in inverse]
+    frontier = {to_oxigraph(node) for node in focus}
     seen = set(frontier)
     level = 0
     many = getattr(store, "quads_for_subjects", None)  # an endpoint: one request for many nodes
@@ -511,20 +475,6 @@ def _rdf_type():
     return RDF.type
 
 
-def _copy_result(src, node, out, seen=None) -> None:
-    """Copy a result and the blank nodes hanging off it (paths, nested details, blank-node shapes)."""
-    from rdflib import BNode
-
-    seen = seen if seen is not None else set()
-    if node in seen:
-        return
-    seen.add(node)
-    for p, o in src.predicate_objects(node):
-        out.add((node, p, o))
-        if isinstance(o, BNode):
-            _copy_result(src, o, out, seen)
-
-
 def _describe_blank_nodes(report, shapes, store, conv) -> None:
     """Blank-node shapes, constraints and paths a result names, copied from the shapes graph, and
     blank-node values and focus nodes from the store, as pyshacl does (a report that names a
@@ -600,7 +550,7 @@ def validate_store_graph(
     inverse = _inverse_predicates(shapes_graph)
     # rdfs:subClassOf from the ontology, the shapes and the store itself
     store_sub = Graph()
-    for q in store.quads_for_pattern(None, _ox_term(URIRef(RDFS_SUBCLASS)), None, None):
+    for q in store.quads_for_pattern(None, to_oxigraph(URIRef(RDFS_SUBCLASS)), None, None):
         store_sub.add((conv(q.subject), conv(q.predicate), conv(q.object)))
     class_graphs = (ontology_graph, shapes_graph, store_sub)
     options = {"inference": inference}

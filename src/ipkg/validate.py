@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import IpkgError
-from .load import to_rdflib
 from .report import ValidationReport, default_prefixes
+from .terms import to_rdflib
 
 #: extensions ``ipkg validate PATH`` picks up inside folders
 DATA_EXTENSIONS = (".ttl", ".trig", ".nt", ".nq", ".jsonld")
@@ -280,18 +280,18 @@ def literal_results(problems, data=None) -> list:
     (:class:`ipkg.load.LiteralProblem`), each at the file and line the literal is written on."""
     from rdflib import URIRef
 
-    from .load import to_rdflib
     from .origins import display_path
     from .report import CHECKS_NS, Result, _label
+    from .terms import to_rdflib, to_text
 
     out = []
     for problem in problems:
         focus = to_rdflib(problem.subject)
         r = Result(
             severity="Violation",
-            focus=str(focus) if isinstance(focus, URIRef) else f"_:{focus}",
+            focus=to_text(focus),
             message_en=problem.describe(),
-            message_zh=problem.describe_zh(),
+            message_zh=problem.describe("zh"),
             file=display_path(problem.path),
             line=problem.line,
             result_path=problem.predicate.value,

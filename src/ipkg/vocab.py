@@ -141,24 +141,119 @@ def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
     return "".join(f"PREFIX {(p + ':').ljust(width)} <{ns}>\n" for p, ns in prefixes.items())
 
 
+#: The local-name rules a :class:`Compactor` can apply (the part after ``prefix:``).
+#: ``turtle``: a name Turtle and SPARQL read as a prefixed name without escapes (ASCII letters,
+#: digits, ``_``; ``.`` and ``-`` after the first, ``.`` not last). ``word``: for display, letters
+#: of any script too (``\w``), ``.`` and ``-`` anywhere, ``.`` not last. ``any``: whatever follows
+#: the namespace.
+LOCAL_RULES: dict[str, re.Pattern[str]] = {
+    "turtle": re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?"),
+    "word": re.compile(r"[\w.-]*[\w-]"),
+    "any": re.compile(r".+", re.S),
+}
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")
+
+
+class Compactor:
+    """IRI → ``prefix:local`` with the longest namespace whose local part the rule accepts.
+
+    The one IRI compactor of ipkg; the places that show or write IRIs differ only in these
+    parameters:
+
+    * ``local`` — the local-name rule, a key of :data:`LOCAL_RULES` (``turtle``: exports, query
+      tables; ``word``: validation reports; ``any``: the views' CURIEs);
+    * ``empty`` — whether the namespace IRI itself compacts to ``prefix:`` (query tables);
+    * ``segment`` — only the namespace that ends at the IRI's last ``/`` or ``#`` is tried
+      (exports, whose serializer declares the prefixes that way);
+    * ``unmatched`` — how an IRI no prefix fits is written: ``angle`` (``<iri>``), ``plain``
+      (``iri``) or ``scheme`` (``<iri>`` when it starts with a scheme, else as it is);
+    * ``last_wins`` — which prefix names a namespace declared twice (default: the first).
+
+    ``None`` compacts to ``None``; the default prefix (``:``) and empty namespaces are not used.
+
+    >>> Compactor()("https://w3id.org/ipkg/id/org/spp")
+    'iorg:spp'
+    >>> Compactor(unmatched="plain")("https://example.org/x")
+    'https://example.org/x'
+    >>> Compactor(local="word")("https://w3id.org/ipkg/id/org/最高")
+    'iorg:最高'
+    >>> Compactor()("https://w3id.org/ipkg/id/org/最高")
+    '<https://w3id.org/ipkg/id/org/最高>'
+    """
+
+    def __init__(self, prefixes: dict[str, str] | None = None, *, local: str = "turtle", empty: bool = False,
+                 segment: bool = False, unmatched: str = "angle", last_wins: bool = False) -> None:
+        if local not in LOCAL_RULES:
+            raise ValueError(f"unknown local-name rule {local!r}; one of {', '.join(LOCAL_RULES)}")
+        if unmatched not in ("angle", "plain", "scheme"):
+            raise ValueError(f"unknown unmatched form {unmatched!r}; one of angle, plain, scheme")
+        self.prefixes = PREFIXES if prefixes is None else prefixes
+        self._local = LOCAL_RULES[local]
+        self._empty, self._segment, self._unmatched = empty, segment, unmatched
+        # namespace length -> {namespace: prefix}, longest first: one dict look-up per length
+        by_len: dict[int, dict[str, str]] = {}
+        for p, ns in self.prefixes.items():
+            if p and ns and (last_wins or ns not in by_len.get(len(ns), {})):
+                by_len.setdefault(len(ns), {})[ns] = p
+        self._by_len = sorted(by_len.items(), reverse=True)
+        self._len_map = by_len
+
+    def __call__(self, iri: object) -> str | None:
+        if iri is None:
+            return None
+        s = str(iri)
+        found = self.split(s)
+        if found is not None:
+            return f"{found[0]}:{found[1]}"
+        if self._unmatched == "plain" or (self._unmatched == "scheme" and not _SCHEME.match(s)):
+            return s
+        return f"<{s}>"
+
+    def split(self, s: str) -> tuple[str, str] | None:
+        """``(prefix, local)`` for the IRI ``s``, or ``None`` when no prefix fits.
+
+        >>> Compactor().split("https://w3id.org/ipkg/ontology#Procuratorate")
+        ('ipkg', 'Procuratorate')
+        """
+        if self._segment:
+            cut = max(s.rfind("#"), s.rfind("/")) + 1
+            lengths = [(cut, self._len_map[cut])] if cut in self._len_map else []
+        else:
+            lengths = self._by_len
+        for n, nss in lengths:
+            if n > len(s) or (n == len(s) and not self._empty):
+                continue
+            p = nss.get(s[:n])
+            if p is not None:
+                local = s[n:]
+                if (not local and self._empty) or self._local.fullmatch(local):
+                    return p, local
+        return None
+
+
+_QUERY_COMPACTOR: Compactor | None = None
+
+
 def compact(iri: str, prefixes: dict[str, str] | None = None) -> str:
     """``iorg:spp`` for ``https://w3id.org/ipkg/id/org/spp`` (the longest namespace whose local
-    part is a plain SPARQL name); ``<iri>`` when no prefix fits.
+    part is a plain SPARQL name, or empty); ``<iri>`` when no prefix fits. The rule of query
+    tables; see :class:`Compactor` for the others.
 
     >>> compact("https://w3id.org/ipkg/id/org/spp")
     'iorg:spp'
     >>> compact("https://example.org/x")
     '<https://example.org/x>'
+    >>> compact("https://w3id.org/ipkg/id/org/")
+    'iorg:'
     """
-    prefixes = PREFIXES if prefixes is None else prefixes
-    best = None
-    for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best])):
-            local = iri[len(ns):]
-            if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", local or "x") and not local.endswith("."):
-                best = prefix
-    return f"{best}:{iri[len(prefixes[best]):]}" if best else f"<{iri}>"
+    global _QUERY_COMPACTOR
+    if prefixes is not None:
+        return Compactor(prefixes, empty=True)(iri) or ""
+    if _QUERY_COMPACTOR is None:
+        _QUERY_COMPACTOR = Compactor(empty=True)
+    return _QUERY_COMPACTOR(iri) or ""
 
 
 __all__ = ["PREFIXES", "prefix_file", "read_prefixes", "with_prefixes", "used_and_declared",
-           "added_lines", "sparql_prologue", "is_prefix_file", "compact"]
+           "added_lines", "sparql_prologue", "is_prefix_file", "compact", "Compactor",
+           "LOCAL_RULES"]

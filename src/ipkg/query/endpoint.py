@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from ..errors import IpkgError
+from ..terms import to_json as _from_oxigraph
 from .engines import Engine
 from .params import _check_param_names, bind_values
 from .results import RDF_LANGSTRING, XSD, QueryResult, _graph_result
 from .syntax import check_syntax
-from .terms import _from_oxigraph
 
 
 class EndpointEngine(Engine):

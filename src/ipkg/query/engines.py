@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterable, Mapping
 
 from ..errors import IpkgError
-from ..load import to_rdflib
+from ..terms import json_from_rdflib as _from_rdflib
+from ..terms import to_json as _from_oxigraph
+from ..terms import to_rdflib
 from ..vocab import PREFIXES
 from .labels import LABEL_QUERY, _pick_labels
 from .params import _check_param_names, bind_values
 from .results import QueryResult, _graph_result
 from .syntax import _kind_of, _oxigraph_syntax_error, check_syntax
-from .terms import _from_oxigraph, _from_rdflib
 
 
 class Engine:

@@ -63,12 +63,14 @@ def gallery() -> list[dict]:
 
 
 def page_config() -> dict:
-    """What the page's script needs: examples, prefixes, the label query, the endpoint path."""
+    """What the page's script needs: examples, prefixes, the label query and the languages a label
+    falls back to (:mod:`ipkg.labels`), the endpoint path."""
+    from ..labels import FALLBACK
     from ..query import LABEL_QUERY
     from ..vocab import MARK, PREFIXES
 
     return {"endpoint": "/query", "examples": gallery(), "prefixes": PREFIXES,
-            "prefixMark": MARK, "labelQuery": LABEL_QUERY}
+            "prefixMark": MARK, "labelQuery": LABEL_QUERY, "labelFallback": list(FALLBACK)}
 
 
 def _script_json(data) -> str:

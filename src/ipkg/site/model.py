@@ -238,9 +238,9 @@ class SiteModel:
 
     # ------------------------------------------------------------------ validation
     def shape_curie(self, iri) -> str:
-        from ..report import Compactor
+        from ..report import compactor
 
-        return Compactor()(iri) or "" if iri else ""
+        return compactor()(iri) or "" if iri else ""
 
     @cached_property
     def results_by_focus(self) -> dict[str, list]:

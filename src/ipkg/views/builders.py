@@ -29,11 +29,13 @@ from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import OWL, SKOS
 
 from ..errors import IpkgError
+from ..labels import VIEW_PROPERTIES, graph_label
 from ..paths import folder
+from ..vocab import Compactor
 
 #: The curated views, in the order the site lists them.
 VIEWS = ("functions", "institutions", "crimes", "campaigns", "sources")
@@ -116,11 +118,9 @@ class Context:
     def __init__(self, graph: Graph, config: dict | None = None):
         self.g = graph
         self.cfg = config if config is not None else load_config()
-        self._prefixes = sorted(
-            ((p, ns) for p, ns in self.cfg.get("prefixes", {}).items()),
-            key=lambda item: -len(item[1]),
-        )
         self._prefix_map = dict(self.cfg.get("prefixes", {}))
+        # views.toml's prefixes; any local name (CURIEs are shown, not parsed)
+        self._compact = Compactor(self._prefix_map, local="any", unmatched="plain")
         if (URIRef(IPKG + "Procuratorate"), RDFS.label, None) in graph:
             self.onto = graph
         else:
@@ -132,11 +132,7 @@ class Context:
 
     # names ---------------------------------------------------------------------------------
     def curie(self, iri) -> str:
-        s = str(iri)
-        for prefix, ns in self._prefixes:
-            if s.startswith(ns) and len(s) > len(ns):
-                return f"{prefix}:{s[len(ns):]}"
-        return s
+        return self._compact(iri) or ""
 
     def expand(self, curie: str) -> URIRef:
         prefix, _, local = curie.partition(":")
@@ -145,12 +141,7 @@ class Context:
         return URIRef(self._prefix_map[prefix] + local)
 
     def _lang_value(self, graphs, iri, props, lang):
-        for g in graphs:
-            for p in props:
-                for o in g.objects(iri, p):
-                    if isinstance(o, Literal) and (o.language or "") == lang:
-                        return str(o)
-        return None
+        return graph_label(graphs, iri, (lang,), props)
 
     def label(self, iri, lang: str) -> str:
         """skos:prefLabel / rdfs:label / dcterms:title in ``lang``, else the other language,
@@ -163,14 +154,8 @@ class Context:
 
     def _label(self, iri, lang: str) -> str:
         graphs = (self.g,) if self.onto is self.g else (self.g, self.onto)
-        props = (SKOS.prefLabel, RDFS.label, URIRef(DCT + "title"))
         other = "zh" if lang == "en" else "en"
-        return (
-            self._lang_value(graphs, iri, props, lang)
-            or self._lang_value(graphs, iri, props, other)
-            or self._lang_value(graphs, iri, props, "")
-            or self.curie(iri)
-        )
+        return graph_label(graphs, iri, (lang, other, ""), VIEW_PROPERTIES) or self.curie(iri)
 
     def labels(self, iri) -> dict[str, str]:
         return {"en": self.label(iri, "en"), "zh": self.label(iri, "zh")}

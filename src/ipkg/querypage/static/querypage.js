@@ -76,18 +76,19 @@
     if (full !== text) instance.setValue(full);
   });
 
-  // ---------------------------------------------------------------- labels (ipkg.query rule)
+  // ---------------------------------------------------------------- labels (ipkg.labels rule)
+  // the chosen language, then the fallback languages the server sends (ipkg.labels.FALLBACK);
+  // in each, skos:prefLabel before rdfs:label; of equals, the smallest text
   function pickLabels(rows, lang) {
     var best = {};
+    var langs = [lang].concat((config.labelFallback || []).filter(function (x) { return x !== lang; }));
     rows.forEach(function (r) {
       if (!r.s || !r.label || r.label.type !== "literal") return;
       var l = (r.label["xml:lang"] || "").toLowerCase().split("-")[0];
       var pref = r.pref && (r.pref.value === "true" || r.pref.value === "1");
-      var score;
-      if (l === lang) score = pref ? 0 : 1;
-      else if (l === "en") score = pref ? 2 : 3;
-      else if (!l) score = 4;
-      else return;
+      var place = langs.indexOf(l);
+      if (place < 0) return;
+      var score = 2 * place + (pref ? 0 : 1);
       var iri = r.s.value, cur = best[iri];
       if (!cur || score < cur[0] || (score === cur[0] && r.label.value < cur[1])) best[iri] = [score, r.label.value];
     });
