@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .errors import IpkgError
+
 SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -80,6 +82,10 @@ class CompiledConstraint:
     two_step: tuple | None = None
     #: the focus sub-SELECT the query starts with (replaced when the focus is narrowed)
     focus_group: str = ""
+    #: the same violations without the focus nodes: ``SELECT DISTINCT ?this`` of the nodes that
+    #: break the constraint, focus nodes or not (None for the constraints about absent values);
+    #: on clean data it answers nothing, without computing the focus nodes
+    candidates: str | None = None
 
 
 @dataclass
@@ -215,12 +221,14 @@ class _Compiler:
         def triple(s_, o_):
             return f"{o_} {pred} {s_} ." if inv else f"{s_} {pred} {o_} ."
 
-        def add(component, where, has_value, select="?this ?value", two_step=None):
+        def add(component, where, has_value, select="?this ?value", two_step=None, local=False):
             # Oxigraph joins a pattern to the one before it by index look-ups (~40 us each on disk);
-            # sub-SELECTs are evaluated on their own and hash-joined, which is 10-15x faster at 10^6
+            # sub-SELECTs are evaluated on their own and hash-joined, which is 10-15x faster at 10^6.
+            # ``local``: ``where`` alone finds every violating node (focus node or not)
             q = f"SELECT DISTINCT {select} WHERE {{ {fsub} {where} }}"
+            candidates = f"SELECT DISTINCT ?this WHERE {{ {where} }}" if local and not two_step else None
             out.append(CompiledConstraint(node_shape, ps, component, q, path, severity, messages, has_value,
-                                          two_step, fsub))
+                                          two_step, fsub, candidates))
 
         def counted(having, cond=None, flag=False):
             filt = f" FILTER({cond})" if cond else ""
@@ -240,12 +248,17 @@ class _Compiler:
             for o in objs:
                 if name == "minCount":
                     n = int(o)
-                    if n >= 1:
+                    if n == 1:  # any value will do: the nodes with one, without counting them
+                        add("MinCountConstraintComponent",
+                            absent(f"{{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ {triple('?this', '?__v')} }} }}"),
+                            False, "?this")
+                    elif n > 1:
                         add("MinCountConstraintComponent",
                             absent(counted(f"COUNT(DISTINCT ?__v) >= {n}", flag=True)), False, "?this")
                 elif name == "maxCount":
                     n = int(o)
-                    add("MaxCountConstraintComponent", counted(f"COUNT(DISTINCT ?__v) > {n}"), False, "?this")
+                    add("MaxCountConstraintComponent", counted(f"COUNT(DISTINCT ?__v) > {n}"), False, "?this",
+                        local=True)
                 elif name == "hasValue":
                     add("HasValueConstraintComponent",
                         absent(f"{{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ {triple('?this', _n3(o))} }} }}"),
@@ -259,7 +272,7 @@ class _Compiler:
                         f"{{ SELECT ?this ?__lang WHERE {{ {triple('?this', '?__v')} FILTER(LANG(?__v) != \"\") "
                         f"BIND(LCASE(LANG(?__v)) AS ?__lang) }} "
                         f"GROUP BY ?this ?__lang HAVING (COUNT(DISTINCT ?__v) > 1) }}",
-                        False, "?this ?__lang")
+                        False, "?this ?__lang", local=True)
                 elif name == "qualifiedValueShape":
                     disjoint = sh.value(ps, _sh("qualifiedValueShapesDisjoint"))
                     if isinstance(disjoint, Literal) and disjoint.toPython() is True:
@@ -272,7 +285,7 @@ class _Compiler:
                                 absent(counted(f"COUNT(DISTINCT ?__v) >= {n}", cond, flag=True)), False, "?this")
                     for qmax in params.get("qualifiedMaxCount", []):
                         add("QualifiedMaxCountConstraintComponent",
-                            counted(f"COUNT(DISTINCT ?__v) > {int(qmax)}", cond), False, "?this")
+                            counted(f"COUNT(DISTINCT ?__v) > {int(qmax)}", cond), False, "?this", local=True)
                 else:  # a per-value condition
                     comp = {"datatype": "Datatype", "class": "Class", "nodeKind": "NodeKind", "in": "In",
                             "pattern": "Pattern", "languageIn": "LanguageIn", "minLength": "MinLength",
@@ -286,8 +299,9 @@ class _Compiler:
                         # an EXISTS per triple is slow: test the distinct values first (see run_compiled)
                         two = (f"SELECT DISTINCT ?value WHERE {{ {triple('?__s', '?value')} }}",
                                f"SELECT ?value WHERE {{ VALUES ?value {{ %s }} FILTER(!{cond}) }}",
-                               f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} {triple('?this', '?value')} }} }}")
-                    add(comp + "ConstraintComponent", where, True, two_step=two)
+                               f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} "
+                               f"{triple('?this', '?value')} }} }}")
+                    add(comp + "ConstraintComponent", where, True, two_step=two, local=True)
         return out
 
 
@@ -340,9 +354,9 @@ def focus_pattern(closure: set, nodes: set, subjects_of: set, objects_of: set) -
         parts.append(f"{{ ?this <{RDF_TYPE}> {_n3(next(iter(closure)))} }}")
     elif closure:
         parts.append(f"{{ {typed_by(closure, '?this', '?__tc')} }}")
-    nodes = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)  # a blank node of the
-    if nodes:  # shapes graph names no node of the data (and cannot be written into VALUES)
-        parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in nodes)} }} }}")
+    named = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)  # a blank node of the
+    if named:  # shapes graph names no node of the data (and cannot be written into VALUES)
+        parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in named)} }} }}")
     for p in sorted(subjects_of):
         parts.append(f"{{ ?this {_n3(p)} ?__o }}")
     for p in sorted(objects_of):
@@ -386,8 +400,6 @@ def compile_shapes(shapes, targeted: dict, class_closure, onto_typed, ontology=N
 def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip_focus=frozenset()) -> int:
     """Run one compiled constraint on the store; append result triples to ``results``; the count."""
     from rdflib import BNode, Literal
-
-    from .store_validate import _copy_result
 
     n = 0
     path_triples = None
@@ -496,23 +508,99 @@ def label_rule(select: str, prefixes: str) -> tuple[str, str] | None:
 
 def fused_label_query(focus: str, path: str, *, unique: bool, language_in: list[list[str]],
                       required: list[str]) -> str:
-    """One scan of ``path`` for the focus nodes, grouped by language: the focus nodes that may
-    violate any of the constraints (a superset: the exact queries then run for these only).
+    """One scan of ``path``, grouped by subject: the nodes that may violate any of the
+    constraints (a superset, and not only focus nodes: the caller keeps the focus nodes among
+    them and runs the exact queries for those only).
 
-    ``unique``: sh:uniqueLang (a language with two values); ``language_in``: each sh:languageIn
-    list (a value matching none); ``required``: language ranges some value must match (the label
-    rules). Non-literal values count as language ``*`` (no range matches them, uniqueLang skips
-    them)."""
+    ``unique``: sh:uniqueLang (more distinct language-tagged values than distinct languages);
+    ``language_in``: each sh:languageIn list (a value matching none); ``required``: language
+    ranges some value must match (the label rules; the focus nodes with no value at all are added,
+    found without reading any value). Non-literal values count as language ``*`` (no range
+    matches them, uniqueLang skips them). The scan does not join the focus nodes: on a large
+    store that join costs more than the scan."""
     conds = []
+    tagged = '?__lang != "" && ?__lang != "*"'
     if unique:
-        conds.append('SUM(IF(BOUND(?__n) && ?__lang != "" && ?__lang != "*" && ?__n > 1, 1, 0)) > 0')
+        conds.append(f"COUNT(DISTINCT IF({tagged}, ?__v, 0)) > COUNT(DISTINCT IF({tagged}, ?__lang, 0))")
     for langs in language_in:
         match = " || ".join(f'langMatches(?__lang, "{x}")' for x in langs) or "false"
-        conds.append(f"SUM(IF(BOUND(?__n) && !(?__lang != \"*\" && ({match})), 1, 0)) > 0")
+        conds.append(f"SUM(IF(!(?__lang != \"*\" && ({match})), 1, 0)) > 0")
     for x in required:
-        conds.append(f'SUM(IF(BOUND(?__n) && ?__lang != "*" && langMatches(?__lang, "{x}"), 1, 0)) = 0')
-    having = " || ".join(f"({c})" for c in conds)
-    return (f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} "
-            f"OPTIONAL {{ SELECT ?this ?__lang (COUNT(DISTINCT ?__v) AS ?__n) WHERE {{ ?this <{path}> ?__v "
-            f'BIND(IF(isLiteral(?__v), LCASE(LANG(?__v)), "*") AS ?__lang) }} GROUP BY ?this ?__lang }} }} '
-            f"GROUP BY ?this HAVING ({having})")
+        conds.append(f'SUM(IF(?__lang != "*" && langMatches(?__lang, "{x}"), 1, 0)) = 0')
+    having = " || ".join(f"({c})" for c in conds) or "false"
+    scan = (f"{{ SELECT ?this WHERE {{ ?this <{path}> ?__v "
+            f'BIND(IF(isLiteral(?__v), LCASE(LANG(?__v)), "*") AS ?__lang) }} GROUP BY ?this HAVING ({having}) }}')
+    if not required:
+        return f"SELECT DISTINCT ?this WHERE {scan}"
+    missing = (f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} "
+               f"OPTIONAL {{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ ?this <{path}> ?__v }} }} "
+               f"FILTER(!BOUND(?__ok)) }} }}")
+    return f"SELECT DISTINCT ?this WHERE {{ {scan} UNION {missing} }}"
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def _class_closure(graphs, classes) -> set:
+    """The classes and all their subclasses (rdfs:subClassOf*, read from ``graphs``)."""
+    from rdflib import RDFS
+
+    out = set(classes)
+    todo = list(classes)
+    while todo:
+        c = todo.pop()
+        for g in graphs:
+            for sub in g.subjects(RDFS.subClassOf, c):
+                if sub not in out:
+                    out.add(sub)
+                    todo.append(sub)
+    return out
+
+
+@dataclass
+class _Targets:
+    classes: set = field(default_factory=set)
+    nodes: set = field(default_factory=set)
+    subjects_of: set = field(default_factory=set)
+    objects_of: set = field(default_factory=set)
+
+    def empty(self) -> bool:
+        return not (self.classes or self.nodes or self.subjects_of or self.objects_of)
+
+
+def _targeted_shapes(shapes, strict: bool = True) -> dict:
+    """shape -> its targets, for every non-deactivated shape that has any (``strict``: refuse
+    SHACL-AF ``sh:target``, which the store validator cannot evaluate)."""
+    from rdflib import OWL, RDF, RDFS, Literal
+
+    out: dict = {}
+    for s in set(shapes.subjects(None, None)):
+        t = _Targets(
+            classes=set(shapes.objects(s, _sh("targetClass"))),
+            nodes=set(shapes.objects(s, _sh("targetNode"))),
+            subjects_of=set(shapes.objects(s, _sh("targetSubjectsOf"))),
+            objects_of=set(shapes.objects(s, _sh("targetObjectsOf"))),
+        )
+        types = set(shapes.objects(s, RDF.type))
+        if types & {RDFS.Class, OWL.Class} and types & {_sh("NodeShape"), _sh("PropertyShape")}:
+            t.classes.add(s)  # implicit class target
+        if strict and list(shapes.objects(s, _sh("target"))):
+            raise IpkgError(f"store validation does not support SHACL-AF sh:target (shape {s})")
+        deactivated = shapes.value(s, _sh("deactivated"))
+        if not t.empty() and not (isinstance(deactivated, Literal) and deactivated.toPython() is True):
+            out[s] = t
+    return out
+
+
+def _copy_result(src, node, out, seen=None) -> None:
+    """Copy a result and the blank nodes hanging off it (paths, nested details, blank-node shapes)."""
+    from rdflib import BNode
+
+    seen = seen if seen is not None else set()
+    if node in seen:
+        return
+    seen.add(node)
+    for p, o in src.predicate_objects(node):
+        out.add((node, p, o))
+        if isinstance(o, BNode):
+            _copy_result(src, o, out, seen)

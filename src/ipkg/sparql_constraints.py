@@ -34,6 +34,7 @@ from .errors import IpkgError
 SH = "http://www.w3.org/ns/shacl#"
 OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _sh(name: str):
@@ -352,8 +353,8 @@ class ShapesDataset:
 
     def __init__(self, store, shapes, *, union: bool, path=None):
         self.store, self.shapes, self.union, self.path = store, shapes, union, path
-        self._made = None
-        self._tmp = None
+        self._made: tuple | None = None
+        self._tmp: str | None = None
 
     def __call__(self):
         if self._made is None:
@@ -369,7 +370,7 @@ class ShapesDataset:
                     self._tmp = tempfile.mkdtemp(prefix=".ipkg-shapes-", dir=Path(self.path).parent)
                 except OSError:
                     self._tmp = tempfile.mkdtemp(prefix="ipkg-shapes-")
-                copy = str(Path(self._tmp) / "store")
+                copy = str(Path(self._tmp) / "store")  # mkdtemp answered
                 self.store.backup(copy)
                 target = ox.Store(copy)
             data_graphs = [g for g in target.named_graphs() if g != graph]
@@ -502,7 +503,7 @@ def run(store, shapes, shape, focus: Focus, report: list, *, conv, union: bool =
     shapes graph as that named graph. Returns the count.
     """
     added = 0
-    for owner, checks in shape_checks(shapes, shape):
+    for _owner, checks in shape_checks(shapes, shape):
         for check in checks:
             if only_sparql and check.constraint is None:
                 continue
@@ -522,6 +523,7 @@ def _run_check(store, shapes, check: _Check, focus: Focus, report: list, *, conv
     import pyoxigraph as ox
 
     text = check.select if check.select is not None else check.ask
+    assert text is not None  # a check has a SELECT or an ASK
     if check.path is not None:
         text = re.sub(r"\$PATH\b", lambda _: path_sparql(shapes, check.path), text)
     subs = {ox.Variable(name): _ox(v) for name, v in check.bindings.items()}
@@ -637,9 +639,43 @@ def _results(shapes, check: _Check, rows, report: list, conv, keep, top) -> int:
                     return str(check.bindings[name])
                 return mm.group(0)
             text = _MSG_VAR.sub(sub, str(m))
-            report.append((r, _sh("resultMessage"), Literal(text, lang=m.language) if isinstance(m, Literal) and m.language
-                           else Literal(text)))
+            lang = m.language if isinstance(m, Literal) else None
+            report.append((r, _sh("resultMessage"), Literal(text, lang=lang) if lang else Literal(text)))
         if top is not None:
             top.append(r)
         n += 1
     return n
+
+
+class _Converter:
+    """pyoxigraph terms -> rdflib terms, with a bounded cache for repeated terms."""
+
+    def __init__(self):
+        self.cache: dict = {}
+
+    def __call__(self, t):
+        try:
+            return self.cache[t]
+        except KeyError:
+            pass
+        import pyoxigraph as ox
+        from rdflib import BNode, Literal, URIRef
+
+        r: URIRef | BNode | Literal
+        if isinstance(t, ox.NamedNode):
+            r = URIRef(t.value)
+        elif isinstance(t, ox.BlankNode):
+            r = BNode(t.value)
+        elif isinstance(t, ox.Literal):
+            if t.language:
+                r = Literal(t.value, lang=t.language)
+            elif t.datatype.value == _XSD_STRING:
+                r = Literal(t.value)
+            else:
+                r = Literal(t.value, datatype=URIRef(t.datatype.value))
+        else:  # RDF-star triple terms: not used by ipkg
+            raise IpkgError(f"unsupported RDF term in the store: {t}")
+        if len(self.cache) > 200_000:
+            self.cache.clear()
+        self.cache[t] = r
+        return r
