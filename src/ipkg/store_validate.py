@@ -502,17 +502,20 @@ def validate_store_graph(
     started = time.monotonic()
     stats = stats if stats is not None else StoreValidationStats()
     phases = _Phases(stats, progress)
-    with phases.step("checking the shapes for SERVICE"):
-        refuse_service_in_shapes(shapes_graph)  # the SPARQL constraints run in-process
     with phases.step("planning"):
         plan = _plan(path, shapes_graph, ontology_graph, compile=compile, inference=inference, stats=stats)
     out = _Results()
     if parallel is None:
         parallel = (os.cpu_count() or 1) > 1
-    with _Batches(plan, out, stats, workers=workers or os.cpu_count() or 1, batch_size=batch_size) as batches:
+    with _Batches(plan, out, stats, workers=workers or os.cpu_count() or 1, batch_size=batch_size) as batches, \
+            _Queries(plan, phases, parallel=parallel) as queries:
+        queries.start()  # two processes begin with the store's own queries (label scans, compiled)
+        with phases.step("checking the shapes for SERVICE"):
+            refuse_service_in_shapes(shapes_graph)  # before any SPARQL of the shapes runs
+        queries.allow_sparql()
         with phases.step("pyshacl: submitting batches of focus nodes"):
             batches.start(phases.progress)
-        _run_queries(plan, out, phases, parallel=parallel)
+        queries.finish(out)
         with phases.step("nodes the ontology describes (pyshacl)"):
             _run_ontology_nodes(plan, out)
         with phases.step("pyshacl: waiting for the last batches"):
@@ -823,10 +826,11 @@ def _shape_checks(shapes, shape):
 class _Worker:
     """Runs store query tasks in one process; its results and counts go back to the caller."""
 
-    def __init__(self, plan: _Plan, store, conv):
+    def __init__(self, plan: _Plan, store, conv, gate=None):
         from .sparql_constraints import ShapesDataset
 
-        self.plan, self.store, self.conv = plan, store, conv
+        #: ``gate``: an event set once the shapes' SPARQL is known to be free of SERVICE
+        self.plan, self.store, self.conv, self.gate = plan, store, conv, gate
         self.out = _Results()
         self.counts = {"compiled_results": 0, "fused_scans": 0}
         self.seconds: dict = {}
@@ -890,6 +894,8 @@ class _Worker:
         from .sparql_constraints import run as run_sparql
 
         plan, store = self.plan, self.store
+        if self.gate is not None:
+            self.gate.wait()
         targets = plan.targeted[shape]
         fp = focus_pattern(_class_closure(plan.class_graphs, targets.classes), targets.nodes,
                            targets.subjects_of, targets.objects_of)
@@ -927,68 +933,92 @@ class _Worker:
             self._sparql(shape, nodes)
 
 
-def _run_queries(plan: _Plan, out: _Results, phases: _Phases, *, parallel: bool) -> None:
-    """Run every store query task: with ``parallel``, in two forked processes that take the tasks
-    from one shared counter (this one shows their progress and gathers their results); else here."""
-    import multiprocessing as mp
+class _Queries:
+    """The store query tasks (:func:`_tasks`). With ``parallel``, :meth:`start` forks two processes
+    that take them from one shared counter, each on its own read-only handle of the store, and
+    :meth:`finish` shows their progress as it comes and gathers their results; a SPARQL constraint
+    of the shapes waits for :meth:`allow_sparql` (the SERVICE check). Without, :meth:`finish` runs
+    them all here. An error in a process stops the others and is raised here."""
 
-    tasks = _tasks(plan, phases.stats)
-    t0 = time.monotonic()
-    if parallel and len(tasks) > 1 and "fork" in mp.get_all_start_methods():
-        _run_forked(plan, tasks, out, phases, mp.get_context("fork"), processes=2)
-    else:
-        worker = _Worker(plan, plan.store, plan.conv)
+    def __init__(self, plan: _Plan, phases: _Phases, *, parallel: bool):
+        import multiprocessing as mp
+
+        self.plan, self.phases = plan, phases
+        self.tasks = _tasks(plan, phases.stats)
+        self.ctx = mp.get_context("fork") if (parallel and len(self.tasks) > 1
+                                              and "fork" in mp.get_all_start_methods()) else None
+        self.procs: list = []
+        self.answers: list = []
+        self.started = time.monotonic()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for proc in self.procs:
+            if proc.is_alive():  # interrupted or failed: stop them
+                proc.terminate()
+            proc.join()
+        return False
+
+    def start(self) -> None:
+        global _SIDE
+        self.started = time.monotonic()
+        if self.ctx is None:
+            return
+        self.counter, self.messages, self.gate = self.ctx.Value("i", 0), self.ctx.SimpleQueue(), self.ctx.Event()
+        _SIDE = (self.plan, self.tasks, self.counter, self.messages, self.gate)
         try:
-            for i, task in enumerate(tasks):
-                if phases.progress:
-                    phases.progress(task.label, i + 1, len(tasks))
+            self.procs = [self.ctx.Process(target=_side_main, daemon=True) for _ in range(2)]
+            for proc in self.procs:
+                proc.start()
+        finally:
+            _SIDE = None
+
+    def allow_sparql(self) -> None:
+        if self.ctx is not None:
+            self.gate.set()
+
+    def finish(self, out: _Results) -> None:
+        if self.ctx is None:
+            self._run_here(out)
+        else:
+            self._gather(out)
+        self.phases.add("store queries (wall)", time.monotonic() - self.started)
+
+    def _run_here(self, out: _Results) -> None:
+        worker = _Worker(self.plan, self.plan.store, self.plan.conv)
+        try:
+            for i, task in enumerate(self.tasks):
+                if self.phases.progress:
+                    self.phases.progress(task.label, i + 1, len(self.tasks))
                 worker.run(task)
         finally:
             worker.close()
         out.take(worker.out.triples, worker.out.top)
-        _add_counts(phases.stats, phases, worker.counts, worker.seconds)
-    phases.add("store queries (wall)", time.monotonic() - t0)
+        _add_counts(self.phases.stats, self.phases, worker.counts, worker.seconds)
 
-
-def _run_forked(plan: _Plan, tasks: list, out: _Results, phases: _Phases, ctx, *, processes: int) -> None:
-    """The tasks in ``processes`` forked processes (each opens the store read-only); their
-    progress shown as it comes, their results gathered; an error in one stops all and is raised."""
-    global _SIDE
-    counter, messages = ctx.Value("i", 0), ctx.SimpleQueue()
-    _SIDE = (plan, tasks, counter, messages)
-    try:
-        procs = [ctx.Process(target=_side_main, daemon=True) for _ in range(processes)]
-        for proc in procs:
-            proc.start()
-    finally:
-        _SIDE = None
-    done = 0
-    answers: list = []
-    try:
-        while len(answers) < len(procs):
-            if messages.empty():
-                if not any(p.is_alive() for p in procs) and messages.empty():
-                    codes = ", ".join(str(p.exitcode) for p in procs)
+    def _gather(self, out: _Results) -> None:
+        done, progress = 0, self.phases.progress
+        while len(self.answers) < len(self.procs):
+            if self.messages.empty():
+                if not any(p.is_alive() for p in self.procs) and self.messages.empty():
+                    codes = ", ".join(str(p.exitcode) for p in self.procs)
                     raise IpkgError(f"a validation process stopped (exit codes {codes}) before it answered")
                 time.sleep(0.02)
                 continue
-            kind, payload = messages.get()
+            kind, payload = self.messages.get()
             if kind == "task":
                 done += 1
-                if phases.progress:
-                    phases.progress(payload, done, len(tasks))
+                if progress:
+                    progress(payload, done, len(self.tasks))
             elif kind == "error":
                 raise IpkgError(**payload)
             else:
-                answers.append(payload)
-    finally:
-        for proc in procs:
-            if proc.is_alive() and len(answers) < len(procs):  # interrupted or failed: stop the others
-                proc.terminate()
-            proc.join()
-    for triples, top, counts, seconds in answers:
-        out.take(triples, top)
-        _add_counts(phases.stats, phases, counts, seconds)
+                self.answers.append(payload)
+        for triples, top, counts, seconds in self.answers:
+            out.take(triples, top)
+            _add_counts(self.phases.stats, self.phases, counts, seconds)
 
 
 def _counter_taker(counter, total: int):
@@ -1020,10 +1050,10 @@ def _side_main() -> None:
     """A forked query process: take tasks from the shared counter until none is left, saying
     which one it starts; send back the results (or the error)."""
     assert _SIDE is not None
-    plan, tasks, counter, messages = _SIDE
+    plan, tasks, counter, messages, gate = _SIDE
     try:
         store = _open(plan.store.spec() if plan.remote else plan.where)
-        worker = _Worker(plan, store, _Converter())
+        worker = _Worker(plan, store, _Converter(), gate)
         take = _counter_taker(counter, len(tasks))
         try:
             while (i := take()) is not None:
