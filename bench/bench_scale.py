@@ -1,7 +1,8 @@
 """Scale benchmark (issue #8): synth, load, validate, GROUP BY and 2-hop lookups at growing sizes.
 
     python bench/bench_scale.py --sizes 1000,10000,100000            # minutes
-    python bench/bench_scale.py --sizes 1000000,2000000 --validate-max 0   # tens of minutes
+    python bench/bench_scale.py --sizes 1000000,2000000                # tens of minutes
+    python bench/bench_scale.py --sizes 1000000 --reuse              # validate the kept files again
     python bench/bench_scale.py --report-only                         # re-render the table/plot
 
 Each size N: ``ipkg synth --cases N`` (in process, timed); the curated graph files plus the
@@ -11,7 +12,13 @@ the process tree) beside ``oxigraph load --location DIR --file ...`` of the same
 whole-graph validation (``ipkg.validate.validate_graph`` on an rdflib graph) where that stays
 under --pyshacl-max; a GROUP BY over all cases (count by crime type and year) on the on-disk
 store; the median of 200 two-hop neighbourhood lookups. Results are cached per size in
-WORKDIR/results.json and rendered to bench/results/scale.md and scale.png.
+WORKDIR/results.json and rendered to bench/results/scale.md and scale.png, with validation time
+over the raw load time of the same files in the same run (issue #19: at most 1.5) and, between
+consecutive sizes, the growth of each time per 10x of data (10 = linear).
+
+--reuse takes WORKDIR/synth-N.nt and WORKDIR/store-N as they are (kept by an earlier --keep run;
+symbolic links to them do too: nothing is written into the store) and times the raw load and the
+validation again, side by side, keeping the other figures of the cached result.
 """
 
 from __future__ import annotations
@@ -79,6 +86,9 @@ def bench_size(n: int, work: Path, args) -> dict:
     data_files = [str(p) for p in project.data_files]
     res: dict = {"cases": n}
     synth = work / f"synth-{n}.nt"
+    store = work / f"store-{n}"
+    if args.reuse:
+        return bench_reused(n, work, args, data_files, synth, store)
     t = time.monotonic()
     stats = write_synthetic(n, synth, seed=42)
     res["synth_s"] = time.monotonic() - t
@@ -87,7 +97,6 @@ def bench_size(n: int, work: Path, args) -> dict:
     res["file_mb"] = synth.stat().st_size / 1e6
     print(f"[{n}] synth {res['synth_s']:.1f}s {stats.triples:,} triples", flush=True)
 
-    store = work / f"store-{n}"
     raw = work / f"raw-{n}"
     for d in (store, raw):
         shutil.rmtree(d, ignore_errors=True)
@@ -96,28 +105,12 @@ def bench_size(n: int, work: Path, args) -> dict:
     m = run_measured([sys.executable, "-c", code])
     assert m["rc"] == 0, m["stderr"]
     res["load_s"], res["load_rss"] = m["seconds"], m["peak_rss"]
-    m = run_measured([shutil.which("oxigraph"), "load", "--location", str(raw), "--file", *data_files, str(synth)])
-    assert m["rc"] == 0, m["stderr"]
-    res["raw_load_s"], res["raw_load_rss"] = m["seconds"], m["peak_rss"]
-    shutil.rmtree(raw, ignore_errors=True)
+    raw_load(res, n, raw, data_files, synth)
     res["store_mb"] = dir_size(store) / 1e6
     print(f"[{n}] load {res['load_s']:.1f}s (raw oxigraph {res['raw_load_s']:.1f}s)", flush=True)
 
     if n <= args.validate_max:
-        code = (
-            "import json; from ipkg.load import load_project; "
-            "from ipkg.store_validate import validate_store_graph, StoreValidationStats, result_keys; "
-            "p = load_project(); st = StoreValidationStats(); "
-            f"r = validate_store_graph({str(store)!r}, p.shapes, p.ontology, stats=st); "
-            "print(json.dumps({'focus': st.focus_nodes, 'batches': st.batches, 'results': len(result_keys(r))}))"
-        )
-        m = run_measured([sys.executable, "-c", code])
-        assert m["rc"] == 0, m["stderr"]
-        info = json.loads(m["stdout"].strip().splitlines()[-1])
-        res.update(validate_s=m["seconds"], validate_rss=m["peak_rss"], focus_nodes=info["focus"],
-                   validate_version="compiled SPARQL",
-                   validate_results=info["results"])
-        print(f"[{n}] validate_store {res['validate_s']:.1f}s", flush=True)
+        validate(res, n, store)
     if n <= args.pyshacl_max:
         code = (
             "import json; from rdflib import Graph; from ipkg.load import load_project; "
@@ -190,6 +183,59 @@ def bench_size(n: int, work: Path, args) -> dict:
     return res
 
 
+def raw_load(res: dict, n: int, raw: Path, data_files: list, synth: Path) -> None:
+    """``oxigraph load`` of the same files into a fresh folder (deleted after): the floor."""
+    shutil.rmtree(raw, ignore_errors=True)
+    m = run_measured([shutil.which("oxigraph"), "load", "--location", str(raw), "--file", *data_files, str(synth)])
+    assert m["rc"] == 0, m["stderr"]
+    res["raw_load_s"], res["raw_load_rss"] = m["seconds"], m["peak_rss"]
+    shutil.rmtree(raw, ignore_errors=True)
+
+
+def validate(res: dict, n: int, store: Path) -> None:
+    """``validate_store`` in a child process: wall time, peak RSS of the process tree, the
+    seconds of each named step, the result keys."""
+    code = (
+        "import json; from ipkg.load import load_project; "
+        "from ipkg.store_validate import validate_store_graph, StoreValidationStats, result_keys; "
+        "p = load_project(); st = StoreValidationStats(); "
+        f"r = validate_store_graph({str(store)!r}, p.shapes, p.ontology, stats=st); "
+        "print(json.dumps({'focus': st.focus_nodes, 'batches': st.batches, 'results': len(result_keys(r)), "
+        "'phases': st.phase_seconds}))"
+    )
+    m = run_measured([sys.executable, "-c", code])
+    assert m["rc"] == 0, m["stderr"]
+    info = json.loads(m["stdout"].strip().splitlines()[-1])
+    res.update(validate_s=m["seconds"], validate_rss=m["peak_rss"], focus_nodes=info["focus"],
+               validate_version="compiled SPARQL", validate_results=info["results"],
+               validate_phases=info["phases"])
+    print(f"[{n}] validate_store {res['validate_s']:.1f}s = {res['validate_s'] / res['raw_load_s']:.2f} x raw load; "
+          + ", ".join(f"{k} {v:.1f}" for k, v in sorted(info["phases"].items(), key=lambda kv: -kv[1])[:6]), flush=True)
+
+
+def bench_reused(n: int, work: Path, args, data_files: list, synth: Path, store: Path) -> dict:
+    """--reuse: raw load and validation again, on the kept files, in this run."""
+    assert synth.exists() and store.exists(), f"--reuse needs {synth} and {store}"
+    cache = work / "results.json"
+    res = json.loads(cache.read_text()).get(str(n), {}) if cache.exists() else {}
+    res["cases"] = n
+    raw_load(res, n, work / f"raw-{n}", data_files, synth)
+    print(f"[{n}] raw oxigraph load {res['raw_load_s']:.1f}s", flush=True)
+    validate(res, n, store)
+    return res
+
+
+def growth(rows: list, key: str) -> dict:
+    """cases -> how much ``key`` grows per 10x of data from the previous size (10 = linear)."""
+    import math
+
+    out = {}
+    for a, b in zip(rows, rows[1:]):
+        if a.get(key) and b.get(key) and b["cases"] > a["cases"]:
+            out[b["cases"]] = (b[key] / a[key]) ** (1 / math.log10(b["cases"] / a["cases"]))
+    return out
+
+
 def fmt(v, spec="{:.1f}"):
     return "–" if v is None else spec.format(v)
 
@@ -217,18 +263,24 @@ def render(results: dict) -> None:
         "unless stated; memory is the peak RSS of the whole process tree (validation workers included).",
         "",
         "| cases | triples | synth s (triples/s) | load s | raw `oxigraph load` s | load/raw | load peak MiB | store MB "
-        "| validate_store s (version) | peak MiB | plain validation s | peak MiB | GROUP BY s (cold) | 2-hop ms (p95) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| validate_store s (version) | validate/raw load | growth per 10x | peak MiB | plain validation s | peak MiB "
+        "| GROUP BY s (cold) | 2-hop ms (p95) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    grow = growth(rows, "validate_s")
     for r in rows:
+        ratio = r.get("validate_s") and r.get("raw_load_s") and r["validate_s"] / r["raw_load_s"]
         lines.append(
             f"| {r['cases']:,} | {r['triples']:,} | {r['synth_s']:.1f} ({r['synth_tps'] / 1000:,.0f}k) "
             f"| {r['load_s']:.1f} | {r['raw_load_s']:.1f} | {r['load_s'] / r['raw_load_s']:.2f} "
             f"| {r['load_rss'] / 2**20:,.0f} | {r['store_mb']:,.0f} "
-            f"| {fmt(r.get('validate_s'))}{' (' + r.get('validate_version', 'pyshacl batches') + ')' if r.get('validate_s') else ''} | {fmt(r.get('validate_rss') and r['validate_rss'] / 2**20, '{:,.0f}')} "
+            f"| {fmt(r.get('validate_s'))}{' (' + r.get('validate_version', 'pyshacl batches') + ')' if r.get('validate_s') else ''} "
+            f"| {fmt(ratio or None, '{:.2f}')} | {fmt(grow.get(r['cases']))} "
+            f"| {fmt(r.get('validate_rss') and r['validate_rss'] / 2**20, '{:,.0f}')} "
             f"| {fmt(r.get('plain_s')) if 'plain_note' not in r else r['plain_note']} "
             f"| {fmt(r.get('plain_rss') and r['plain_rss'] / 2**20, '{:,.0f}')} "
-            f"| {r['groupby_s']:.2f} ({r['groupby_cold_s']:.2f}){' naive ' + format(r['groupby_naive_s'], '.1f') if r.get('groupby_naive_s') else ''} | {r['twohop_ms']:.2f} ({r['twohop_p95_ms']:.2f}) |"
+            f"| {fmt(r.get('groupby_s'), '{:.2f}')} ({fmt(r.get('groupby_cold_s'), '{:.2f}')}){' naive ' + format(r['groupby_naive_s'], '.1f') if r.get('groupby_naive_s') else ''} "
+            f"| {fmt(r.get('twohop_ms'), '{:.2f}')} ({fmt(r.get('twohop_p95_ms'), '{:.2f}')}) |"
         )
     lines.append("")
     # the table goes between the markers of bench/results/scale.md (the prose around it is hand-written)
@@ -269,7 +321,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000,100000", help="comma-separated case counts")
     ap.add_argument("--workdir", default="/tmp/ipkg-scale", help="where files and stores go (needs disk)")
-    ap.add_argument("--validate-max", type=int, default=100_000, help="skip validate_store above this many cases")
+    ap.add_argument("--validate-max", type=int, default=10**12,
+                    help="skip validate_store above this many cases (default: validate at every size; 0: never)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="time the raw load and validation again on WORKDIR's kept synth-N.nt and store-N")
     ap.add_argument("--pyshacl-max", type=int, default=10_000, help="skip plain validation above this many cases")
     ap.add_argument("--pyshacl-budget", type=float, default=900, help="seconds before plain validation is stopped")
     ap.add_argument("--skip-naive-groupby", action="store_true", help="do not time the naive GROUP BY formulation")

@@ -205,3 +205,69 @@ def test_constraints_the_compiler_cannot_translate_still_run_in_pyshacl(tmp_path
     comps = {k[2] for k in plain if k[3] == SH.Info}
     assert {SH.NodeConstraintComponent, SH.MaxCountConstraintComponent} <= comps
     assert got == plain
+
+
+def test_two_query_processes_give_the_results_of_one(tmp_path, project):
+    """The store queries shared out between two forked processes report exactly what one process
+    reports, on planted faults; every named step has its seconds."""
+    synth = tmp_path / "s.nt"
+    write_synthetic(300, synth, seed=5, plant=3)
+    planted = tmp_path / "planted.ttl"
+    planted.write_text(PLANTED)
+    load_files([*project.data_files, planted, synth], tmp_path / "st")
+    one, two = StoreValidationStats(), StoreValidationStats()
+    alone = _full_keys(validate_store_graph(tmp_path / "st", project.shapes, project.ontology, stats=one,
+                                            parallel=False))
+    shared = _full_keys(validate_store_graph(tmp_path / "st", project.shapes, project.ontology, stats=two,
+                                             parallel=True))
+    assert shared == alone and len(alone) >= 5
+    assert two.compiled_results == one.compiled_results and two.fused_scans == one.fused_scans == 1
+    for stats in (one, two):
+        assert {"planning", "checking the shapes for SERVICE", "fused label scans", "compiled constraints",
+                "SPARQL constraints", "store queries (wall)", "writing the report"} <= set(stats.phase_seconds)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_service_clause_in_the_shapes_is_refused_before_any_query(tmp_path, project, parallel):
+    """A SHACL-SPARQL rule with SERVICE: exit-2 error naming it, whether the store queries run in
+    this process or in two forked ones (which start before the check but hold back the rules)."""
+    from ipkg.errors import IpkgError
+
+    load_files(list(project.data_files), tmp_path / "st")
+    shapes = project.shapes + Graph()
+    shapes.parse(data="""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:Remote a sh:NodeShape ; sh:targetClass <https://w3id.org/ipkg/ontology#Case> ;
+  sh:sparql [ sh:select "SELECT $this WHERE { SERVICE <http://127.0.0.1:9/sparql> { $this ?p ?o } }" ] .
+""", format="turtle")
+    with pytest.raises(IpkgError, match="SERVICE"):
+        validate_store_graph(tmp_path / "st", shapes, project.ontology, parallel=parallel)
+
+
+def test_filter_in_on_a_bound_variable_runs_as_values_with_the_same_rows():
+    """The runner's rewrite of FILTER (?v IN (iri, ...)) into VALUES: only where a triple pattern
+    of the outer group binds ?v and every member is an IRI; the rows are those of the original."""
+    import pyoxigraph as ox
+
+    from ipkg.sparql_constraints import filter_in_as_values
+
+    ex = "http://example.org/"
+    store = ox.Store()
+    for s, p, o in [("a", "r1", "b"), ("a", "r2", "c"), ("a", "r3", "d"), ("b", "r1", "e"), ("c", "q", "x")]:
+        store.add(ox.Quad(ox.NamedNode(ex + s), ox.NamedNode(ex + p), ox.NamedNode(ex + o)))
+    store.add(ox.Quad(ox.NamedNode(ex + "d"), ox.NamedNode(ex + "q"), ox.Literal("x")))
+    query = """PREFIX ex: <http://example.org/>
+    SELECT ?s ?link ?o ?k WHERE { ?s ?link ?o . FILTER (?link IN (ex:r1, <http://example.org/r2>, ex:r1))
+      OPTIONAL { ?o ex:q ?k } FILTER (?k IN (ex:x)) }"""
+    rewritten = filter_in_as_values(query)
+    assert "VALUES ?link { ex:r1 <http://example.org/r2> }" in rewritten  # repeated member once
+    assert "FILTER (?k IN (ex:x))" in rewritten  # ?k is bound only inside OPTIONAL: left alone
+
+    def rows(q):
+        return sorted(tuple(str(r[v]) for v in ("s", "link", "o", "k")) for r in store.query(q))
+
+    assert rows(rewritten) == rows(query) and len(rows(query)) == 1
+    literal = query.replace("ex:r1, <http://example.org/r2>, ex:r1", 'ex:r1, "x"')
+    assert filter_in_as_values(literal) == literal  # a literal member compares by value: left alone
+    assert filter_in_as_values(query, prebound={"link"}) == query

@@ -194,20 +194,25 @@ def _run_with_stderr_on_a_terminal(args, cwd) -> tuple[int, str]:
 
 
 def test_progress_line_on_a_terminal_only(data):
-    """On a terminal: one line rewritten in place naming the constraint, n of N and the time;
-    -q: nothing; not a terminal: nothing, unless -v (then one line per step)."""
+    """On a terminal: one line rewritten in place naming each step (planning, the pyshacl batches,
+    the fused label scans, ...) and each constraint, n of N and the time; -q: nothing; not a
+    terminal: nothing, unless -v (then one line per step and constraint)."""
+    import re
     import subprocess
     import sys
 
     root = Path(__file__).resolve().parents[1]
     code, shown = _run_with_stderr_on_a_terminal(["validate", "--store", str(data[0])], root)
     assert code == 1
-    steps = [s for s in shown.split("\r") if s.startswith("validating ")]
+    steps = [s for s in shown.split("\r") if re.match(r"validating \d+/\d+ ", s)]
+    named = [s.strip() for s in shown.split("\r") if s.startswith("validating: ")]
     assert len(steps) >= 2 and shown.rstrip().endswith("s")
+    assert any(s.startswith("validating: planning") for s in named)
+    assert any(s.startswith("validating: writing the report") for s in named)
     last = steps[-1].strip()
     n, total = last.split()[1].split("/")
     assert n == total and int(total) > 100  # every compiled constraint and SPARQL rule counted
-    assert "SPARQL" in shown and "MinCount" in shown
+    assert steps[0].startswith("validating 1/") and "label scan" in steps[0]  # the costliest first
     code, shown = _run_with_stderr_on_a_terminal(["validate", "--store", str(data[0]), "-q"], root)
     assert code == 1 and "validating" not in shown
     env = {"PYTHONPATH": str(root / "src")}
@@ -218,5 +223,7 @@ def test_progress_line_on_a_terminal_only(data):
     assert plain.returncode == 1 and "validating" not in plain.stderr
     verbose = subprocess.run([sys.executable, "-m", "ipkg", "validate", "--store", str(data[0]), "-v"], cwd=root,
                              capture_output=True, text=True, env={**os.environ, **env})
-    lines = [ln for ln in verbose.stderr.splitlines() if ln.startswith("validating ")]
+    lines = [ln for ln in verbose.stderr.splitlines() if re.match(r"validating \d+/\d+ ", ln)]
     assert verbose.returncode == 1 and "\r" not in verbose.stderr and len(lines) == int(total)
+    assert sorted(int(ln.split()[1].split("/")[0]) for ln in lines) == list(range(1, int(total) + 1))
+    assert any("SPARQL" in ln for ln in lines) and any("MinCount" in ln for ln in lines)

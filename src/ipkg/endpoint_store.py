@@ -97,7 +97,7 @@ def substitute(text: str, subs: dict) -> str:
     masked = _masked(text)
     names = "|".join(re.escape(n) for n in subs)
     heads = [(m.end(), _head_end(masked, m.end())) for m in re.finditer(r"\bSELECT\b", masked, re.IGNORECASE)]
-    out = []
+    out: list[str] = []
     last = 0
     for m in re.finditer(r"[?$](" + names + r")\b", masked):
         term = str(subs[m.group(1)])
@@ -206,7 +206,9 @@ class EndpointStore:
         if m.group(1).upper() != "SELECT":
             raise IpkgError("only SELECT and ASK queries are sent to an endpoint by the validator")
         try:  # the projected variables, as the query's own engine reads them
-            names = [v.value for v in ox.Store().query(prologue + body).variables]
+            parsed = ox.Store().query(prologue + body)
+            assert isinstance(parsed, ox.QuerySolutions)  # a SELECT (checked above)
+            names = [v.value for v in parsed.variables]
         except SyntaxError as exc:
             raise IpkgError(f"a validation query does not parse: {exc}", hint=text[:300]) from None
         page = self.page_size
@@ -230,7 +232,8 @@ class EndpointStore:
         # variable), page by page
         # (a variable the query orders by already is not repeated: Virtuoso 7.2 then returns
         # some rows twice)
-        own = re.search(r"\bORDER\s+BY\b(.*)$", tail, re.IGNORECASE | re.S).group(1) if has_order else ""
+        order_by = re.search(r"\bORDER\s+BY\b(.*)$", tail, re.IGNORECASE | re.S) if has_order else None
+        own = order_by.group(1) if order_by else ""
         extra = [n for n in names if not re.search(r"[?$]" + re.escape(n) + r"\b", own)]
         order = ("" if has_order else "ORDER BY ") + " ".join(f"?{n}" for n in extra)
         rows = []

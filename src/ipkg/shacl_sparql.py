@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .errors import IpkgError
 from .results import copy_result, result_triples
 from .terms import sparql
 
@@ -83,6 +84,10 @@ class CompiledConstraint:
     two_step: tuple | None = None
     #: the focus sub-SELECT the query starts with (replaced when the focus is narrowed)
     focus_group: str = ""
+    #: the same violations without the focus nodes: ``SELECT DISTINCT ?this`` of the nodes that
+    #: break the constraint, focus nodes or not (None for the constraints about absent values);
+    #: on clean data it answers nothing, without computing the focus nodes
+    candidates: str | None = None
 
 
 @dataclass
@@ -214,12 +219,14 @@ class _Compiler:
         def triple(s_, o_):
             return f"{o_} {pred} {s_} ." if inv else f"{s_} {pred} {o_} ."
 
-        def add(component, where, has_value, select="?this ?value", two_step=None):
+        def add(component, where, has_value, select="?this ?value", two_step=None, local=False):
             # Oxigraph joins a pattern to the one before it by index look-ups (~40 us each on disk);
-            # sub-SELECTs are evaluated on their own and hash-joined, which is 10-15x faster at 10^6
+            # sub-SELECTs are evaluated on their own and hash-joined, which is 10-15x faster at 10^6.
+            # ``local``: ``where`` alone finds every violating node (focus node or not)
             q = f"SELECT DISTINCT {select} WHERE {{ {fsub} {where} }}"
+            candidates = f"SELECT DISTINCT ?this WHERE {{ {where} }}" if local and not two_step else None
             out.append(CompiledConstraint(node_shape, ps, component, q, path, severity, messages, has_value,
-                                          two_step, fsub))
+                                          two_step, fsub, candidates))
 
         def counted(having, cond=None, flag=False):
             filt = f" FILTER({cond})" if cond else ""
@@ -239,12 +246,17 @@ class _Compiler:
             for o in objs:
                 if name == "minCount":
                     n = int(o)
-                    if n >= 1:
+                    if n == 1:  # any value will do: the nodes with one, without counting them
+                        add("MinCountConstraintComponent",
+                            absent(f"{{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ {triple('?this', '?__v')} }} }}"),
+                            False, "?this")
+                    elif n > 1:
                         add("MinCountConstraintComponent",
                             absent(counted(f"COUNT(DISTINCT ?__v) >= {n}", flag=True)), False, "?this")
                 elif name == "maxCount":
                     n = int(o)
-                    add("MaxCountConstraintComponent", counted(f"COUNT(DISTINCT ?__v) > {n}"), False, "?this")
+                    add("MaxCountConstraintComponent", counted(f"COUNT(DISTINCT ?__v) > {n}"), False, "?this",
+                        local=True)
                 elif name == "hasValue":
                     add("HasValueConstraintComponent",
                         absent(f"{{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ {triple('?this', sparql(o))} }} }}"),
@@ -258,7 +270,7 @@ class _Compiler:
                         f"{{ SELECT ?this ?__lang WHERE {{ {triple('?this', '?__v')} FILTER(LANG(?__v) != \"\") "
                         f"BIND(LCASE(LANG(?__v)) AS ?__lang) }} "
                         f"GROUP BY ?this ?__lang HAVING (COUNT(DISTINCT ?__v) > 1) }}",
-                        False, "?this ?__lang")
+                        False, "?this ?__lang", local=True)
                 elif name == "qualifiedValueShape":
                     disjoint = sh.value(ps, _sh("qualifiedValueShapesDisjoint"))
                     if isinstance(disjoint, Literal) and disjoint.toPython() is True:
@@ -271,7 +283,7 @@ class _Compiler:
                                 absent(counted(f"COUNT(DISTINCT ?__v) >= {n}", cond, flag=True)), False, "?this")
                     for qmax in params.get("qualifiedMaxCount", []):
                         add("QualifiedMaxCountConstraintComponent",
-                            counted(f"COUNT(DISTINCT ?__v) > {int(qmax)}", cond), False, "?this")
+                            counted(f"COUNT(DISTINCT ?__v) > {int(qmax)}", cond), False, "?this", local=True)
                 else:  # a per-value condition
                     comp = {"datatype": "Datatype", "class": "Class", "nodeKind": "NodeKind", "in": "In",
                             "pattern": "Pattern", "languageIn": "LanguageIn", "minLength": "MinLength",
@@ -287,7 +299,7 @@ class _Compiler:
                                f"SELECT ?value WHERE {{ VALUES ?value {{ %s }} FILTER(!{cond}) }}",
                                f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} "
                                f"{triple('?this', '?value')} }} }}")
-                    add(comp + "ConstraintComponent", where, True, two_step=two)
+                    add(comp + "ConstraintComponent", where, True, two_step=two, local=True)
         return out
 
 
@@ -387,7 +399,6 @@ def run_compiled(store, c: CompiledConstraint, shapes, conv, results: list, skip
     """Run one compiled constraint on the store; append result triples to ``results``; the count."""
     from rdflib import BNode, Literal
 
-
     n = 0
     path_triples = None
     queries = [c.query]
@@ -481,23 +492,86 @@ def label_rule(select: str, prefixes: str) -> tuple[str, str] | None:
 
 def fused_label_query(focus: str, path: str, *, unique: bool, language_in: list[list[str]],
                       required: list[str]) -> str:
-    """One scan of ``path`` for the focus nodes, grouped by language: the focus nodes that may
-    violate any of the constraints (a superset: the exact queries then run for these only).
+    """One scan of ``path``, grouped by subject: the nodes that may violate any of the
+    constraints (a superset, and not only focus nodes: the caller keeps the focus nodes among
+    them and runs the exact queries for those only).
 
-    ``unique``: sh:uniqueLang (a language with two values); ``language_in``: each sh:languageIn
-    list (a value matching none); ``required``: language ranges some value must match (the label
-    rules). Non-literal values count as language ``*`` (no range matches them, uniqueLang skips
-    them)."""
+    ``unique``: sh:uniqueLang (more distinct language-tagged values than distinct languages);
+    ``language_in``: each sh:languageIn list (a value matching none); ``required``: language
+    ranges some value must match (the label rules; the focus nodes with no value at all are added,
+    found without reading any value). Non-literal values count as language ``*`` (no range
+    matches them, uniqueLang skips them). The scan does not join the focus nodes: on a large
+    store that join costs more than the scan."""
     conds = []
+    tagged = '?__lang != "" && ?__lang != "*"'
     if unique:
-        conds.append('SUM(IF(BOUND(?__n) && ?__lang != "" && ?__lang != "*" && ?__n > 1, 1, 0)) > 0')
+        conds.append(f"COUNT(DISTINCT IF({tagged}, ?__v, 0)) > COUNT(DISTINCT IF({tagged}, ?__lang, 0))")
     for langs in language_in:
         match = " || ".join(f'langMatches(?__lang, "{x}")' for x in langs) or "false"
-        conds.append(f"SUM(IF(BOUND(?__n) && !(?__lang != \"*\" && ({match})), 1, 0)) > 0")
+        conds.append(f"SUM(IF(!(?__lang != \"*\" && ({match})), 1, 0)) > 0")
     for x in required:
-        conds.append(f'SUM(IF(BOUND(?__n) && ?__lang != "*" && langMatches(?__lang, "{x}"), 1, 0)) = 0')
-    having = " || ".join(f"({c})" for c in conds)
-    return (f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} "
-            f"OPTIONAL {{ SELECT ?this ?__lang (COUNT(DISTINCT ?__v) AS ?__n) WHERE {{ ?this <{path}> ?__v "
-            f'BIND(IF(isLiteral(?__v), LCASE(LANG(?__v)), "*") AS ?__lang) }} GROUP BY ?this ?__lang }} }} '
-            f"GROUP BY ?this HAVING ({having})")
+        conds.append(f'SUM(IF(?__lang != "*" && langMatches(?__lang, "{x}"), 1, 0)) = 0')
+    having = " || ".join(f"({c})" for c in conds) or "false"
+    scan = (f"{{ SELECT ?this WHERE {{ ?this <{path}> ?__v "
+            f'BIND(IF(isLiteral(?__v), LCASE(LANG(?__v)), "*") AS ?__lang) }} GROUP BY ?this HAVING ({having}) }}')
+    if not required:
+        return f"SELECT DISTINCT ?this WHERE {scan}"
+    missing = (f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} "
+               f"OPTIONAL {{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ ?this <{path}> ?__v }} }} "
+               f"FILTER(!BOUND(?__ok)) }} }}")
+    return f"SELECT DISTINCT ?this WHERE {{ {scan} UNION {missing} }}"
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def _class_closure(graphs, classes) -> set:
+    """The classes and all their subclasses (rdfs:subClassOf*, read from ``graphs``)."""
+    from rdflib import RDFS
+
+    out = set(classes)
+    todo = list(classes)
+    while todo:
+        c = todo.pop()
+        for g in graphs:
+            for sub in g.subjects(RDFS.subClassOf, c):
+                if sub not in out:
+                    out.add(sub)
+                    todo.append(sub)
+    return out
+
+
+@dataclass
+class _Targets:
+    classes: set = field(default_factory=set)
+    nodes: set = field(default_factory=set)
+    subjects_of: set = field(default_factory=set)
+    objects_of: set = field(default_factory=set)
+
+    def empty(self) -> bool:
+        return not (self.classes or self.nodes or self.subjects_of or self.objects_of)
+
+
+def _targeted_shapes(shapes, strict: bool = True) -> dict:
+    """shape -> its targets, for every non-deactivated shape that has any (``strict``: refuse
+    SHACL-AF ``sh:target``, which the store validator cannot evaluate)."""
+    from rdflib import OWL, RDF, RDFS, Literal
+
+    out: dict = {}
+    for s in set(shapes.subjects(None, None)):
+        t = _Targets(
+            classes=set(shapes.objects(s, _sh("targetClass"))),
+            nodes=set(shapes.objects(s, _sh("targetNode"))),
+            subjects_of=set(shapes.objects(s, _sh("targetSubjectsOf"))),
+            objects_of=set(shapes.objects(s, _sh("targetObjectsOf"))),
+        )
+        types = set(shapes.objects(s, RDF.type))
+        if types & {RDFS.Class, OWL.Class} and types & {_sh("NodeShape"), _sh("PropertyShape")}:
+            t.classes.add(s)  # implicit class target
+        if strict and list(shapes.objects(s, _sh("target"))):
+            raise IpkgError(f"store validation does not support SHACL-AF sh:target (shape {s})")
+        deactivated = shapes.value(s, _sh("deactivated"))
+        if not t.empty() and not (isinstance(deactivated, Literal) and deactivated.toPython() is True):
+            out[s] = t
+    return out
+

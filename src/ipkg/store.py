@@ -20,9 +20,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .errors import EXIT_INPUT, IpkgError
 from .atomic import locked, pid_alive, swap_in
+from .errors import EXIT_INPUT, IpkgError
 
 #: file extension -> pyoxigraph RdfFormat attribute name
 FORMATS = {
@@ -326,7 +327,7 @@ def _load_files_locked(paths, store_dir, progress, append, lenient, count, start
                     _bulk_load_parallel(store, p, fmt, on_read if progress else None, lenient)
                     continue
                 with open(p, "rb") as fh:
-                    reader = _CountingReader(fh, on_read) if progress else fh
+                    reader: Any = _CountingReader(fh, on_read) if progress else fh  # a binary reader
                     # relative IRIs (<>, <#x>) resolve against the file, as rdflib and Jena do
                     store.bulk_load(input=reader, format=fmt, lenient=lenient, base_iri=p.resolve().as_uri())
             except SyntaxError as exc:

@@ -43,11 +43,15 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import IpkgError
 from .results import copy_result as _copy_result
+from .shacl_sparql import _class_closure, _targeted_shapes, _Targets
+from .sparql_constraints import _Converter
 from .terms import ToRdflib, sparql, to_oxigraph
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -74,6 +78,8 @@ class StoreValidationStats:
     uncompiled: dict[str, str] = field(default_factory=dict)
     #: grouped label scans that narrowed several constraints on one path to their candidates
     fused_scans: int = 0
+    #: seconds of each named step (summed over both processes where two share the store queries)
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- shapes analysis
@@ -83,57 +89,6 @@ def _sh(name: str):
     from rdflib import URIRef
 
     return URIRef(SH + name)
-
-
-def _class_closure(graphs, classes) -> set:
-    """The classes and all their subclasses (rdfs:subClassOf*, read from ``graphs``)."""
-    from rdflib import RDFS
-
-    out = set(classes)
-    todo = list(classes)
-    while todo:
-        c = todo.pop()
-        for g in graphs:
-            for sub in g.subjects(RDFS.subClassOf, c):
-                if sub not in out:
-                    out.add(sub)
-                    todo.append(sub)
-    return out
-
-
-@dataclass
-class _Targets:
-    classes: set = field(default_factory=set)
-    nodes: set = field(default_factory=set)
-    subjects_of: set = field(default_factory=set)
-    objects_of: set = field(default_factory=set)
-
-    def empty(self) -> bool:
-        return not (self.classes or self.nodes or self.subjects_of or self.objects_of)
-
-
-def _targeted_shapes(shapes, strict: bool = True) -> dict:
-    """shape -> its targets, for every non-deactivated shape that has any (``strict``: refuse
-    SHACL-AF ``sh:target``, which the store validator cannot evaluate)."""
-    from rdflib import OWL, RDF, RDFS, Literal
-
-    out: dict = {}
-    for s in set(shapes.subjects(None, None)):
-        t = _Targets(
-            classes=set(shapes.objects(s, _sh("targetClass"))),
-            nodes=set(shapes.objects(s, _sh("targetNode"))),
-            subjects_of=set(shapes.objects(s, _sh("targetSubjectsOf"))),
-            objects_of=set(shapes.objects(s, _sh("targetObjectsOf"))),
-        )
-        types = set(shapes.objects(s, RDF.type))
-        if types & {RDFS.Class, OWL.Class} and types & {_sh("NodeShape"), _sh("PropertyShape")}:
-            t.classes.add(s)  # implicit class target
-        if strict and list(shapes.objects(s, _sh("target"))):
-            raise IpkgError(f"store validation does not support SHACL-AF sh:target (shape {s})")
-        deactivated = shapes.value(s, _sh("deactivated"))
-        if not t.empty() and not (isinstance(deactivated, Literal) and deactivated.toPython() is True):
-            out[s] = t
-    return out
 
 
 INF = float("inf")
@@ -216,11 +171,6 @@ def _inverse_predicates(shapes) -> set:
 
 
 # --------------------------------------------------------------------------- store access
-
-
-def _Converter() -> ToRdflib:
-    """pyoxigraph terms -> rdflib terms, the IRI cache bounded (a store can be large)."""
-    return ToRdflib(limit=200_000, what="in the store")
 
 
 def _focus_query(targets: _Targets, class_closure: set) -> str | None:
@@ -431,8 +381,8 @@ def _restrict_targets() -> None:
         found = orig(self, data_graph, debug=debug)
         return found if _ONLY is None else {n for n in found if n in _ONLY}
 
-    focus_nodes._ipkg_restricted = True
-    shape_module.Shape.focus_nodes = focus_nodes
+    focus_nodes._ipkg_restricted = True  # type: ignore[attr-defined]
+    shape_module.Shape.focus_nodes = focus_nodes  # type: ignore[method-assign]
 
 
 def _pyshacl_on(g, shapes, options, focus) -> tuple[list, list]:
@@ -527,284 +477,672 @@ def validate_store_graph(
     progress: Callable[[str, int, int], None] | None = None,
     stats: StoreValidationStats | None = None,
     compile: bool = True,
+    parallel: bool | None = None,
 ):
     """Validate the store at ``path`` against ``shapes_graph``; a ``sh:ValidationReport`` graph.
 
-    See the module docstring for the method. ``workers`` defaults to the number of CPUs (at most 2 batches in flight per worker).
+    See the module docstring for the method. The named steps: :func:`_plan` (what runs where),
+    :class:`_Batches` (pyshacl on batches of focus nodes, in ``workers`` processes, default the
+    number of CPUs, at most 2 batches in flight per worker), :func:`_run_queries` (the fused label
+    scans, the compiled constraints and the SPARQL constraints: whole-store queries, shared out
+    between this process and, with ``parallel`` (default: when there are 2 CPUs or more), a second
+    one reading the same store), the nodes the ontology describes, and :func:`_build_report`.
+    ``stats.phase_seconds`` gets the seconds of each step.
     """
-    from rdflib import RDF, BNode, Graph, Literal, URIRef
-
     from .safety import refuse_service_in_shapes
-    from .shacl_sparql import focus_pattern
-    from .sparql_constraints import Focus, ShapesDataset, run as run_sparql, shape_checks
-    refuse_service_in_shapes(shapes_graph)  # the SPARQL constraints run in-process
+
     started = time.monotonic()
     stats = stats if stats is not None else StoreValidationStats()
+    phases = _Phases(stats, progress)
+    with phases.step("planning"):
+        plan = _plan(path, shapes_graph, ontology_graph, compile=compile, inference=inference, stats=stats)
+    out = _Results()
+    if parallel is None:
+        parallel = (os.cpu_count() or 1) > 1
+    with _Batches(plan, out, stats, workers=workers or os.cpu_count() or 1, batch_size=batch_size) as batches, \
+            _Queries(plan, phases, parallel=parallel) as queries:
+        queries.start()  # two processes begin with the store's own queries (label scans, compiled)
+        with phases.step("checking the shapes for SERVICE"):
+            refuse_service_in_shapes(shapes_graph)  # before any SPARQL of the shapes runs
+        queries.allow_sparql()
+        with phases.step("pyshacl: submitting batches of focus nodes"):
+            batches.start(phases.progress)
+        queries.finish(out)
+        with phases.step("nodes the ontology describes (pyshacl)"):
+            _run_ontology_nodes(plan, out)
+        with phases.step("pyshacl: waiting for the last batches"):
+            batches.finish()
+    with phases.step("counting the focus nodes"):
+        if not plan.pyshacl_shapes:
+            stats.focus_nodes = _count_focus_nodes(plan)
+    with phases.step("writing the report"):
+        report = _build_report(plan, out)
+    stats.seconds = time.monotonic() - started
+    if progress:
+        progress("done", 0, -1)
+    return report
+
+
+class _Phases:
+    """The named steps of a validation: a progress line when each starts, its seconds in
+    ``stats.phase_seconds`` (summed when a step runs more than once, or in both processes)."""
+
+    def __init__(self, stats: StoreValidationStats, progress):
+        self.stats, self.progress = stats, progress
+
+    @contextmanager
+    def step(self, name: str):
+        if self.progress:
+            self.progress(name, 0, 0)
+        t = time.monotonic()
+        try:
+            yield
+        finally:
+            self.add(name, time.monotonic() - t)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.stats.phase_seconds[name] = self.stats.phase_seconds.get(name, 0.0) + seconds
+
+
+@dataclass
+class _Results:
+    """Result triples and the top-level result nodes, as they come."""
+
+    triples: list = field(default_factory=list)
+    top: list = field(default_factory=list)
+
+    def take(self, triples, nodes) -> None:
+        self.triples.extend(triples)
+        self.top.extend(nodes)
+
+
+@dataclass
+class _Plan:
+    """What the steps share: the store, the shapes split between the compiled queries, the SPARQL
+    runner and pyshacl, and the focus-node targets."""
+
+    where: Any  # the store's path, or the EndpointStore
+    remote: bool
+    store: Any
+    conv: Any
+    shapes: Any
+    ontology: Any
+    targeted: dict
+    sparql_shapes: set
+    handled: set
+    batch_shapes: Any
+    inverse: set
+    store_sub: Any
+    class_graphs: tuple
+    options: dict
+    compiled: list = field(default_factory=list)
+    pyshacl_shapes: dict = field(default_factory=dict)
+    depth: float = 1
+    union: _Targets = field(default_factory=_Targets)
+    full: _Targets = field(default_factory=_Targets)
+    onto_nodes: frozenset = frozenset()
+
+
+def _plan(path, shapes_graph, ontology_graph, *, compile: bool, inference: str, stats) -> _Plan:
+    """Open the store and decide what runs where (see the module docstring)."""
+    from rdflib import Graph, URIRef
+
+    from .sparql_constraints import shape_checks
+
     store = _open(path)
-    remote = not isinstance(path, (str, Path))
     conv = _Converter()
     targeted = _targeted_shapes(shapes_graph)
     sparql_shapes = {s for s in targeted if shape_checks(shapes_graph, s)}
     handled = sparql_shapes | {ps for s in sparql_shapes for ps in shapes_graph.objects(s, _sh("property"))}
-    batch_shapes = _batch_shapes(shapes_graph, handled)
-    inverse = _inverse_predicates(shapes_graph)
     # rdfs:subClassOf from the ontology, the shapes and the store itself
     store_sub = Graph()
     for q in store.quads_for_pattern(None, to_oxigraph(URIRef(RDFS_SUBCLASS)), None, None):
         store_sub.add((conv(q.subject), conv(q.predicate), conv(q.object)))
-    class_graphs = (ontology_graph, shapes_graph, store_sub)
-    options = {"inference": inference}
-    results: list = []
-    top: list = []
+    plan = _Plan(where=path, remote=not isinstance(path, (str, Path)), store=store, conv=conv,
+                 shapes=shapes_graph, ontology=ontology_graph, targeted=targeted, sparql_shapes=sparql_shapes,
+                 handled=handled, batch_shapes=_batch_shapes(shapes_graph, handled),
+                 inverse=_inverse_predicates(shapes_graph), store_sub=store_sub,
+                 class_graphs=(ontology_graph, shapes_graph, store_sub), options={"inference": inference})
     stats.shapes = len(targeted)
-    workers = workers or os.cpu_count() or 1
-    onto_triples = list(ontology_graph)
-    sub_triples = list(store_sub)
-
-    # 1. the property shapes the compiler translates run as whole-store SPARQL queries; not those
-    # of closed shapes (sh:closed reads the property paths) or of shapes used as value shapes
-    compiled = []
     if compile:
-        from .shacl_sparql import compile_shapes
-
-        closure_cache: dict = {}
-
-        def closure_of(classes) -> set:
-            key = frozenset(classes)
-            if key not in closure_cache:
-                closure_cache[key] = _class_closure(class_graphs, classes)
-            return closure_cache[key]
-
-        def onto_typed(closure) -> set:
-            return {s for c in closure for s in ontology_graph.subjects(RDF.type, c)}
-
-        referenced = _referenced_shapes(shapes_graph)
-        compilable = {s: t for s, t in targeted.items()
-                      if s not in referenced and not (isinstance(shapes_graph.value(s, _sh("closed")), Literal)
-                                                      and shapes_graph.value(s, _sh("closed")).toPython() is True)}
-        comp = compile_shapes(shapes_graph, compilable, closure_of, onto_typed, ontology_graph)
-        compiled = comp.constraints
-        stats.uncompiled = {f"{ns} {ps}": why for (ns, ps), why in comp.uncompiled.items()}
-        done_pairs = {(ns, ps) for ns in compilable for ps in shapes_graph.objects(ns, _sh("property"))
-                      if (ns, ps) not in comp.uncompiled and ps not in referenced}
-        for ns, ps in done_pairs:
-            batch_shapes.remove((ns, _sh("property"), ps))
-        compiled = [c for c in compiled if (c.node_shape, c.prop_shape) in done_pairs]
-    pyshacl_shapes = {s: t for s, t in targeted.items() if _has_constraints(batch_shapes, s)}
-    stats.compiled_constraints = len(compiled)
-    stats.pyshacl_shapes = len(pyshacl_shapes)
-    shape_triples = list(batch_shapes)
-    depth = max((_need(batch_shapes, s) for s in pyshacl_shapes), default=1)
-    depth = max(depth, 1)
-
+        _compile(plan, stats)
+    plan.pyshacl_shapes = {s: t for s, t in targeted.items() if _has_constraints(plan.batch_shapes, s)}
+    stats.compiled_constraints = len(plan.compiled)
+    stats.pyshacl_shapes = len(plan.pyshacl_shapes)
+    plan.depth = max(1, max((_need(plan.batch_shapes, s) for s in plan.pyshacl_shapes), default=1))
     # every node any remaining shape targets, once: pyshacl validates each batch against all shapes
+    plan.union = _union_targets(plan.pyshacl_shapes.values(), plan.class_graphs)
+    plan.inverse |= plan.union.objects_of  # so that pyshacl sees the triple that makes a node a target
+    plan.full = _union_targets(targeted.values(), plan.class_graphs)
+    if plan.compiled:
+        plan.onto_nodes = _ontology_nodes(ontology_graph, plan.full)
+    return plan
+
+
+def _compile(plan: _Plan, stats) -> None:
+    """The property shapes the compiler translates run as whole-store SPARQL queries; not those of
+    closed shapes (sh:closed reads the property paths) or of shapes used as value shapes. Their
+    constraints leave the shapes graph pyshacl gets."""
+    from rdflib import RDF, Literal
+
+    from .shacl_sparql import compile_shapes
+
+    shapes, closure_cache = plan.shapes, {}
+
+    def closure_of(classes) -> set:
+        key = frozenset(classes)
+        if key not in closure_cache:
+            closure_cache[key] = _class_closure(plan.class_graphs, classes)
+        return closure_cache[key]
+
+    def onto_typed(closure) -> set:
+        return {s for c in closure for s in plan.ontology.subjects(RDF.type, c)}
+
+    def closed(s) -> bool:
+        value = shapes.value(s, _sh("closed"))
+        return isinstance(value, Literal) and value.toPython() is True
+
+    referenced = _referenced_shapes(shapes)
+    compilable = {s: t for s, t in plan.targeted.items() if s not in referenced and not closed(s)}
+    comp = compile_shapes(shapes, compilable, closure_of, onto_typed, plan.ontology)
+    stats.uncompiled = {f"{ns} {ps}": why for (ns, ps), why in comp.uncompiled.items()}
+    done_pairs = {(ns, ps) for ns in compilable for ps in shapes.objects(ns, _sh("property"))
+                  if (ns, ps) not in comp.uncompiled and ps not in referenced}
+    for ns, ps in done_pairs:
+        plan.batch_shapes.remove((ns, _sh("property"), ps))
+    plan.compiled = [c for c in comp.constraints if (c.node_shape, c.prop_shape) in done_pairs]
+
+
+def _union_targets(all_targets, class_graphs) -> _Targets:
     union = _Targets()
-    for shape, targets in pyshacl_shapes.items():
+    for targets in all_targets:
         union.classes |= _class_closure(class_graphs, targets.classes)
         union.nodes |= targets.nodes
         union.subjects_of |= targets.subjects_of
         union.objects_of |= targets.objects_of
-    inverse |= union.objects_of  # so that pyshacl sees the triple that makes a node a target
+    return union
 
-    # nodes the ontology describes or makes focus nodes: the compiled queries see only the store,
-    # so these few get plain pyshacl with all shapes (ontology included), in this process
-    onto_nodes: set = set()
-    full = _Targets()
-    for targets in targeted.values():
-        full.classes |= _class_closure(class_graphs, targets.classes)
-        full.nodes |= targets.nodes
-        full.subjects_of |= targets.subjects_of
-        full.objects_of |= targets.objects_of
-    if compiled:
-        onto_nodes = {s for s in ontology_graph.subjects() if not isinstance(s, Literal)}
-        for c in full.classes:
-            onto_nodes.update(ontology_graph.subjects(RDF.type, c))
-        for p in full.subjects_of:
-            onto_nodes.update(ontology_graph.subjects(p, None))
-        for p in full.objects_of:
-            onto_nodes.update(o for o in ontology_graph.objects(None, p) if not isinstance(o, Literal))
-        onto_nodes.update(n for n in full.nodes if not isinstance(n, Literal) and (n, None, None) in ontology_graph)
-    onto_nodes = frozenset(onto_nodes)
 
-    def take(triples, nodes):
-        results.extend(triples)
-        top.extend(nodes)
+def _ontology_nodes(ontology, full: _Targets) -> frozenset:
+    """Nodes the ontology describes or makes focus nodes: the compiled queries see only the store,
+    so these few get plain pyshacl with all shapes (ontology included), in this process."""
+    from rdflib import RDF, Literal
 
-    def run_pool():
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_worker_init,
-            initargs=(store.spec() if remote else str(path), shape_triples, onto_triples, sub_triples, depth, list(inverse), options),
-        ) as pool:
-            pending = set()
+    nodes = {s for s in ontology.subjects() if not isinstance(s, Literal)}
+    for c in full.classes:
+        nodes.update(ontology.subjects(RDF.type, c))
+    for p in full.subjects_of:
+        nodes.update(ontology.subjects(p, None))
+    for p in full.objects_of:
+        nodes.update(o for o in ontology.objects(None, p) if not isinstance(o, Literal))
+    nodes.update(n for n in full.nodes if not isinstance(n, Literal) and (n, None, None) in ontology)
+    return frozenset(nodes)
 
-            def drain(block_until: int):
-                nonlocal pending
-                while len(pending) > block_until:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        triples, nodes, _ = fut.result()
-                        if onto_nodes:
-                            g = Graph()
-                            for t in triples:
-                                g.add(t)
-                            nodes = [r for r in nodes if g.value(r, _sh("focusNode")) not in onto_nodes]
-                        take(triples, nodes)
 
-            count = 0
-            for batch in _batches(_iter_focus(store, ontology_graph, union, union.classes), batch_size):
-                count += len(batch)
-                stats.batches += 1
-                pending.add(pool.submit(_validate_batch, batch))
-                drain(2 * workers)
-                if progress:
-                    progress(f"pyshacl on batches: {count:,} focus nodes submitted", 0, 0)
-            stats.focus_nodes = count
-            yield
-            drain(0)
+class _Batches:
+    """pyshacl on batches of focus nodes in worker processes, for the shapes left uncompiled:
+    :meth:`start` submits every batch (at most 2 in flight per worker, so it returns when the
+    last ones are under way), :meth:`finish` waits for them."""
 
-    pool_run = run_pool() if pyshacl_shapes else iter([None])
-    next(pool_run)  # submits all batches (bounded in flight); the rest runs while we query
-    # one scan per path: the label constraints of a shape (sh:uniqueLang, sh:languageIn and the
-    # "has a label in language X" SPARQL rules) are checked together by one grouped query over
-    # the path's values, which finds the focus nodes that may violate any of them; the exact
-    # queries then run for those nodes only (none, on clean data)
-    narrowed_compiled, narrowed_sparql = _fuse_label_scans(store, compiled, sparql_shapes, shapes_graph,
-                                                           targeted, class_graphs, stats)
-    # 2. the compiled core constraints
-    if compiled:
-        from .shacl_sparql import run_compiled
+    def __init__(self, plan: _Plan, out: _Results, stats, *, workers: int, batch_size: int):
+        self.plan, self.out, self.stats, self.workers, self.batch_size = plan, out, stats, workers, batch_size
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: set = set()
 
-        steps = len(compiled) + len(sparql_shapes)
-        for i, c in enumerate(compiled):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+        return False
+
+    def start(self, progress=None) -> None:
+        plan = self.plan
+        if not plan.pyshacl_shapes:
+            return
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.workers, initializer=_worker_init,
+            initargs=(plan.store.spec() if plan.remote else str(plan.where), list(plan.batch_shapes),
+                      list(plan.ontology), list(plan.store_sub), plan.depth, list(plan.inverse), plan.options))
+        count = 0
+        stats = self.stats
+        for batch in _batches(_iter_focus(plan.store, plan.ontology, plan.union, plan.union.classes), self.batch_size):
+            count += len(batch)
+            stats.batches += 1
+            self.pending.add(self.pool.submit(_validate_batch, batch))
+            self._drain(2 * self.workers)
             if progress:
-                progress(f"{_short(c.prop_shape)} {c.component.replace('ConstraintComponent', '')}", i + 1, steps)
-            if id(c) in narrowed_compiled:
-                c = narrowed_compiled[id(c)]
-                if c is None:  # no focus node can violate it
-                    continue
-            before = len(results)
-            stats.compiled_results += run_compiled(store, c, shapes_graph, conv, results, skip_focus=onto_nodes)
-            top.extend(t[0] for t in results[before:] if t[1] == RDF.type and t[2] == _sh("ValidationResult"))
-        if onto_nodes:
-            onto_shapes = _batch_shapes(shapes_graph, handled)  # all but what the SPARQL runner does
-            g = _extract(store, conv, sorted(onto_nodes, key=str),
-                         depth=max([1, *(_need(onto_shapes, s) for s in targeted)]),
-                         inverse=_inverse_predicates(shapes_graph) | full.objects_of, ontology=ontology_graph,
-                         extra=sub_triples)
-            take(*_pyshacl_on(g, onto_shapes, options, onto_nodes))
-        if not pyshacl_shapes:  # how many nodes were validated: the focus nodes of all shapes
-            fp = focus_pattern(full.classes, full.nodes, full.subjects_of, full.objects_of)
-            n_store = 0
-            if fp:
-                row = next(iter(store.query(f"SELECT (COUNT(DISTINCT ?this) AS ?n) WHERE {{ {fp} }}",
-                                            use_default_graph_as_union=True)))
-                n_store = int(row["n"].value)
-            stats.focus_nodes = n_store + len(onto_nodes)
-    # 3. the SHACL-SPARQL constraints and SPARQL-based components: whole-store queries
-    dataset = ShapesDataset(store, shapes_graph, union=True, path=None if remote else path)
-    try:
-        for j, shape in enumerate(sorted(sparql_shapes, key=str)):
-            if progress:
-                progress(f"{_short(shape)} SPARQL", len(compiled) + j + 1, len(compiled) + len(sparql_shapes))
-            targets = targeted[shape]
-            closure = _class_closure(class_graphs, targets.classes)
-            fp = focus_pattern(closure, targets.nodes, targets.subjects_of, targets.objects_of)
-            if fp is None:
-                continue
-            focus = Focus(fp, lambda fp=fp: [r["this"] for r in store.query(
-                f"SELECT DISTINCT ?this WHERE {{ {fp} }}", use_default_graph_as_union=True)])
-            stats.sparql_constraints += sum(len(c) for _, c in shape_checks(shapes_graph, shape))
-            if shape in narrowed_sparql:
-                nodes = narrowed_sparql[shape]
-                if not nodes:
-                    continue
-                focus = Focus("VALUES ?this { " + " ".join(str(n) for n in nodes) + " }", lambda nodes=nodes: nodes)
-            run_sparql(store, shapes_graph, shape, focus, results, conv=conv, union=True, top=top,
-                       shapes_dataset=dataset)
-    finally:
-        dataset.close()
-    for _ in pool_run:  # wait for the last batches
-        pass
+                progress(f"pyshacl on batches: {count:,} focus nodes submitted", 0, 0)
+        stats.focus_nodes = count
+
+    def finish(self) -> None:
+        self._drain(0)
+
+    def _drain(self, block_until: int) -> None:
+        from rdflib import Graph
+
+        onto_nodes = self.plan.onto_nodes
+        while len(self.pending) > block_until:
+            done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                triples, nodes, _ = fut.result()
+                if onto_nodes:
+                    g = Graph()
+                    for t in triples:
+                        g.add(t)
+                    nodes = [r for r in nodes if g.value(r, _sh("focusNode")) not in onto_nodes]
+                self.out.take(triples, nodes)
+
+
+def _run_ontology_nodes(plan: _Plan, out: _Results) -> None:
+    """pyshacl with all shapes (but what the SPARQL runner does) on the nodes the ontology
+    describes, with the part of the store around them."""
+    if not plan.onto_nodes:
+        return
+    onto_shapes = _batch_shapes(plan.shapes, plan.handled)
+    g = _extract(plan.store, plan.conv, sorted(plan.onto_nodes, key=str),
+                 depth=max([1, *(_need(onto_shapes, s) for s in plan.targeted)]),
+                 inverse=_inverse_predicates(plan.shapes) | plan.full.objects_of, ontology=plan.ontology,
+                 extra=list(plan.store_sub))
+    out.take(*_pyshacl_on(g, onto_shapes, plan.options, plan.onto_nodes))
+
+
+def _count_focus_nodes(plan: _Plan) -> int:
+    """How many nodes were validated: the focus nodes of all shapes, in the store and the ontology."""
+    from .shacl_sparql import focus_pattern
+
+    full = plan.full
+    fp = focus_pattern(full.classes, full.nodes, full.subjects_of, full.objects_of)
+    n_store = 0
+    if fp:
+        row = next(iter(plan.store.query(f"SELECT (COUNT(DISTINCT ?this) AS ?n) WHERE {{ {fp} }}",
+                                         use_default_graph_as_union=True)))
+        n_store = int(row["n"].value)
+    return n_store + len(plan.onto_nodes)
+
+
+def _build_report(plan: _Plan, out: _Results):
+    """One sh:ValidationReport graph of every result, with the blank nodes they name described."""
+    from rdflib import RDF, BNode, Graph, Literal
 
     report = Graph()
-    for prefix, ns in shapes_graph.namespaces():
+    for prefix, ns in plan.shapes.namespaces():
         report.bind(prefix, ns, override=True, replace=True)
     root = BNode()
     report.add((root, RDF.type, _sh("ValidationReport")))
-    for t in results:
+    for t in out.triples:
         report.add(t)
-    for r in top:
+    for r in out.top:
         report.add((root, _sh("result"), r))
-    _describe_blank_nodes(report, shapes_graph, store, conv)
-    report.add((root, _sh("conforms"), Literal(len(set(top)) == 0)))
-    stats.seconds = time.monotonic() - started
+    _describe_blank_nodes(report, plan.shapes, plan.store, plan.conv)
+    report.add((root, _sh("conforms"), Literal(len(set(out.top)) == 0)))
     return report
+
+
+# --------------------------------------------------------------------------- the store queries
+#
+# Three kinds of task, all whole-store queries: a fused label scan (with the constraints it
+# narrows), one compiled constraint, the SHACL-SPARQL constraints of one shape. They are
+# independent, so two processes share them out from one queue (the costliest first): this one and
+# a forked second one that opens the same store read-only and sends its results back.
+
+
+@dataclass
+class _Task:
+    kind: str  # "fused", "compiled" or "sparql"
+    what: Any  # the fused-scan group, the compiled constraint or the shape
+    label: str
+
+
+def _tasks(plan: _Plan, stats) -> list[_Task]:
+    """Every store query task, the costliest kinds first (fused scans, then SPARQL shapes)."""
+    groups = _plan_label_scans(plan.compiled, plan.sparql_shapes, plan.shapes, plan.targeted, plan.class_graphs)
+    in_groups = {id(c) for g in groups for c in g["compiled"]}
+    grouped_shapes = {s for g in groups for s in g["sparql"]}
+    tasks = [_Task("fused", g, f"fused label scan of {_short(g['path'])} ({len(g['compiled']) + len(g['sparql'])} "
+                               "constraints)") for g in groups]
+    tasks += [_Task("sparql", s, f"{_short(s)} SPARQL") for s in sorted(plan.sparql_shapes - grouped_shapes, key=str)]
+    tasks += [_Task("compiled", c, f"{_short(c.prop_shape)} {c.component.replace('ConstraintComponent', '')}")
+              for c in plan.compiled if id(c) not in in_groups]
+    stats.sparql_constraints = sum(len(c) for s in plan.sparql_shapes for _, c in _shape_checks(plan.shapes, s))
+    return tasks
+
+
+def _shape_checks(shapes, shape):
+    from .sparql_constraints import shape_checks
+
+    return shape_checks(shapes, shape)
+
+
+class _Worker:
+    """Runs store query tasks in one process; its results and counts go back to the caller."""
+
+    def __init__(self, plan: _Plan, store, conv, gate=None):
+        from .sparql_constraints import ShapesDataset
+
+        #: ``gate``: an event set once the shapes' SPARQL is known to be free of SERVICE
+        self.plan, self.store, self.conv, self.gate = plan, store, conv, gate
+        self.out = _Results()
+        self.counts = {"compiled_results": 0, "fused_scans": 0}
+        self.seconds: dict = {}
+        self.dataset = ShapesDataset(store, plan.shapes, union=True, path=None if plan.remote else plan.where)
+
+    def close(self) -> None:
+        self.dataset.close()
+
+    def run(self, task: _Task) -> None:
+        t = time.monotonic()
+        if task.kind == "fused":
+            self._fused(task.what)
+            phase = "fused label scans"
+        elif task.kind == "compiled":
+            self._compiled(task.what)
+            phase = "compiled constraints"
+        else:
+            self._sparql(task.what, None)
+            phase = "SPARQL constraints"
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.monotonic() - t
+
+    def _compiled(self, c) -> None:
+        """One compiled constraint; with a candidates query (a constraint on each node's own values),
+        that query first: on clean data it answers nothing and the focus nodes are never computed;
+        else the exact query runs for the focus nodes among the candidates (or, when there are very
+        many, for all focus nodes)."""
+        import dataclasses
+
+        from .shacl_sparql import run_compiled
+
+        if c.candidates is not None:
+            nodes = self._candidates(c.candidates, c.node_shape)
+            if nodes is not None:
+                if not nodes:
+                    return
+                c = dataclasses.replace(c, query=c.query.replace(c.focus_group, _values(nodes), 1), candidates=None)
+        results = self.out.triples
+        before = len(results)
+        self.counts["compiled_results"] += run_compiled(self.store, c, self.plan.shapes, self.conv, results,
+                                                        skip_focus=self.plan.onto_nodes)
+        self.out.top.extend(t[0] for t in results[before:]
+                            if t[1] == _rdf_type() and t[2] == _sh("ValidationResult"))
+
+    def _candidates(self, query: str, shape) -> list | None:
+        """The focus nodes of ``shape`` among the answers of ``query`` (IRIs, as pyoxigraph
+        terms), or None when the exact queries must run on all focus nodes: more than
+        :data:`MAX_NARROWED` answers, or a blank node (VALUES cannot hold one)."""
+        import pyoxigraph as ox
+
+        nodes: list = []
+        for r in self.store.query(query, use_default_graph_as_union=True):
+            node = r["this"]
+            if len(nodes) >= MAX_NARROWED or not isinstance(node, ox.NamedNode):
+                return None
+            nodes.append(node)
+        return _focus_members(self.store, self.conv, nodes, self.plan.targeted[shape], self.plan.class_graphs)
+
+    def _sparql(self, shape, narrowed: list | None) -> None:
+        from .shacl_sparql import focus_pattern
+        from .sparql_constraints import Focus
+        from .sparql_constraints import run as run_sparql
+
+        plan, store = self.plan, self.store
+        if self.gate is not None:
+            self.gate.wait()
+        targets = plan.targeted[shape]
+        fp = focus_pattern(_class_closure(plan.class_graphs, targets.classes), targets.nodes,
+                           targets.subjects_of, targets.objects_of)
+        if fp is None:
+            return
+        focus = Focus(fp, lambda: [r["this"] for r in store.query(
+            f"SELECT DISTINCT ?this WHERE {{ {fp} }}", use_default_graph_as_union=True)])
+        if narrowed is not None:
+            if not narrowed:
+                return
+            focus = Focus("VALUES ?this { " + " ".join(str(n) for n in narrowed) + " }", lambda: narrowed)
+        run_sparql(store, plan.shapes, shape, focus, self.out.triples, conv=self.conv, union=True,
+                   top=self.out.top, shapes_dataset=self.dataset)
+
+    def _fused(self, group: dict) -> None:
+        """One grouped label scan over the path's values finds the focus nodes that may violate
+        any of the group's constraints (sh:uniqueLang, sh:languageIn, the "has a label in
+        language X" SPARQL rules); the exact queries then run for those nodes only (none, on
+        clean data), or, when there are very many, for all focus nodes as usual."""
+        import dataclasses
+
+        from .shacl_sparql import fused_label_query
+
+        q = fused_label_query(group["focus"], group["path"], unique=group["unique"],
+                              language_in=group["language_in"], required=group["required"])
+        nodes = self._candidates(q, group["shape"])
+        self.counts["fused_scans"] += 1
+        for c in group["compiled"]:
+            if nodes is None:
+                self._compiled(c)
+            elif nodes:
+                self._compiled(dataclasses.replace(c, query=c.query.replace(c.focus_group, _values(nodes), 1),
+                                                   candidates=None))
+        for shape in group["sparql"]:
+            self._sparql(shape, nodes)
+
+
+class _Queries:
+    """The store query tasks (:func:`_tasks`). With ``parallel``, :meth:`start` forks two processes
+    that take them from one shared counter, each on its own read-only handle of the store, and
+    :meth:`finish` shows their progress as it comes and gathers their results; a SPARQL constraint
+    of the shapes waits for :meth:`allow_sparql` (the SERVICE check). Without, :meth:`finish` runs
+    them all here. An error in a process stops the others and is raised here."""
+
+    def __init__(self, plan: _Plan, phases: _Phases, *, parallel: bool):
+        import multiprocessing as mp
+
+        self.plan, self.phases = plan, phases
+        self.tasks = _tasks(plan, phases.stats)
+        self.ctx = mp.get_context("fork") if (parallel and len(self.tasks) > 1
+                                              and "fork" in mp.get_all_start_methods()) else None
+        self.procs: list = []
+        self.answers: list = []
+        self.started = time.monotonic()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for proc in self.procs:
+            if proc.is_alive():  # interrupted or failed: stop them
+                proc.terminate()
+            proc.join()
+        return False
+
+    def start(self) -> None:
+        global _SIDE
+        self.started = time.monotonic()
+        if self.ctx is None:
+            return
+        self.counter, self.messages, self.gate = self.ctx.Value("i", 0), self.ctx.SimpleQueue(), self.ctx.Event()
+        _SIDE = (self.plan, self.tasks, self.counter, self.messages, self.gate)
+        try:
+            self.procs = [self.ctx.Process(target=_side_main, daemon=True) for _ in range(2)]
+            for proc in self.procs:
+                proc.start()
+        finally:
+            _SIDE = None
+
+    def allow_sparql(self) -> None:
+        if self.ctx is not None:
+            self.gate.set()
+
+    def finish(self, out: _Results) -> None:
+        if self.ctx is None:
+            self._run_here(out)
+        else:
+            self._gather(out)
+        self.phases.add("store queries (wall)", time.monotonic() - self.started)
+
+    def _run_here(self, out: _Results) -> None:
+        worker = _Worker(self.plan, self.plan.store, self.plan.conv)
+        try:
+            for i, task in enumerate(self.tasks):
+                if self.phases.progress:
+                    self.phases.progress(task.label, i + 1, len(self.tasks))
+                worker.run(task)
+        finally:
+            worker.close()
+        out.take(worker.out.triples, worker.out.top)
+        _add_counts(self.phases.stats, self.phases, worker.counts, worker.seconds)
+
+    def _gather(self, out: _Results) -> None:
+        done, progress = 0, self.phases.progress
+        while len(self.answers) < len(self.procs):
+            if self.messages.empty():
+                if not any(p.is_alive() for p in self.procs) and self.messages.empty():
+                    codes = ", ".join(str(p.exitcode) for p in self.procs)
+                    raise IpkgError(f"a validation process stopped (exit codes {codes}) before it answered")
+                time.sleep(0.02)
+                continue
+            kind, payload = self.messages.get()
+            if kind == "task":
+                done += 1
+                if progress:
+                    progress(payload, done, len(self.tasks))
+            elif kind == "error":
+                raise IpkgError(**payload)
+            else:
+                self.answers.append(payload)
+        for triples, top, counts, seconds in self.answers:
+            out.take(triples, top)
+            _add_counts(self.phases.stats, self.phases, counts, seconds)
+
+
+def _counter_taker(counter, total: int):
+    """The next task's index from a counter the processes share (None when all are taken)."""
+
+    def take():
+        with counter.get_lock():
+            i = counter.value
+            if i >= total:
+                return None
+            counter.value = i + 1
+        return i
+
+    return take
+
+
+def _add_counts(stats, phases: _Phases, counts: dict, seconds: dict) -> None:
+    stats.compiled_results += counts["compiled_results"]
+    stats.fused_scans += counts["fused_scans"]
+    for name, s in seconds.items():
+        phases.add(name, s)
+
+
+#: what the forked second process works from (set only while it is being forked)
+_SIDE: tuple | None = None
+
+
+def _side_main() -> None:
+    """A forked query process: take tasks from the shared counter until none is left, saying
+    which one it starts; send back the results (or the error)."""
+    assert _SIDE is not None
+    plan, tasks, counter, messages, gate = _SIDE
+    try:
+        store = _open(plan.store.spec() if plan.remote else plan.where)
+        worker = _Worker(plan, store, _Converter(), gate)
+        take = _counter_taker(counter, len(tasks))
+        try:
+            while (i := take()) is not None:
+                messages.put(("task", tasks[i].label))
+                worker.run(tasks[i])
+        finally:
+            worker.close()
+        messages.put(("done", (worker.out.triples, worker.out.top, worker.counts, worker.seconds)))
+    except IpkgError as exc:
+        messages.put(("error", {"message": exc.message, "path": exc.path, "line": exc.line, "col": exc.col,
+                                "hint": exc.hint, "exit_code": exc.exit_code}))
+    except Exception as exc:  # noqa: BLE001 - carried back to the parent, which reports it
+        messages.put(("error", {"message": f"a validation process failed: {type(exc).__name__}: {exc}"}))
+
 
 #: the most candidate focus nodes a fused scan hands on as a VALUES list (beyond, the exact queries
 #: run on all focus nodes as before)
 MAX_NARROWED = 5_000
 
 
-def _fuse_label_scans(store, compiled, sparql_shapes, shapes, targeted, class_graphs, stats):
-    """Plan and run the fused label scans; ``({id(compiled constraint): narrowed copy or None},
-    {SPARQL shape: candidate focus nodes})`` for the constraints that can be narrowed."""
-    import dataclasses
-
-    import pyoxigraph as ox
+def _plan_label_scans(compiled, sparql_shapes, shapes, targeted, class_graphs) -> list[dict]:
+    """The fused label scans worth running: per (focus nodes, path), the label constraints of a
+    shape (sh:uniqueLang, sh:languageIn, the "has a label in language X" SPARQL rules) when there
+    are two or more of them, each group a dict (focus, path, unique, language_in, required, and
+    the ``compiled`` constraints and ``sparql`` shapes it narrows)."""
     from rdflib import URIRef
+    from rdflib.collection import Collection
 
-    from .shacl_sparql import FUSABLE, focus_pattern, fused_label_query, label_rule
+    from .shacl_sparql import FUSABLE, focus_pattern, label_rule
     from .sparql_constraints import shape_checks
 
     groups: dict = {}  # (focus pattern, path) -> plan
+
+    def group(focus, path, shape) -> dict:
+        return groups.setdefault((focus, path), {"focus": focus, "path": path, "shape": shape, "compiled": [],
+                                                 "unique": False, "language_in": [], "required": [], "sparql": []})
+
     head = "{ SELECT DISTINCT ?this WHERE { "
     for c in compiled:
         if c.component not in FUSABLE or not isinstance(c.path, URIRef) or not c.focus_group.startswith(head):
             continue
-        focus = c.focus_group[len(head):-len(" } }")]
-        g = groups.setdefault((focus, str(c.path)), {"compiled": [], "unique": False, "language_in": [],
-                                                     "required": [], "sparql": []})
+        g = group(c.focus_group[len(head):-len(" } }")], str(c.path), c.node_shape)
         g["compiled"].append(c)
         if c.component == "UniqueLangConstraintComponent":
             g["unique"] = True
         else:
-            from rdflib.collection import Collection
-
             for lst in shapes.objects(c.prop_shape, _sh("languageIn")):
                 g["language_in"].append([str(x) for x in Collection(shapes, lst)])
-    for shape in sparql_shapes:
+    for shape in sorted(sparql_shapes, key=str):
         owners = shape_checks(shapes, shape)
         checks = [ch for _, cs in owners for ch in cs]
         rules = [label_rule(ch.select, ch.prefixes) if ch.select and ch.constraint is not None
                  and owner == shape and ch.path is None else None
                  for owner, cs in owners for ch in cs]
-        if not checks or any(r is None for r in rules) or len({r[0] for r in rules}) != 1:
+        found = [r for r in rules if r is not None]
+        if not checks or len(found) < len(rules) or len({r[0] for r in found}) != 1:
             continue
         t = targeted[shape]
         fp = focus_pattern(_class_closure(class_graphs, t.classes), t.nodes, t.subjects_of, t.objects_of)
         if fp is None:
             continue
-        g = groups.setdefault((fp, rules[0][0]), {"compiled": [], "unique": False, "language_in": [],
-                                                  "required": [], "sparql": []})
-        g["required"] += [r[1] for r in rules]
+        g = group(fp, found[0][0], shape)
+        g["required"] += [r[1] for r in found]
         g["sparql"].append(shape)
-    narrowed_compiled: dict = {}
-    narrowed_sparql: dict = {}
-    for (focus, path), g in groups.items():
-        if len(g["compiled"]) + len(g["sparql"]) < 2:
-            continue  # a scan of its own already
-        q = fused_label_query(focus, path, unique=g["unique"], language_in=g["language_in"], required=g["required"])
-        nodes = [r["this"] for r in store.query(q, use_default_graph_as_union=True)]
-        stats.fused_scans += 1
-        if len(nodes) > MAX_NARROWED or any(not isinstance(n, ox.NamedNode) for n in nodes):
-            continue  # blank nodes cannot be written into VALUES; very many: the plain queries
-        values = "{ VALUES ?this { " + " ".join(str(n) for n in nodes) + " } }"
-        for c in g["compiled"]:
-            narrowed_compiled[id(c)] = (dataclasses.replace(c, query=c.query.replace(c.focus_group, values, 1))
-                                        if nodes else None)
-        for shape in g["sparql"]:
-            narrowed_sparql[shape] = nodes
-    return narrowed_compiled, narrowed_sparql
+    # a group of one is a scan of its own already
+    return [g for g in groups.values() if len(g["compiled"]) + len(g["sparql"]) >= 2]
+
+
+def _values(nodes: list) -> str:
+    """A focus sub-SELECT replacement binding ?this to ``nodes`` (IRIs)."""
+    return "{ VALUES ?this { " + " ".join(str(n) for n in nodes) + " } }"
+
+
+def _focus_members(store, conv, nodes: list, targets: _Targets, class_graphs) -> list:
+    """Those of ``nodes`` (pyoxigraph IRIs) that ``targets`` make focus nodes, by a few index
+    look-ups each (a query joining a VALUES list to the focus pattern computes every focus node)."""
+    import pyoxigraph as ox
+    from rdflib import BNode
+
+    closure = _class_closure(class_graphs, targets.classes)
+    named = {n for n in targets.nodes if not isinstance(n, BNode)}
+    rdf_type = ox.NamedNode(RDF_TYPE)
+    subjects_of = [to_oxigraph(p) for p in targets.subjects_of]
+    objects_of = [to_oxigraph(p) for p in targets.objects_of]
+
+    def any_quad(s, p, o) -> bool:
+        return next(iter(store.quads_for_pattern(s, p, o, None)), None) is not None
+
+    def typed(node) -> bool:
+        return any(conv(q.object) in closure for q in store.quads_for_pattern(node, rdf_type, None, None))
+
+    def member(node) -> bool:
+        return (conv(node) in named or (bool(closure) and typed(node))
+                or any(any_quad(node, p, None) for p in subjects_of)
+                or any(any_quad(None, p, node) for p in objects_of))
+
+    return [n for n in nodes if member(n)]
 
 
 def _short(node) -> str:
@@ -815,8 +1153,10 @@ def _short(node) -> str:
 
 def progress_printer(stream=None, *, verbose: bool = False) -> Callable[[str, int, int], None] | None:
     """The progress display of ``ipkg validate --store/--endpoint``: on a terminal one line,
-    rewritten in place (constraint being checked, n of N, elapsed); with ``verbose`` on a
-    non-terminal one line per step; else None (nothing shown)."""
+    rewritten in place; with ``verbose`` on a non-terminal one line per step; else None (nothing
+    shown). A named step (``total`` 0) shows ``validating: STEP  elapsed``; a counted one
+    (constraint being checked, n of N) ``validating n/N WHAT  elapsed, ~estimate left`` (the
+    estimate: the time per step so far times the steps left); ``total`` -1 closes the display."""
     import sys
 
     stream = stream or sys.stderr
@@ -824,22 +1164,34 @@ def progress_printer(stream=None, *, verbose: bool = False) -> Callable[[str, in
     if not tty and not verbose:
         return None
     start = time.monotonic()
-    state = {"last": 0.0, "width": 0}
+    state: dict[str, Any] = {"last": 0.0, "width": 0, "counted": None}
 
     def show(what: str, done: int, total: int) -> None:
         now = time.monotonic()
-        final = total and done >= total
-        if tty and not final and now - state["last"] < 0.1:
+        if total < 0:  # the end
+            if tty and state["width"]:
+                stream.write("\n")
+                stream.flush()
+            state["width"] = 0
             return
+        final = total and done >= total
+        if tty and total and not final and done > 1 and now - state["last"] < 0.1:
+            return  # on a terminal at most 10 lines a second (the first and last always)
         state["last"] = now
-        count = f"{done}/{total} " if total else ""
-        line = f"validating {count}{what}  {now - start:,.1f} s"
+        if total:
+            if state["counted"] is None or done <= 1:
+                state["counted"] = (now, done)
+            t0, d0 = state["counted"]
+            left = (now - t0) / (done - d0) * (total - done) if done - d0 >= 2 else None
+            line = f"validating {done}/{total} {what}  {now - start:,.1f} s"
+            if left is not None and not final:
+                line += f", ~{left:,.0f} s left"
+        else:
+            line = f"validating: {what}  {now - start:,.1f} s"
         if tty:
             line = line[:max(20, _columns(stream) - 1)]
             stream.write("\r" + line + " " * max(0, state["width"] - len(line)))
             state["width"] = len(line)
-            if final:
-                stream.write("\n")
         else:
             stream.write(line + "\n")
         stream.flush()

@@ -84,8 +84,8 @@ def split_sparql_shapes(shapes):
     ``sh:node`` & co stay with pyshacl."""
     from rdflib import Graph, URIRef
 
+    from .shacl_sparql import _targeted_shapes
     from .sparql_constraints import shape_checks
-    from .store_validate import _targeted_shapes
 
     sparql_p = URIRef(SH + "sparql")
     if (None, sparql_p, None) not in shapes:
@@ -113,9 +113,8 @@ def run_sparql_constraints(store, shapes, handled, report_graph, focus_filter=No
     from rdflib import Graph, URIRef
     from rdflib.namespace import RDF
 
-    from .shacl_sparql import focus_pattern
-    from .sparql_constraints import Focus, ShapesDataset, run
-    from .store_validate import _class_closure, _Converter, _targeted_shapes
+    from .shacl_sparql import _class_closure, _targeted_shapes, focus_pattern
+    from .sparql_constraints import Focus, ShapesDataset, _Converter, run
 
     report_node = next(iter(report_graph.subjects(RDF.type, URIRef(SH + "ValidationReport"))))
     targeted = _targeted_shapes(shapes, strict=False)
