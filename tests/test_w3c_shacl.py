@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -181,7 +181,7 @@ def same_report(actual: Graph, test) -> tuple[bool, str]:
     return bool(ok), buf.getvalue() + actual.serialize(format="turtle")
 
 
-@lru_cache(maxsize=None)
+@cache
 def expects_failure(test) -> bool:
     _, result = expected_of(test)
     return result == SHT.Failure
