@@ -10,6 +10,20 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: test files whose tests share no costly fixture (each validates its own small graph): pytest-xdist
+#: hands them out test by test; every other file goes to one worker whole (see below)
+SPREAD = {"test_shapes.py", "test_w3c_shacl.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """For ``--dist loadgroup`` (pyproject.toml): each test file is one group, run by one worker,
+    so a module fixture (a browser, a started server, a loaded store) is made once; only the files
+    in :data:`SPREAD` are split between the workers, so the longest file does not run alone."""
+    for item in items:
+        if item.path.name not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:

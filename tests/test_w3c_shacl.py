@@ -8,7 +8,13 @@ Each ``sht:Validate`` test of ``tests/w3c/manifest.ttl`` runs
   and :func:`ipkg.store_validate.validate_store_graph`, the library behind ``ipkg validate --store``;
 * ``cli``: the public command line, ``ipkg load FILE --store DIR`` then
   ``ipkg validate --store DIR --format ttl`` with the test's shapes as the project's shapes
-  (``IPKG_DATA``), the report parsed back from stdout.
+  (``IPKG_DATA``), the report parsed back from stdout. Two Python processes per test make this
+  the slow path, so a pytest run sends a deterministic sample through it (:func:`cli_sample`:
+  the first test of every manifest folder, every fifth test of the sorted list, two refusals and
+  every expected failure of the path), which checks what the command line adds to the ``store``
+  path (the shapes read as the project's, the report written as Turtle, the exit codes) on every
+  kind of report; all 120 run with ``IPKG_W3C_CLI=all python -m pytest tests/test_w3c_shacl.py``
+  or ``python tests/test_w3c_shacl.py cli``.
 
 Reports are compared as the suite prescribes (data-shapes-test-suite/index.html, "Validation
 reports"): only the report's and the results' listed predicates are kept (sh:detail and ipkg's
@@ -30,7 +36,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -175,6 +181,7 @@ def same_report(actual: Graph, test) -> tuple[bool, str]:
     return bool(ok), buf.getvalue() + actual.serialize(format="turtle")
 
 
+@cache
 def expects_failure(test) -> bool:
     _, result = expected_of(test)
     return result == SHT.Failure
@@ -244,10 +251,29 @@ def outcome(path: str, test, tmp: Path) -> tuple[bool, str]:
 # ------------------------------------------------------------------------------------ the tests
 
 
+def cli_sample() -> list:
+    """The tests a pytest run sends through the command line (see the module docstring): chosen
+    by name and position in the sorted list only, so every run takes the same ones."""
+    tests = w3c_tests()
+    failing = expected_failures("cli")
+    refusals = [t[0] for t in tests if expects_failure(t) and t[0] not in failing]
+    keep = set(refusals[:2]) | set(failing)
+    seen = set()
+    for i, t in enumerate(tests):
+        folder = t[0].rsplit("/", 1)[0]
+        if folder not in seen or i % 5 == 0:
+            keep.add(t[0])
+        seen.add(folder)
+    return [t for t in tests if t[0] in keep]
+
+
 def _params(path: str):
     out = []
     failing = expected_failures(path)
-    for t in w3c_tests():
+    tests = w3c_tests()
+    if path == "cli" and os.environ.get("IPKG_W3C_CLI") != "all":
+        tests = cli_sample()
+    for t in tests:
         marks = []
         if t[0] in failing:
             marks.append(pytest.mark.xfail(reason=failing[t[0]], strict=True))
@@ -259,6 +285,18 @@ def test_the_suite_is_complete():
     tests = w3c_tests()
     assert len(tests) == 120
     assert sum(1 for t in tests if not expects_failure(t)) == 113
+
+
+def test_the_cli_sample_covers_every_folder_and_outcome():
+    """The command-line sample has a test of every manifest folder, both kinds of expected
+    result, every expected failure of the path, and the same members on every run."""
+    sample = cli_sample()
+    names = [t[0] for t in sample]
+    assert names == [t[0] for t in cli_sample()]
+    assert {n.rsplit("/", 1)[0] for n in names} == {t[0].rsplit("/", 1)[0] for t in w3c_tests()}
+    assert sum(1 for t in sample if expects_failure(t)) >= 2
+    assert sum(1 for t in sample if not expects_failure(t)) >= 25
+    assert set(expected_failures("cli")) <= set(names)
 
 
 @pytest.mark.parametrize("test", _params("memory"))
