@@ -172,6 +172,8 @@ def test_violations_leave_dist_untouched(tmp_path, monkeypatch, capsys):
 
 
 def test_real_violation_leaves_dist_untouched(project_copy, tmp_path, capsys):
+    """A violation stops the build (and its second process): the previous output stays, no
+    staging folder is left behind."""
     out = tmp_path / "dist"
     assert small_build(out) == 0
     before = snapshot(out)
@@ -184,6 +186,7 @@ def test_real_violation_leaves_dist_untouched(project_copy, tmp_path, capsys):
     )
     assert small_build(out) == 1
     assert snapshot(out) == before
+    assert not list(tmp_path.glob("dist.tmp-*"))
 
 
 @pytest.mark.parametrize("module", ["ipkg.validate", "ipkg.examples", "ipkg.site"])

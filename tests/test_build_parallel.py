@@ -131,19 +131,3 @@ def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path, group):
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
     assert not out.exists()
     assert not list(tmp_path.glob("dist.tmp-*"))
-
-
-def test_a_violation_stops_the_second_process_and_publishes_nothing(project_copy, tmp_path, capsys):
-    out = tmp_path / "dist"
-    assert small_build(out) == 0
-    before = snapshot(out)
-    # an observation whose value is a string: a SHACL violation
-    (project_copy / "graph" / "reference" / "zz-bad.ttl").write_text(
-        "@prefix qb: <http://purl.org/linked-data/cube#> .\n"
-        "<https://w3id.org/ipkg/id/obs/test-bad> a qb:Observation ;\n"
-        '  <http://purl.org/linked-data/sdmx/2009/measure#obsValue> "many" .\n',
-        encoding="utf-8",
-    )
-    assert small_build(out) == 1
-    assert snapshot(out) == before
-    assert not list(tmp_path.glob("dist.tmp-*"))

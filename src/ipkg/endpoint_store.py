@@ -158,17 +158,26 @@ class EndpointStore:
         if self.time_limit is not None:
             left = self.time_limit - (time.monotonic() - self.started)
             if left <= 0:
-                raise IpkgError(f"validation at {self.url} did not finish within the time limit "
-                                f"({self.time_limit:g} s); no report was written",
-                                hint="raise --time-limit, or validate a smaller part of the data")
+                raise self._over_time()
             timeout = min(self.timeout, left)
         else:
             timeout = self.timeout
         self.requests += 1
-        reply = request(self.url, method="POST", data={"query": text},
-                        accept="application/sparql-results+json", timeout=timeout,
-                        user=self.user, password=self.password)
+        try:
+            reply = request(self.url, method="POST", data={"query": text},
+                            accept="application/sparql-results+json", timeout=timeout,
+                            user=self.user, password=self.password)
+        except IpkgError:
+            # a request cut short by what was left of --time-limit: say so, not "the server is slow"
+            if self.time_limit is not None and time.monotonic() - self.started >= self.time_limit:
+                raise self._over_time() from None
+            raise
         return reply.body
+
+    def _over_time(self) -> IpkgError:
+        return IpkgError(f"validation at {self.url} did not finish within the time limit "
+                         f"({self.time_limit:g} s); no report was written",
+                         hint="raise --time-limit, or validate a smaller part of the data")
 
     def _select_page(self, text: str) -> tuple[list[str], list[Row]]:
         from .query import _parse_json_results

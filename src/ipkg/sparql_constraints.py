@@ -281,7 +281,7 @@ def _insert_focus(select: str, focus_group: str) -> str:
     if m is None:
         raise IpkgError("a SPARQL query of the shapes has no WHERE clause", hint=select[:200])
     end = _top_group_end(masked, m.start())
-    if end is not None and _binds_this_at_top(masked, m.start(), end):
+    if end is not None and _bound_at_top(masked, m.start(), end, "this", (0, 0)):
         return select[:end] + f" {focus_group} " + select[end:]
     return select[:m.end()] + f" {focus_group} " + select[m.end():]
 
@@ -354,26 +354,6 @@ def _top_group_end(masked: str, start: int) -> int | None:
             if depth == 0:
                 return i
     return None
-
-
-def _binds_this_at_top(masked: str, start: int, end: int) -> bool:
-    """Whether ``$this`` occurs in the outer group itself (not in a nested group, sub-SELECT,
-    OPTIONAL, UNION branch, nor inside parentheses: FILTER, BIND, function calls), i.e. in one of
-    its triple patterns."""
-    depth = paren = 0
-    for i in range(start, end):
-        ch = masked[i]
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == "(":
-            paren += 1
-        elif ch == ")":
-            paren -= 1
-        elif ch in "?$" and depth == 1 and paren == 0 and _THIS.match(masked, i):
-            return True
-    return False
 
 
 # ------------------------------------------------------------------------------ focus nodes
