@@ -173,3 +173,16 @@ def test_parallel_slices_load_everything_and_report_whole_file_lines(tmp_path, m
         load_files([f], tmp_path / "st")
     assert err.value.line == 4322
     assert len(open_store(tmp_path / "st")) == 5000
+
+
+def test_bulk_load_is_not_capped_by_the_in_memory_input_limit(tmp_path):
+    """IPKG_MAX_INPUT_BYTES caps files read into memory; `ipkg load` streams to disk, so a file
+    larger than that cap (2×10⁶ synthetic cases are 3.4 GB) still loads."""
+    nt = tmp_path / "big.nt"
+    nt.write_text("".join(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n" for i in range(200)),
+                  encoding="utf-8")
+    env = {**os.environ, "IPKG_MAX_INPUT_BYTES": "1000"}
+    res = subprocess.run([sys.executable, "-m", "ipkg", "load", str(nt), "--store", str(tmp_path / "st"),
+                          "--no-progress"], capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert len(open_store(tmp_path / "st")) == 200

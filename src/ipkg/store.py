@@ -279,7 +279,9 @@ def load_files(
     from .safety import check_bulk_input, require_regular_file
 
     for p in paths:
-        require_regular_file(p)  # a FIFO or a device would hang or never end
+        # a FIFO or a device would hang or never end; no size cap: the bulk loader streams the
+        # file to disk (IPKG_MAX_INPUT_BYTES is for files read into memory)
+        require_regular_file(p, max_bytes=1 << 62)
         check_bulk_input(p)  # RDF/XML, empty files (they would empty the store), XML heads
         _format_for(p)
     store_dir.parent.mkdir(parents=True, exist_ok=True)
