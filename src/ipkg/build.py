@@ -260,7 +260,7 @@ class _Worker:
     """
 
     def __init__(self, fn: Callable[[], Any]):
-        import pickle
+        from .sandbox import send_to_parent
 
         rfd, wfd = os.pipe()
         sys.stdout.flush()
@@ -281,15 +281,10 @@ class _Worker:
 
                         traceback.print_exc()
                     payload = ("raise", exc)
-                try:
-                    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-                except Exception as exc:  # noqa: BLE001 - an exception that does not pickle
-                    data = pickle.dumps(("raise", IpkgError(
-                        f"a build step failed: {type(payload[1]).__name__}: {payload[1]} ({exc})",
-                        hint="this is a bug in ipkg - set IPKG_DEBUG=1 to see the traceback",
-                        exit_code=EXIT_INTERNAL)))
-                with os.fdopen(wfd, "wb") as pipe:
-                    pipe.write(data)
+                send_to_parent(wfd, payload, lambda exc: ("raise", IpkgError(
+                    f"a build step failed: {type(payload[1]).__name__}: {payload[1]} ({exc})",
+                    hint="this is a bug in ipkg - set IPKG_DEBUG=1 to see the traceback",
+                    exit_code=EXIT_INTERNAL)))
             except BaseException:  # noqa: BLE001
                 code = 3
             finally:

@@ -131,6 +131,18 @@ def crash_reason(stderr: str, status: int | None = None) -> str:
     return reason[:300] or "unknown reason"
 
 
+def send_to_parent(wfd: int, payload, unpicklable) -> None:
+    """In a forked child: write ``payload``, pickled, into the pipe ``wfd`` (then closed); when
+    it does not pickle (an exception holding a lock, a generator …), ``unpicklable(error)`` is
+    sent instead. Used by :func:`run_isolated` and by the build's second process."""
+    try:
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # noqa: BLE001 - whatever pickling raises, the parent gets an answer
+        data = pickle.dumps(unpicklable(exc), protocol=pickle.HIGHEST_PROTOCOL)
+    with os.fdopen(wfd, "wb") as out:
+        out.write(data)
+
+
 def run_isolated(fn, *args, origin: str = "<query>", what: str = "the query engine (Oxigraph)",
                  cpu_seconds: int | None = None):
     """``fn(*args)`` in a forked child under :func:`install_no_network`; its result or its error.
@@ -170,12 +182,7 @@ def run_isolated(fn, *args, origin: str = "<query>", what: str = "the query engi
                 payload = ("ipkg", exc)
             except BaseException as exc:  # noqa: BLE001 - handed to the parent as text
                 payload = ("error", f"{type(exc).__name__}: {exc}")
-            try:
-                data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:  # noqa: BLE001
-                data = pickle.dumps(("error", f"cannot return the result: {exc}"))
-            with os.fdopen(wfd, "wb") as out:
-                out.write(data)
+            send_to_parent(wfd, payload, lambda exc: ("error", f"cannot return the result: {exc}"))
         except BaseException:  # noqa: BLE001
             code = 3
         finally:
