@@ -12,7 +12,6 @@ import io
 import json
 import os
 import socket
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 
 from ipkg import examples, querypage, serve, vocab
 from ipkg.guard import Guard
+from pagewait import wait_until  # tests/ is on sys.path (pytest prepend mode)
 
 CHROMIUM = Path(os.environ.get("IPKG_CHROMIUM", "/usr/bin/chromium"))
 EXPECTED = Path(__file__).parent / "data" / "expected"
@@ -152,16 +152,6 @@ class Watched:
         self.context.close()
         assert self.outside == [], f"requests outside the site: {self.outside}"
         assert self.errors == [], f"console errors: {self.errors}"
-
-
-def wait_until(page, expression: str, timeout: float = 30.0) -> None:
-    """Poll ``expression`` in the page (page.wait_for_function would need eval, which the
-    page's Content-Security-Policy forbids)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        page.wait_for_timeout(50)
 
 
 def _expected(name):

@@ -14,6 +14,7 @@ import pytest
 
 from ipkg.query import run_query
 from ipkg.site.paths import page_path
+from pagewait import wait_until  # tests/ is on sys.path (pytest prepend mode)
 
 CHROMIUM = Path(os.environ.get("IPKG_CHROMIUM", "/usr/bin/chromium"))
 if not CHROMIUM.exists():
@@ -40,18 +41,6 @@ def browser():
                               args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         yield b
         b.close()
-
-
-def wait_until(page, js: str, timeout: float = 30.0) -> None:
-    """Poll ``js`` (a function source) from outside the page: playwright's wait_for_function
-    evaluates its predicate with eval(), which the pages' CSP (rightly) refuses."""
-    import time
-
-    end = time.monotonic() + timeout
-    while not page.evaluate(js):
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {js}")
-        page.wait_for_timeout(50)
 
 
 class Opened:
@@ -206,7 +195,7 @@ def test_search_finds_chinese_alt_label_and_language_toggle(built_dist, open_pag
 def test_view_panel_links_to_the_entity_page(built_dist, open_page):
     opened = open_page(built_dist / "views/institutions.html")
     page = opened.page
-    page.wait_for_function("window.ipkgView && window.ipkgView.ready === true", timeout=30000)
+    wait_until(page, "window.ipkgView && window.ipkgView.ready === true")
     page.evaluate("window.ipkgView.select('https://w3id.org/ipkg/id/org/spp')")
     link = page.locator("#panel a.page-link")
     assert link.get_attribute("href") == "../id/org/spp.html"

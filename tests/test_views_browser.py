@@ -17,7 +17,8 @@ import pytest
 from rdflib import Graph
 
 from ipkg.views import builders, render, site
-from test_views import FIXTURE, IORG, PREFIXES  # tests/ is on sys.path (pytest prepend mode)
+from pagewait import wait_until  # tests/ is on sys.path (pytest prepend mode)
+from test_views import FIXTURE, IORG, PREFIXES
 
 CHROMIUM = Path(os.environ.get("IPKG_CHROMIUM", "/usr/bin/chromium"))
 if not CHROMIUM.exists():
@@ -99,7 +100,7 @@ def open_page(browser):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(path.as_uri())
-        page.wait_for_function("window.ipkgView && window.ipkgView.ready === true", timeout=30000)
+        wait_until(page, "window.ipkgView && window.ipkgView.ready === true")
         return Opened(page, outgoing, errors)
 
     yield _open
@@ -391,7 +392,7 @@ def test_as_of_control_changes_the_map(pages, open_page, project):
     # a link with the date opens the map at that date
     w = open_page(out / "views" / "institutions.html", viewport=(1366, 768))
     w.page.goto((out / "views" / "institutions.html").as_uri() + f"#as-of={day}")
-    w.page.wait_for_function("window.ipkgView && ipkgView.ready === true")
+    wait_until(w.page, "window.ipkgView && ipkgView.ready === true")
     assert set(w.js(hidden)) == later
     assert w.js("document.getElementById('asof-date').value") == day
 
