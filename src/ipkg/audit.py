@@ -159,6 +159,13 @@ class AuditReport:
             "mismatches": [asdict(m) for m in self.mismatches],
         }, ensure_ascii=False, indent=2)
 
+    @classmethod
+    def from_json(cls, text: str) -> AuditReport:
+        """The report :meth:`to_json` wrote."""
+        d = json.loads(text)
+        return cls(observations=d["observations"], phrases=d["evidence_phrases"],
+                   mismatches=[Mismatch(**m) for m in d["mismatches"]])
+
 
 # --------------------------------------------------------------------------- locating blocks
 
@@ -409,6 +416,51 @@ def source_path(sources_dir: Path, identifier: str) -> Path | None:
         return None
     require_regular_file(path, MAX_SOURCE_BYTES, "source text")
     return path
+
+
+def _sources_key(sources_dir: Path) -> list[str] | None:
+    """``name digest`` of every file directly in ``sources_dir`` (what the audit may read), or
+    None when the folder holds anything but small regular files (links, FIFOs, big files: the
+    audit decides about those itself, so its answer is not cached)."""
+    import hashlib
+
+    out, total = [], 0
+    with os.scandir(sources_dir) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                if entry.is_dir(follow_symlinks=False):
+                    continue  # never read: an identifier with a path is not found
+                return None
+            total += entry.stat(follow_symlinks=False).st_size
+            if total > MAX_SOURCE_BYTES:
+                return None
+            with open(entry.path, "rb") as f:
+                out.append(f"{entry.name} {hashlib.sha256(f.read()).hexdigest()}")
+    return out
+
+
+def audit_cached(project, sources_dir: Path) -> AuditReport:
+    """:func:`audit` of the data files of ``project`` (an :class:`ipkg.load.Project`), or the
+    same report from the cache (:mod:`ipkg.cache`), keyed by the parsed text of every data file,
+    every file of ``sources_dir`` and the code (:func:`ipkg.cache.code_fingerprint`)."""
+    from .cache import code_fingerprint, key, read_entry, store_entry
+
+    def compute() -> AuditReport:
+        return audit({p: project.files[p] for p in project.data_files}, sources_dir)
+
+    files = project.content_key("graph")
+    sources = _sources_key(Path(sources_dir)) if files and Path(sources_dir).is_dir() else None
+    if not sources:
+        return compute()
+    # the report shows paths relative to the working folder: both are part of the key
+    where = (str(Path(project.root).resolve()), str(Path.cwd().resolve()))
+    name = f"audits/{key('audit-1', code_fingerprint(), *where, *files, '--', *sources)}.json"
+    payload = read_entry(name)
+    if payload is not None:
+        return AuditReport.from_json(payload.decode("utf-8"))
+    report = compute()
+    store_entry(name, report.to_json().encode("utf-8"))
+    return report
 
 
 def audit_project(sources_dir: Path, targets: list[Path] | None = None) -> AuditReport:

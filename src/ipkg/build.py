@@ -163,7 +163,26 @@ def _written_by_ipkg(out: Path) -> set[str] | None:
 
 
 def _files(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+    """Every file (and symbolic link) under ``folder``, as sorted relative paths."""
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder):  # not into linked folders
+        rel = os.path.relpath(dirpath, folder)
+        prefix = "" if rel == "." else rel + "/"
+        out.extend(prefix + n for n in filenames)
+        out.extend(prefix + d for d in dirnames if os.path.islink(os.path.join(dirpath, d)))
+    return sorted(out)
+
+
+def file_digests(folder: Path, names) -> dict[str, str]:
+    """SHA-256 of each of ``names`` (paths relative to ``folder``), for :func:`write_checksums`:
+    each build process hashes what it wrote while the other is still at work."""
+    import hashlib
+
+    out = {}
+    for name in names:
+        with open(folder / name, "rb") as f:
+            out[name] = hashlib.file_digest(f, "sha256").hexdigest()
+    return out
 
 
 def keep_foreign_files(out: Path, tmp: Path) -> list[str]:
@@ -202,20 +221,14 @@ def write_marker(tmp: Path, foreign: Sequence[str] = ()) -> Path:
     return write_bytes(tmp / MARKER, MARKER_TEXT + "".join(f"{n}\n" for n in names).encode("utf-8"))
 
 
-def write_checksums(folder: Path) -> Path:
-    """``SHA256SUMS`` (``sha256sum -c`` format) over every published file: all but hidden ones."""
-    import hashlib
-
-    lines = []
-    for name in _files(folder):
-        if name == "SHA256SUMS" or any(part.startswith(".") for part in name.split("/")):
-            continue
-        h = hashlib.sha256()
-        with open(folder / name, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        lines.append(f"{h.hexdigest()}  {name}\n")
-    return write_bytes(folder / "SHA256SUMS", "".join(lines).encode("utf-8"))
+def write_checksums(folder: Path, known: dict[str, str] | None = None) -> Path:
+    """``SHA256SUMS`` (``sha256sum -c`` format) over every published file: all but hidden ones.
+    ``known``: digests already computed (:func:`file_digests`); the other files are read."""
+    names = [n for n in _files(folder)
+             if n != "SHA256SUMS" and not any(part.startswith(".") for part in n.split("/"))]
+    digests = dict(known or {})
+    digests.update(file_digests(folder, [n for n in names if n not in digests]))
+    return write_bytes(folder / "SHA256SUMS", "".join(f"{digests[n]}  {n}\n" for n in names).encode("utf-8"))
 
 
 def _hold(step: str) -> None:
@@ -345,7 +358,8 @@ def _side_steps(project, tmp: Path, steps: list[str], result: BuildResult, run_s
                 run_audit, home: str | None, with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
     """The steps that do not need the validation report: (the audit,) export, tables, docs,
     examples, the report-free half of the site, views. Returns the files, timings, warnings
-    and the audit report (None when not ``with_audit``); stops after a failed audit."""
+    and the audit report (None when not ``with_audit``); stops after a failed audit. (The
+    build's second process also hashes the files: :func:`_side_steps_hashed`.)"""
     files: list[Path] = []
     n_timings, n_warnings = len(result.timings), len(result.warnings)
     audited = None
@@ -529,13 +543,17 @@ def build(
     project = run_step("load", load)
 
     def run_audit():
-        from .audit import audit as audit_files
+        from .audit import audit_cached
 
         assert source_dir is not None, "the audit step is planned only when the sources were found"
-        return audit_files({p: project.files[p] for p in project.data_files}, source_dir)
+        return audit_cached(project, source_dir)
 
     def side_steps(with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
         return _side_steps(project, tmp, steps, result, run_step, note, run_audit, home, with_audit)
+
+    def side_steps_hashed() -> tuple[tuple[list[Path], list, list[str], Any], dict[str, str]]:
+        side = side_steps(with_audit=True)
+        return side, file_digests(tmp, [p.relative_to(tmp).as_posix() for p in side[0]])
 
     home = "index.html" if "views" in steps else None
     files: list[Path] = []
@@ -548,7 +566,7 @@ def build(
             # staging folder. Nothing is published unless both finish, validation passes and
             # the audit finds no mismatch.
             tmp.mkdir()
-            worker = _Worker(lambda: side_steps(with_audit=True))
+            worker = _Worker(side_steps_hashed)
 
         if "validate" in steps:
             report = run_step("validate", lambda: _step_function("validate")(project))
@@ -570,8 +588,11 @@ def build(
             run_step("site", lambda: files.extend(
                 _step_function("site")(project, tmp, report=result.report, home=home, parts=("pages",),
                                        validated="validate" in steps) or []))
+        known: dict[str, str] = {}
         if worker is not None:
-            side = worker.join()
+            known = file_digests(tmp, [p.relative_to(tmp).as_posix() for p in files])  # while the child works
+            side, side_digests = worker.join()
+            known.update(side_digests)
             worker = None
             side_files, side_timings, side_warnings, audited = side
             result.timings.extend(side_timings)
@@ -586,7 +607,7 @@ def build(
             side_files = side[0]
         files.extend(side_files)
 
-        run_step("checksums", lambda: files.append(write_checksums(tmp)))
+        run_step("checksums", lambda: files.append(write_checksums(tmp, known)))
 
         def swap() -> None:
             foreign = keep_foreign_files(out, tmp)

@@ -59,19 +59,57 @@ def _read_entry(path: Path) -> bytes | None:
     return payload
 
 
+def read_entry(name: str) -> bytes | None:
+    """The bytes stored under ``name``, or None (a miss; a damaged entry is a miss too)."""
+    return _read_entry(cache_dir() / name)
+
+
+def store_entry(name: str, data: bytes) -> None:
+    """Store ``data`` under ``name`` (atomically); a cache that cannot be written is skipped."""
+    try:
+        write_bytes(cache_dir() / name, _MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+    except (OSError, IpkgError):
+        pass
+
+
 def cached_bytes(name: str, compute: Callable[[], bytes]) -> bytes:
     """The bytes stored under ``name``, or ``compute()`` stored there (atomically) first.
 
     A damaged entry (an empty file left by a full disk, a truncated copy) is a miss and is
     rewritten, never an error.
     """
-    path = cache_dir() / name
-    data = _read_entry(path)
+    data = read_entry(name)
     if data is not None:
         return data
     data = compute()
-    try:
-        write_bytes(path, _MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
-    except (OSError, IpkgError):
-        pass
+    store_entry(name, data)
     return data
+
+
+_FINGERPRINT: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """A hash of the code that computes cached results: every module of the ipkg package (its
+    source bytes) and the installed rdflib, pyshacl and pyoxigraph (path, size, time). Part of the key of any
+    entry whose value the code decides (a validation report, an audit), so that changing ipkg
+    or a library is a miss. Computed once per process (~100 files, a few milliseconds)."""
+    if not _FINGERPRINT:
+        from importlib.util import find_spec
+
+        package = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for path in sorted(package.rglob("*.py")):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        for dist in ("rdflib", "pyshacl", "pyoxigraph"):
+            # where the library is installed and when: a reinstall or an upgrade changes it
+            # (cheaper than importlib.metadata, and it does not import the library)
+            spec = find_spec(dist)
+            origin = spec.origin if spec is not None else None
+            if origin:
+                st = os.stat(origin)
+                h.update(f"{dist} {origin} {st.st_size} {st.st_mtime_ns}\0".encode())
+            else:
+                h.update(f"{dist} -\0".encode())
+        _FINGERPRINT.append(h.hexdigest())
+    return _FINGERPRINT[0]

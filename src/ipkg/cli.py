@@ -67,7 +67,15 @@ def _load_command(name: str):
     return importlib.import_module(f"ipkg.commands.{name}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_in(argv: Sequence[str] | None) -> str | None:
+    """The subcommand ``argv`` names, when it is the first argument (``ipkg build …``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return args[0] if args and args[0] in COMMANDS else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``only``, the options of that subcommand alone (the others are
+    listed, not imported: ``ipkg build`` need not import the query engine and the server)."""
     parser = argparse.ArgumentParser(
         prog="ipkg",
         description="ipkg: an open knowledge graph of China's intellectual-property enforcement.",
@@ -77,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ipkg {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
+        if only is not None and name != only:
+            sub.add_parser(name)
+            continue
         module = _load_command(name)
         cmd = sub.add_parser(
             name,
@@ -96,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # literal itself is reported by validation, the traceback would only alarm
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     try:
-        parser = build_parser()
+        parser = build_parser(only=_command_in(argv))
     except Exception as exc:  # a subcommand module that is missing or broken: a bug, not bad input
         return _internal_error("", exc)
     args = parser.parse_args(argv)

@@ -18,6 +18,7 @@ ipkg never touches the network while loading. A relative context (``"@context":
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -324,8 +325,10 @@ def _check_jsonld_languages(doc: Any, text: str, path: Path) -> None:
     walk(doc)
 
 
-def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
-    """pyoxigraph quads of one file and the prefixes it declares."""
+def _parse_quads(path: Path, digests: dict[Path, str] | None = None) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
+    """pyoxigraph quads of one file and the prefixes it declares. With ``digests``, also
+    records there the SHA-256 of exactly what was parsed (the file's text, with any local
+    JSON-LD contexts inlined): a key for results computed from the file (:mod:`ipkg.cache`)."""
     import pyoxigraph
 
     from .safety import check_blank_node_depth, refuse_unsupported_extension, refuse_xml
@@ -366,8 +369,11 @@ def _parse_quads(path: Path) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
             text = json.dumps(doc, ensure_ascii=False)
             positions = False  # positions would point into the inlined copy
     rdf_format = getattr(pyoxigraph.RdfFormat, fmt)
+    data = text.encode("utf-8")
+    if digests is not None:
+        digests[path] = hashlib.sha256(data).hexdigest()
     try:
-        parser = pyoxigraph.parse(input=text.encode("utf-8"), format=rdf_format, rename_blank_nodes=True)
+        parser = pyoxigraph.parse(input=data, format=rdf_format, rename_blank_nodes=True)
         quads = list(parser)
     except SyntaxError as exc:
         raise _syntax_error(exc, path, fmt, positions, text) from None
@@ -683,6 +689,8 @@ class Project:
     #: literals whose lexical form is invalid for their datatype (``ipkg validate`` and
     #: ``ipkg build`` report them as violations), in file order
     literal_problems: list[LiteralProblem] = field(default_factory=list, repr=False)
+    #: SHA-256 of what was parsed of each file (see :func:`_parse_quads`), for cache keys
+    digests: dict[Path, str] = field(default_factory=dict, repr=False)
     _conv: Any = field(default=None, repr=False)
     _merged: Graph | None = field(default=None, repr=False)
 
@@ -705,6 +713,19 @@ class Project:
     def relpath(self, path: Path) -> Path:
         """``path`` relative to the data root (e.g. ``graph/sources/002-shanghai.ttl``)."""
         return Path(path).relative_to(self.root)
+
+    def content_key(self, *kinds: str) -> list[str]:
+        """``path digest`` of every file of these ``kinds`` ('ontology', 'graph', 'shapes'), in
+        path order: what a result computed from those files depends on (a cache key part).
+        Empty when a file's digest is unknown (a project not made by :func:`load_project`)."""
+        out = []
+        for p in sorted(self.files):
+            if self.kind(p) in kinds:
+                digest = self.digests.get(Path(p))
+                if digest is None:
+                    return []
+                out.append(f"{self.relpath(p).as_posix()} {digest}")
+        return out
 
     def merged(self) -> Graph:
         """Ontology + data in one graph (built once, then cached — do not modify it)."""
@@ -829,10 +850,11 @@ def load_project(root: str | Path | None = None) -> Project:
     prefixes: dict[str, str] = dict(PREFIXES)
     quads_by_file: dict[Path, list] = {}
     prefixes_by_file: dict[Path, dict] = {}
+    digests: dict[Path, str] = {}
     literal_problems: list[LiteralProblem] = []
     for paths in found.values():
         for path in paths:
-            quads_by_file[path], prefixes_by_file[path] = _parse_quads(path)
+            quads_by_file[path], prefixes_by_file[path] = _parse_quads(path, digests)
             literal_problems += ill_formed_literals(path, quads_by_file[path])
     known = set(prefixes.values())
     for file_prefixes in prefixes_by_file.values():
@@ -853,5 +875,6 @@ def load_project(root: str | Path | None = None) -> Project:
         prefixes=prefixes,
         quads=quads_by_file,
         literal_problems=literal_problems,
+        digests=digests,
         _conv=conv,
     )

@@ -162,8 +162,44 @@ def shacl_report_graph(merged, shapes, store=None, data=None, ontology=None):
     return report_graph
 
 
+def cached_report_graph(cache_key: str | None, compute, merged, shapes):
+    """``compute()`` (a SHACL report graph of ``merged`` against ``shapes``), or the same graph
+    from the cache (:mod:`ipkg.cache`) under ``cache_key`` – a hash of everything the report
+    depends on: the parsed text of every ontology, graph and shapes file and the code
+    (:func:`ipkg.cache.code_fingerprint`). None: no cache.
+
+    A report that names a blank node of the data or the shapes is not cached: blank nodes are
+    renamed on every parse, so a stored copy could not point at them again."""
+    from rdflib import BNode, Graph
+
+    from .cache import read_entry, store_entry
+
+    if cache_key is None:
+        return compute()
+    name = f"reports/{cache_key}.nt"
+    payload = read_entry(name)
+    if payload is not None:
+        g = Graph()
+        g.parse(data=payload, format="nt")
+        return g
+    report_graph = compute()
+    own = {t for triple in report_graph for t in triple if isinstance(t, BNode)}
+    if not any(t in own for graph in (merged, shapes) for triple in graph for t in triple):
+        store_entry(name, report_graph.serialize(format="nt", encoding="utf-8"))
+    return report_graph
+
+
+def report_cache_key(project) -> str | None:
+    """The cache key of the SHACL report of ``project`` validated alone (None: not cacheable)."""
+    from .cache import code_fingerprint, key
+
+    files = project.content_key("ontology", "graph", "shapes") if hasattr(project, "content_key") else []
+    return key("shacl-report-1", code_fingerprint(), *files) if files else None
+
+
 def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True, prefixes=None,
-                   merged=None, report_focus: set | None = None, store=None) -> ValidationReport:
+                   merged=None, report_focus: set | None = None, store=None,
+                   cache_key: str | None = None) -> ValidationReport:
     """Validate ``data`` (rdflib Graph) against ``shapes`` with ``ontology`` merged in.
 
     Core constraints run in pyshacl on ontology + data; SHACL-SPARQL constraints and the
@@ -171,7 +207,8 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
     for why). ``origins`` (:class:`ipkg.origins.Origins`) gives each result its ``path:line``;
     ``merged`` is ``ontology + data`` if the caller already has it; ``store`` a pyoxigraph store
     with the data in the default graph and the ontology in ``GRAPH <urn:ipkg:ontology>``;
-    ``report_focus``, when given, keeps only results whose focus node is in that set.
+    ``report_focus``, when given, keeps only results whose focus node is in that set;
+    ``cache_key`` (:func:`report_cache_key`) names the report in the cache.
     """
     from .checks import make_store, run_checks
     from .safety import refuse_service_in_shapes
@@ -182,7 +219,7 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
         merged = ontology + data
     if store is None:
         store = make_store(data, ontology)
-    report_graph = shacl_report_graph(merged, shapes, store)
+    report_graph = cached_report_graph(cache_key, lambda: shacl_report_graph(merged, shapes, store), merged, shapes)
     if report_focus is not None:
         _keep_only(report_graph, report_focus)
     report = ValidationReport.from_results_graph(report_graph, shapes, merged, origins, prefixes or default_prefixes())
@@ -336,7 +373,8 @@ def validate_project(project=None, extra_files=(), *, checks: bool = True) -> Va
     if not extra_files:
         origins = _project_origins(project)
         report = validate_graph(project.data, shapes, project.ontology, origins, checks=checks,
-                                prefixes=prefixes, merged=project.merged(), store=_project_store(project))
+                                prefixes=prefixes, merged=project.merged(), store=_project_store(project),
+                                cache_key=report_cache_key(project))
         _add_literal_results(report, getattr(project, "literal_problems", []), project.merged())
         report.files = [str(project.relpath(p)) for p in project.files if project.kind(p) == "graph"]
         return report

@@ -34,11 +34,14 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rdflib import URIRef
 
 from .builders import IPKG, Context
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where a graph is built or laid out: the site pages need none
 
 #: Box geometry of the org chart (world px = CSS px at zoom 1).
 BOX_W = 190          # outer width of every box (vis widthConstraint min = max)
