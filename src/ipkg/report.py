@@ -33,6 +33,7 @@ CHECKS_NS = "https://w3id.org/ipkg/checks#"
 DEFINED_AT = SHAPES_NS + "definedAt"
 
 SEVERITIES = ("Violation", "Warning", "Info")
+_SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 #: colour codes, written with a private-use stand-in for ESC until the data has been made
@@ -121,7 +122,9 @@ class ValidationReport:
         """Build a report from a SHACL report graph (pyshacl's, or one merged from batches)."""
         report = cls(prefixes=prefixes or default_prefixes())
         report.shacl_graph = report_graph
-        report.results = results_from_graph(report_graph, data_graph, origins, report.compact)
+        # in a stable order: a report graph read back from the cache iterates in another order
+        report.results = sorted(results_from_graph(report_graph, data_graph, origins, report.compact),
+                                key=lambda r: (cls._sort_key(r), r.result_path or "", r.message_en or ""))
         return report
 
     from_graph = from_results_graph
@@ -280,9 +283,11 @@ class ValidationReport:
 
     @staticmethod
     def _sorted(results: list[Result]) -> list[Result]:
-        order = {s: i for i, s in enumerate(SEVERITIES)}
-        return sorted(results, key=lambda r: (order.get(r.severity, 9), r.file or "~", r.line or 0, r.focus,
-                                              r.rule or "", r.value or ""))
+        return sorted(results, key=ValidationReport._sort_key)
+
+    @staticmethod
+    def _sort_key(r: Result) -> tuple:
+        return (_SEVERITY_ORDER.get(r.severity, 9), r.file or "~", r.line or 0, r.focus, r.rule or "", r.value or "")
 
     def to_json(self, indent: int = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
