@@ -674,12 +674,11 @@ class Project:
 
     ``files`` maps every loaded file (absolute path) to its own graph; ``ontology``, ``data``
     and ``shapes`` are the merged graphs of ``ontology/*.ttl``, ``graph/**/*.ttl`` and
-    ``shapes/*.ttl``.
+    ``shapes/*.ttl`` (``ontology`` and ``data`` are built on first use: the build needs only
+    :meth:`merged`, and an rdflib graph of the data costs more than parsing it).
     """
 
     root: Path
-    ontology: Graph
-    data: Graph
     shapes: Graph
     files: Mapping[Path, Graph] = field(default_factory=dict)
     #: the project prefixes (:data:`PREFIXES` plus any other declared in the files), for exports
@@ -693,6 +692,24 @@ class Project:
     digests: dict[Path, str] = field(default_factory=dict, repr=False)
     _conv: Any = field(default=None, repr=False)
     _merged: Graph | None = field(default=None, repr=False)
+    _kinds: dict[str, Graph] = field(default_factory=dict, repr=False)
+
+    def _of_kind(self, kind: str) -> Graph:
+        g = self._kinds.get(kind)
+        if g is None:
+            quads = [q for p in self.files if self.kind(p) == kind for q in self.quads[p]]
+            g = self._kinds[kind] = _graph_from_quads(quads, self.prefixes, self._conv)
+        return g
+
+    @property
+    def ontology(self) -> Graph:
+        """The merged graph of ``ontology/`` (built once, then cached — do not modify it)."""
+        return self._of_kind("ontology")
+
+    @property
+    def data(self) -> Graph:
+        """The merged graph of ``graph/`` (built once, then cached — do not modify it)."""
+        return self._of_kind("graph")
 
     @property
     def ontology_files(self) -> list[Path]:
@@ -862,15 +879,9 @@ def load_project(root: str | Path | None = None) -> Project:
             if p and p not in prefixes and ns not in known:
                 prefixes[p] = ns
                 known.add(ns)
-    merged = {
-        name: _graph_from_quads([q for p in paths for q in quads_by_file[p]], prefixes, conv)
-        for name, paths in found.items()
-    }
     return Project(
         root=root,
-        ontology=merged["ontology"],
-        data=merged["graph"],
-        shapes=merged["shapes"],
+        shapes=_graph_from_quads([q for p in found["shapes"] for q in quads_by_file[p]], prefixes, conv),
         files=_FileGraphs(quads_by_file, prefixes_by_file, conv),
         prefixes=prefixes,
         quads=quads_by_file,

@@ -208,7 +208,8 @@ def validate_graph(data, shapes, ontology, origins=None, *, checks: bool = True,
     ``merged`` is ``ontology + data`` if the caller already has it; ``store`` a pyoxigraph store
     with the data in the default graph and the ontology in ``GRAPH <urn:ipkg:ontology>``;
     ``report_focus``, when given, keeps only results whose focus node is in that set;
-    ``cache_key`` (:func:`report_cache_key`) names the report in the cache.
+    ``cache_key`` (:func:`report_cache_key`) names the report in the cache. ``data`` and
+    ``ontology`` may be None when both ``merged`` and ``store`` are given.
     """
     from .checks import make_store, run_checks
     from .safety import refuse_service_in_shapes
@@ -372,8 +373,12 @@ def validate_project(project=None, extra_files=(), *, checks: bool = True) -> Va
     extra_files = [Path(p) for p in extra_files]
     if not extra_files:
         origins = _project_origins(project)
-        report = validate_graph(project.data, shapes, project.ontology, origins, checks=checks,
-                                prefixes=prefixes, merged=project.merged(), store=_project_store(project),
+        store = _project_store(project)
+        # with the merged graph and the store, validate_graph needs no separate rdflib graphs of
+        # the data and the ontology (building them costs more than parsing the files)
+        data, ontology = (None, None) if store is not None else (project.data, project.ontology)
+        report = validate_graph(data, shapes, ontology, origins, checks=checks,
+                                prefixes=prefixes, merged=project.merged(), store=store,
                                 cache_key=report_cache_key(project))
         _add_literal_results(report, getattr(project, "literal_problems", []), project.merged())
         report.files = [str(project.relpath(p)) for p in project.files if project.kind(p) == "graph"]
