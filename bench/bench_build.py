@@ -18,7 +18,7 @@ All builds read a copy of the project (``IPKG_DATA``), so that the edits never t
 checkout.
 
 Step times come from `ipkg build -v` of one extra warm run (two processes: the steps of the
-second process overlap validate/audit/site in the first). Also measured, as a floor: parsing
+second process overlap validate and site in the first). Also measured, as a floor: parsing
 the same files with rdflib and pyoxigraph, and the interpreter start + imports alone.
 Target: a full build in <= 2 s.
 """
@@ -133,7 +133,7 @@ def main() -> int:
         return {m.group(1): float(m.group(2)) for m in re.finditer(r"\] (\S+) … ([\d.]+) s", text)}
 
     two, one = steps(verbose), steps(verbose_one)
-    second = ("export", "tables", "docs", "examples", "site-data", "views")
+    second = ("audit", "export", "tables", "docs", "examples", "site-data", "views")
     med = {v: statistics.median(ts) for v, ts in times.items()}
     load_after = os.getloadavg()[0]
     busy = max(load_before, load_after) > (os.cpu_count() or 1)
@@ -163,7 +163,7 @@ def main() -> int:
         f"| parse the same files with pyoxigraph (in-process, no conversion) | {t_oxi:.2f} | | |",
         "",
         "Step times of one more warm full build (`ipkg build -v`), seconds. With two processes the "
-        "steps marked ² run in the forked second process at the same time as validate, audit and "
+        "steps marked ² run in the forked second process at the same time as validate and "
         "site (pages) in the first; the wall clock is not their sum.",
         "",
         "| step | two processes | one process |",
