@@ -36,6 +36,81 @@ def test_two_processes_write_what_one_process_writes(tmp_path, monkeypatch):
     assert [n for n in one if one[n] != two[n]] == []
 
 
+def test_the_job_queue_gives_each_job_to_exactly_one_process():
+    """_JobQueue: two processes take job numbers until none is left; each number is taken once."""
+    n = 200
+    queue = build_mod._JobQueue(n)
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the second process: take slowly, report what it took
+        try:
+            os.close(rfd)
+            taken = []
+            while (i := queue.take()) is not None:
+                taken.append(i)
+                time.sleep(0.001)
+            os.write(wfd, bytes(taken))
+        finally:
+            os._exit(0)
+    os.close(wfd)
+    mine = []
+    while (i := queue.take()) is not None:
+        mine.append(i)
+        time.sleep(0.001)
+    with os.fdopen(rfd, "rb") as pipe:
+        theirs = list(pipe.read())
+    os.waitpid(pid, 0)
+    queue.close()
+    assert sorted(mine + theirs) == list(range(n))
+    assert mine and theirs  # both took a share
+    with pytest.raises(ValueError):
+        build_mod._JobQueue(256)
+
+
+def test_the_site_data_jobs_are_shared_by_both_processes(tmp_path, monkeypatch):
+    """In a two-process build both processes write some of the site's report-free files (the
+    main process takes the jobs the second one has not reached when its pages are done)."""
+    import ipkg.site as site
+
+    by_pid: dict[int, list[int]] = {}
+    real = site._data_jobs
+
+    def spy(*args):
+        jobs = real(*args)
+
+        def wrap(i, job):
+            def run():
+                # each process appends to its own file (the child's memory is not ours)
+                with open(tmp_path / f"jobs-{os.getpid()}", "a") as f:
+                    f.write(f"{i}\n")
+                job()
+            return run
+        return [wrap(i, j) for i, j in enumerate(jobs)]
+
+    monkeypatch.setattr(site, "_data_jobs", spy)
+    monkeypatch.setenv(build_mod.JOBS_ENV, "2")
+    # a slow second process: the main process must take most jobs (and then all that are left)
+    real_views = build_mod._step_function
+
+    def slow(name):
+        fn = real_views(name)
+        if name != "views":
+            return fn
+
+        def views(*a, **k):
+            time.sleep(3)
+            return fn(*a, **k)
+        return views
+
+    monkeypatch.setattr(build_mod, "_step_function", slow)
+    assert small_build(tmp_path / "dist") == 0
+    for f in tmp_path.glob("jobs-*"):
+        by_pid[int(f.name.split("-")[1])] = [int(x) for x in f.read_text().split()]
+    taken = sorted(i for jobs in by_pid.values() for i in jobs)
+    assert taken == list(range(site.DATA_JOBS))
+    assert by_pid.get(os.getpid()), "the main process took none of the site's data jobs"
+
+
 def test_the_views_link_the_pages_the_other_process_writes(built_dist, project):
     """pages_of (what the views link to while the site is being written) is exactly the set of
     pages the site wrote."""

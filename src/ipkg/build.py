@@ -263,6 +263,43 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+class _JobQueue:
+    """Job numbers 0 … n-1 that the two build processes take, each the next one when it is free:
+    a pipe filled before the fork, from which each process reads one byte (a read of one byte
+    from a pipe is atomic); an empty pipe (its writing end closed) means every job is taken."""
+
+    def __init__(self, n: int):
+        if not 0 <= n <= 255:
+            raise ValueError("at most 255 jobs")
+        self.rfd, wfd = os.pipe()
+        try:
+            os.write(wfd, bytes(range(n)))
+        finally:
+            os.close(wfd)
+
+    def take(self) -> int | None:
+        byte = os.read(self.rfd, 1)
+        return byte[0] if byte else None
+
+    def close(self: _JobQueue | None) -> None:  # also as ``_JobQueue.close(None)``: nothing to do
+        if self is not None:
+            try:
+                os.close(self.rfd)
+            except OSError:
+                pass
+
+
+def _taker(queue: _JobQueue | None) -> Callable[[], int | None] | None:
+    return queue.take if queue is not None else None
+
+
+def _site_jobs(steps: list[str]) -> _JobQueue | None:
+    """The queue of the jobs of the site's report-free half (None when the build writes no site)."""
+    if "site" not in steps:
+        return None
+    return _JobQueue(importlib.import_module(_step_function("site").__module__).DATA_JOBS)
+
+
 class _Worker:
     """``fn()`` in a forked process, while the caller goes on; :meth:`join` returns its result
     or raises its error (:class:`IpkgError`, OSError, KeyboardInterrupt as raised there).
@@ -354,12 +391,30 @@ def _status_text(status: int) -> str:
     return f"exit code {code}"
 
 
+def _join_second(worker: _Worker, result: BuildResult, tmp: Path,
+                 own: list[Path]) -> tuple[list[Path], dict[str, str]] | None:
+    """Hash the files this process wrote while the second one works, then wait for it: its
+    files and the digests of all files, or None when its audit found mismatches."""
+    known = file_digests(tmp, [p.relative_to(tmp).as_posix() for p in own])
+    (side_files, timings, warnings, audited), digests = worker.join()
+    known.update(digests)
+    result.timings.extend(timings)
+    result.warnings.extend(warnings)  # the child printed them already
+    if audited is not None:
+        result.audit = audited
+        if not audited.ok:
+            result.conforms = False
+            return None
+    return side_files, known
+
+
 def _side_steps(project, tmp: Path, steps: list[str], result: BuildResult, run_step, note,
-                run_audit, home: str | None, with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
+                run_audit, home: str | None, with_audit: bool,
+                take: Callable[[], int | None] | None = None) -> tuple[list[Path], list, list[str], Any]:
     """The steps that do not need the validation report: (the audit,) export, tables, docs,
-    examples, the report-free half of the site, views. Returns the files, timings, warnings
-    and the audit report (None when not ``with_audit``); stops after a failed audit. (The
-    build's second process also hashes the files: :func:`_side_steps_hashed`.)"""
+    examples, views, the report-free half of the site (with ``take``: the jobs of it that
+    this process takes first, :class:`_JobQueue`). Returns the files, timings, warnings and the
+    audit report (None when not ``with_audit``); stops after a failed audit."""
     files: list[Path] = []
     n_timings, n_warnings = len(result.timings), len(result.warnings)
     audited = None
@@ -399,21 +454,20 @@ def _side_steps(project, tmp: Path, steps: list[str], result: BuildResult, run_s
     if "examples" in steps:
         run_step("examples", lambda: files.extend(_step_function("examples")(tmp) or []))
 
-    pages = None
-    if "site" in steps:
-
-        def site_data() -> set[str]:
-            write_pages = _step_function("site")
-            files.extend(write_pages(project, tmp, home=home, parts=("data",),
-                                     validated="validate" in steps) or [])
-            # the pages the main process writes meanwhile, for the views to link to
-            return importlib.import_module(write_pages.__module__).pages_of(project.merged())
-
-        pages = run_step("site-data", site_data)
-
     if "views" in steps:
-        run_step("views", lambda: files.extend(
-            _step_function("views")(project.merged(), tmp, pages=pages) or []))
+
+        def views() -> None:
+            pages = None
+            if "site" in steps:  # the site's pages, written meanwhile, for the views to link to
+                pages = importlib.import_module(_step_function("site").__module__).pages_of(project.merged())
+            files.extend(_step_function("views")(project.merged(), tmp, pages=pages) or [])
+
+        run_step("views", views)
+
+    if "site" in steps:
+        # last: with ``take`` the main process, once done with its pages, takes its share
+        run_step("site-data", lambda: files.extend(_step_function("site")(
+            project, tmp, home=home, parts=("data",), validated="validate" in steps, take=take) or []))
     return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
 
 
@@ -548,11 +602,14 @@ def build(
         assert source_dir is not None, "the audit step is planned only when the sources were found"
         return audit_cached(project, source_dir)
 
+    queue: _JobQueue | None = None
+
     def side_steps(with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
-        return _side_steps(project, tmp, steps, result, run_step, note, run_audit, home, with_audit)
+        return _side_steps(project, tmp, steps, result, run_step, note, run_audit, home, with_audit,
+                           take=_taker(queue))
 
     def side_steps_hashed() -> tuple[tuple[list[Path], list, list[str], Any], dict[str, str]]:
-        side = side_steps(with_audit=True)
+        side = side_steps(with_audit=True)  # the second process also hashes what it wrote
         return side, file_digests(tmp, [p.relative_to(tmp).as_posix() for p in side[0]])
 
     home = "index.html" if "views" in steps else None
@@ -566,6 +623,7 @@ def build(
             # staging folder. Nothing is published unless both finish, validation passes and
             # the audit finds no mismatch.
             tmp.mkdir()
+            queue = _site_jobs(steps)  # the site's report-free jobs, for whichever process is free first
             worker = _Worker(side_steps_hashed)
 
         if "validate" in steps:
@@ -585,24 +643,20 @@ def build(
             tmp.mkdir()
             side = side_steps(with_audit=False)
         if "site" in steps:
+            # the pages that show the validation report; then, in two processes, the jobs of the
+            # report-free half that the second process has not taken yet
             run_step("site", lambda: files.extend(
-                _step_function("site")(project, tmp, report=result.report, home=home, parts=("pages",),
-                                       validated="validate" in steps) or []))
+                _step_function("site")(project, tmp, report=result.report, home=home,
+                                       parts=("pages",) + (("data",) if queue else ()),
+                                       validated="validate" in steps, take=_taker(queue)) or []))
         known: dict[str, str] = {}
         if worker is not None:
-            known = file_digests(tmp, [p.relative_to(tmp).as_posix() for p in files])  # while the child works
-            side, side_digests = worker.join()
-            known.update(side_digests)
+            joined = _join_second(worker, result, tmp, files)
             worker = None
-            side_files, side_timings, side_warnings, audited = side
-            result.timings.extend(side_timings)
-            result.warnings.extend(side_warnings)  # the child printed them already
-            if audited is not None:
-                result.audit = audited
-                if not audited.ok:
-                    result.conforms = False
-                    shutil.rmtree(tmp, ignore_errors=True)
-                    return result
+            if joined is None:  # the audit found mismatches
+                shutil.rmtree(tmp, ignore_errors=True)
+                return result
+            side_files, known = joined
         else:
             side_files = side[0]
         files.extend(side_files)
@@ -624,6 +678,7 @@ def build(
         if worker is not None:  # validation or the audit failed: nothing is published
             worker.kill()
             shutil.rmtree(tmp, ignore_errors=True)
+        _JobQueue.close(queue)
     result.wall_seconds = result.timings[0][1] + time.perf_counter() - t_start
     result.files = sorted(out / p.relative_to(tmp) for p in files)
     return result

@@ -18,6 +18,7 @@ relative, so the site works from ``file://`` and from any static host.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -126,14 +127,17 @@ def pages_of(graph) -> set[str]:
 
 
 def write_pages(project, outdir: Path, *, report=None, home: str | None = "index.html",
-                parts: tuple[str, ...] = PARTS, validated: bool | None = None) -> list[Path]:
+                parts: tuple[str, ...] = PARTS, validated: bool | None = None,
+                take: Callable[[], int | None] | None = None) -> list[Path]:
     """Write the site into ``outdir`` (the build's staging folder); return the files written.
 
     ``report``: the build's validation report (its arithmetic warnings are marked on the charts);
     ``home``: the start page, relative to the root (None when the build writes none);
     ``parts``: which halves to write (:data:`PARTS`; ``ipkg build`` writes ``data`` in a second
     process while it validates, then ``pages``); ``validated``: whether the build validates
-    (default: whether ``report`` is given).
+    (default: whether ``report`` is given); ``take``: where the ``data`` part gets the numbers
+    of its jobs (:data:`DATA_JOBS` of them) from, one at a time, None when done – the two build
+    processes share them out this way; by default every job runs here.
     """
     from .model import SiteModel
 
@@ -156,10 +160,17 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
     env = _env()
     model = SiteModel(project.merged(), report)
     nav = {"home": home, "validated": report is not None if validated is None else validated}
-    if "data" in parts:
-        _write_data(project, model, env, nav, write)
     if "pages" in parts:
         _write_html(project, model, env, nav, write)
+    if "data" in parts:
+        jobs = _data_jobs(project, model, env, nav, write)
+        assert len(jobs) == DATA_JOBS, "DATA_JOBS is the number of _data_jobs"
+        if take is None:
+            for job in jobs:
+                job()
+        else:
+            while (i := take()) is not None:
+                jobs[i]()
     return written
 
 
@@ -200,56 +211,75 @@ def _write_html(project, model, env, nav, write) -> None:
         groups=groups, flagged=flagged, specs=by_id, nav=nav, root="../"))
 
 
-def _write_data(project, model, env, nav, write) -> None:
-    """Everything of the site that the validation report does not change."""
+#: per-entity Turtle and JSON-LD are written in this many jobs (entities in turn)
+RDF_CHUNKS = 8
+#: the jobs of the site's ``data`` part (:func:`_data_jobs`)
+DATA_JOBS = RDF_CHUNKS + 4
+
+
+def _data_jobs(project, model, env, nav, write) -> list[Callable[[], None]]:
+    """Everything of the site that the validation report does not change, as independent jobs
+    (each writes its own files; the longest first): the query gallery, the RDF of each entity
+    in :data:`RDF_CHUNKS` parts, the ontology as a whole, search and browse, static files."""
     from ..export import _sort_key, _used_prefixes, serialize_jsonld, serialize_turtle
     from ..views.render import safe_json
     from .conneg import htaccess
     from .gallery import run_examples, serve_origin
 
-    # ---------------------------------------------------------------- RDF per entity
-    triples = _entity_triples(project)
     prefixes = project.prefixes
-    for iri, e in model.entities.items():
-        ts = triples.get(iri, [])
-        used = _used_prefixes(ts, prefixes)
-        write(e.stem + ".ttl", serialize_turtle(ts, prefixes, used))
-        write(e.stem + ".jsonld", serialize_jsonld(ts, prefixes, context_ref=used))
+    entity_triples: list[dict] = []  # built by the first RDF job this process runs
+
+    # ---------------------------------------------------------------- RDF per entity
+    def rdf(part: int) -> None:
+        if not entity_triples:
+            entity_triples.append(_entity_triples(project))
+        triples = entity_triples[0]
+        for iri, e in list(model.entities.items())[part::RDF_CHUNKS]:
+            ts = triples.get(iri, [])
+            used = _used_prefixes(ts, prefixes)
+            write(e.stem + ".ttl", serialize_turtle(ts, prefixes, used))
+            write(e.stem + ".jsonld", serialize_jsonld(ts, prefixes, context_ref=used))
 
     # ---------------------------------------------------------------- the ontology as a whole
-    onto = sorted({q.triple for p in project.ontology_files for q in project.quads[p]}, key=_sort_key)
-    used = _used_prefixes(onto, prefixes)
-    write("ontology/index.ttl", serialize_turtle(onto, prefixes, used))
-    write("ontology/index.jsonld", serialize_jsonld(onto, prefixes, context_ref=used))
+    def ontology() -> None:
+        onto = sorted({q.triple for p in project.ontology_files for q in project.quads[p]}, key=_sort_key)
+        used = _used_prefixes(onto, prefixes)
+        write("ontology/index.ttl", serialize_turtle(onto, prefixes, used))
+        write("ontology/index.jsonld", serialize_jsonld(onto, prefixes, context_ref=used))
 
     # ---------------------------------------------------------------- query gallery
-    examples = run_examples(project, model)
-    write("queries/index.html", env.get_template("gallery.html.j2").render(
-        examples=examples, nav=nav, root="../", serve=serve_origin()))
+    def gallery() -> None:
+        examples = run_examples(project, model)
+        write("queries/index.html", env.get_template("gallery.html.j2").render(
+            examples=examples, nav=nav, root="../", serve=serve_origin()))
 
     # ---------------------------------------------------------------- search and index
-    index, by_class = [], {}
-    for iri, e in model.entities.items():
-        kind = model.kind_of(e.iri)
-        kind_label = model.kind_label(kind)
-        alt = [a["text"] for a in model.alt_labels(iri)]
-        index.append({"p": e.stem + ".html", "en": e.label["en"], "zh": e.label["zh"], "alt": alt,
-                      "c": e.curie, "k": kind_label})
-        by_class.setdefault((kind_label["en"], str(kind)), {"label": kind_label, "entries": []})["entries"].append(
-            {"href": e.stem + ".html", "label": e.label, "curie": e.curie})
-    classes = [by_class[k] for k in sorted(by_class, key=lambda k: (k[0].casefold(), k[1]))]
-    for c in classes:
-        c["entries"].sort(key=lambda i: (i["label"]["en"].casefold(), i["curie"]))
+    def search() -> None:
+        index, by_class = [], {}
+        for iri, e in model.entities.items():
+            kind = model.kind_of(e.iri)
+            kind_label = model.kind_label(kind)
+            alt = [a["text"] for a in model.alt_labels(iri)]
+            index.append({"p": e.stem + ".html", "en": e.label["en"], "zh": e.label["zh"], "alt": alt,
+                          "c": e.curie, "k": kind_label})
+            by_class.setdefault((kind_label["en"], str(kind)), {"label": kind_label, "entries": []})["entries"].append(
+                {"href": e.stem + ".html", "label": e.label, "curie": e.curie})
+        classes = [by_class[k] for k in sorted(by_class, key=lambda k: (k[0].casefold(), k[1]))]
+        for c in classes:
+            c["entries"].sort(key=lambda i: (i["label"]["en"].casefold(), i["curie"]))
 
-    write("static/search-index.js", "window.IPKG_SEARCH = " + safe_json(index) + ";\n")
-    write("browse.html", env.get_template("browse.html.j2").render(
-        classes=classes, total=len(index), nav=nav, root=""))
+        write("static/search-index.js", "window.IPKG_SEARCH = " + safe_json(index) + ";\n")
+        write("browse.html", env.get_template("browse.html.j2").render(
+            classes=classes, total=len(index), nav=nav, root=""))
 
     # ---------------------------------------------------------------- static files, conneg
-    static = resources.files("ipkg.site") / "static"
-    for name in STATIC:
-        write("static/" + name, (static / name).read_bytes())
-    write(".htaccess", htaccess())
+    def static() -> None:
+        folder = resources.files("ipkg.site") / "static"
+        for name in STATIC:
+            write("static/" + name, (folder / name).read_bytes())
+        write(".htaccess", htaccess())
+
+    return [gallery, *(lambda part=part: rdf(part) for part in range(RDF_CHUNKS)), ontology, search, static]
 
 
 def link_view_nodes(nodes: list[dict], outdir: Path, from_dir: str = "views",
