@@ -297,7 +297,11 @@ def _site_jobs(steps: list[str]) -> _JobQueue | None:
     """The queue of the jobs of the site's report-free half (None when the build writes no site)."""
     if "site" not in steps:
         return None
-    return _JobQueue(importlib.import_module(_step_function("site").__module__).DATA_JOBS)
+    try:
+        n = importlib.import_module(_step_function("site").__module__).DATA_JOBS
+    except Exception:  # noqa: BLE001 - a broken site module fails in its own step, reported as such
+        return None
+    return _JobQueue(n)
 
 
 class _Worker:
