@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 from .errors import IpkgError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable, Mapping
+
     from rdflib import Graph
 
 IPKG = "https://w3id.org/ipkg/ontology#"
@@ -284,17 +286,37 @@ def _decimal(lit) -> Decimal | None:
         return None
 
 
-def audit(files: dict[Path, Graph], sources_dir: Path) -> AuditReport:
-    """Audit the merged graph of ``files`` against the texts in ``sources_dir``."""
-    from rdflib import Graph, URIRef
+def _merged_graph(files: Mapping[Path, Graph | None]) -> Graph:
+    from rdflib import Graph
+
+    merged = Graph()
+    for g in files.values():
+        if g is not None:
+            merged += g
+    return merged
+
+
+def _files_holding(files: Mapping[Path, Graph | None]) -> Callable[[tuple], list[Path]]:
+    """A triple pattern → the files whose graph holds a match, in file order."""
+    return lambda triple: [p for p, g in files.items() if g is not None and triple in g]
+
+
+def audit(files: Mapping[Path, Graph | None], sources_dir: Path, *, merged: Graph | None = None,
+          where: Callable[[tuple], list[Path]] | None = None) -> AuditReport:
+    """Audit the merged graph of ``files`` against the texts in ``sources_dir``.
+
+    A caller that has them already may give ``merged`` (the merged graph of the files, or one
+    that adds only triples the audit does not read) and ``where`` (a triple pattern → the files
+    that hold a match, in file order); the files' graphs are not read then (they may be None).
+    """
+    from rdflib import URIRef
 
     sources_dir = Path(sources_dir)
     if not sources_dir.is_dir():
         raise IpkgError("sources folder not found or not a folder", path=sources_dir,
                         hint="pass the folder that holds the NNN_*.txt source texts")
-    merged = Graph()
-    for g in files.values():
-        merged += g
+    merged = _merged_graph(files) if merged is None else merged
+    files_with = where or _files_holding(files)
     index = BlockIndex(list(files))
 
     evidence_p = URIRef(IPKG + "evidence")
@@ -317,9 +339,6 @@ def audit(files: dict[Path, Graph], sources_dir: Path) -> AuditReport:
             except (OSError, UnicodeDecodeError) as exc:
                 raise IpkgError(f"cannot read source text: {exc}", path=path) from None
         return texts[identifier]
-
-    def files_with(triple) -> list[Path]:
-        return [p for p, g in files.items() if triple in g]
 
     report = AuditReport()
 
@@ -418,6 +437,41 @@ def source_path(sources_dir: Path, identifier: str) -> Path | None:
     return path
 
 
+#: what the audit reads: a file that states none of these may be left out of its merged graph
+_AUDIT_PREDICATES = frozenset({IPKG + "evidence", IPKG + "derivationMethod", OBS_VALUE, DCT_SOURCE,
+                               DCT_IDENTIFIER, WAS_DERIVED_FROM})
+_AUDIT_TYPES = frozenset({QB_OBSERVATION, IPKG + "DerivedObservation"})
+
+
+def audit_data(project, sources_dir: Path) -> AuditReport:
+    """:func:`audit` of the data files of ``project`` (an :class:`ipkg.load.Project`) from what
+    the load already made: the project's merged graph (ontology + data, built once for the
+    whole build) stands for the data's when the ontology states nothing the audit reads, and
+    the files holding a triple come from the parsed quads (no rdflib graph per file)."""
+    onto = [q for p in project.ontology_files for q in project.quads[p]]
+    if any(q.predicate.value in _AUDIT_PREDICATES
+           or (q.predicate.value == RDF_TYPE and getattr(q.object, "value", None) in _AUDIT_TYPES) for q in onto):
+        return audit({p: project.files[p] for p in project.data_files}, sources_dir)
+    conv = project._conv
+    subjects: dict = {}
+    pairs: dict = {}
+    triples: dict = {}
+    for path in project.data_files:
+        for q in project.quads[path]:
+            s, p, o = conv.triple(q)
+            for table, k in ((subjects, s), (pairs, (s, p)), (triples, (s, p, o))):
+                holders = table.setdefault(k, [])
+                if not holders or holders[-1] != path:
+                    holders.append(path)
+
+    def where(pattern: tuple) -> list[Path]:
+        s, p, o = pattern
+        found = (subjects.get(s) if p is None else pairs.get((s, p)) if o is None else triples.get((s, p, o)))
+        return list(found or [])
+
+    return audit(dict.fromkeys(project.data_files), sources_dir, merged=project.merged(), where=where)
+
+
 def _sources_key(sources_dir: Path) -> list[str] | None:
     """``name digest`` of every file directly in ``sources_dir`` (what the audit may read), or
     None when the folder holds anything but small regular files (links, FIFOs, big files: the
@@ -446,7 +500,7 @@ def audit_cached(project, sources_dir: Path) -> AuditReport:
     from .cache import code_fingerprint, key, read_entry, store_entry
 
     def compute() -> AuditReport:
-        return audit({p: project.files[p] for p in project.data_files}, sources_dir)
+        return audit_data(project, sources_dir)
 
     files = project.content_key("graph")
     sources = _sources_key(Path(sources_dir)) if files and Path(sources_dir).is_dir() else None
