@@ -114,7 +114,7 @@ def _used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
     import pyoxigraph
 
     # the namespace up to the IRI's last / or #, whatever follows (the serializer's rule)
-    split = Compactor(prefixes, local="any", empty=True, segment=True, last_wins=True).split
+    split = Compactor.shared(prefixes, local="any", empty=True, segment=True, last_wins=True).split
     used: set[str] = set()
     for t in triples:
         for term in (t.subject, t.predicate, t.object):
@@ -171,7 +171,7 @@ def serialize_trig(graphs: dict[str, list], prefixes: dict[str, str], used: dict
 def compactor(prefixes: dict[str, str]) -> Callable[[str], str]:
     """The exports' IRI compactor (:class:`ipkg.vocab.Compactor`): Turtle-safe local names after
     the namespace that ends at the IRI's last ``/`` or ``#``, the IRI as it is when none fits."""
-    compact = Compactor(prefixes, segment=True, unmatched="plain", last_wins=True)
+    compact = Compactor.shared(prefixes, segment=True, unmatched="plain", last_wins=True)
     return lambda iri: compact(iri) or iri
 
 

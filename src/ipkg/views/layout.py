@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from functools import lru_cache
 
 import networkx as nx
 from rdflib import URIRef
@@ -64,6 +65,7 @@ def _char_w(ch: str) -> float:
     return 0.6
 
 
+@lru_cache(maxsize=1 << 14)  # org_chart tries 72 arrangements of the same labels
 def text_lines(text: str, font: float | None = None, inner: float | None = None) -> int:
     """How many lines vis-network's word wrap makes of ``text`` in a box ``inner`` px wide
     (estimated with wide glyphs: better a little too tall than overlapping)."""
@@ -101,6 +103,7 @@ def text_lines(text: str, font: float | None = None, inner: float | None = None)
     return total
 
 
+@lru_cache(maxsize=1 << 14)
 def broken_words(text: str, font: float | None = None, inner: float | None = None) -> int:
     """How many Latin words of ``text`` are longer than a line ``inner`` px wide, so that
     vis-network's word wrap breaks them mid-word ("litigatio / n")."""
@@ -119,7 +122,7 @@ def box_height(labels: list[str], font: float | None = None, box_w: float | None
 
 
 def _level_rank(ctx: Context, iri: URIRef, levels: list[URIRef]) -> int | None:
-    for lv in ctx.g.objects(iri, URIRef(IPKG + "level")):
+    for lv in ctx.objects(iri, URIRef(IPKG + "level")):
         if lv in levels:
             return levels.index(lv)
     return None
@@ -203,7 +206,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
         own = _level_rank(ctx, URIRef(n), level_iris)
         p = parent.get(n)
         if own is None:
-            for place in ctx.g.objects(URIRef(n), URIRef(IPKG + "jurisdiction")):
+            for place in ctx.objects(URIRef(n), URIRef(IPKG + "jurisdiction")):
                 own = _level_rank(ctx, place, level_iris)
                 if own is not None:
                     break

@@ -207,18 +207,18 @@ def _value(ctx: Context, o) -> dict | None:
 
 
 def _source(ctx: Context, s) -> dict:
-    title_en = ctx._lang_value((ctx.g,), s, (URIRef(DCT + "title"),), "en")
+    title_en = ctx._lang_value((ctx.index,), s, (URIRef(DCT + "title"),), "en")
     title = ctx.labels(s)
     if title_en:
         title = {"en": title_en, "zh": title["zh"]}
-    ident = next((str(i) for i in ctx.g.objects(s, URIRef(DCT + "identifier"))), "")
+    ident = next((str(i) for i in ctx.objects(s, URIRef(DCT + "identifier"))), "")
     return {"title": title, "identifier": ident, "iri": str(s)}
 
 
 def _statements(ctx: Context, subject, about=None) -> list[dict]:
-    locs = sorted(str(x) for x in ctx.g.objects(subject, URIRef(IPKG + "locator")))
-    evs = sorted(str(x) for x in ctx.g.objects(subject, URIRef(IPKG + "evidence")))
-    srcs = sorted(ctx.g.objects(subject, URIRef(DCT + "source")), key=str)
+    locs = sorted(str(x) for x in ctx.objects(subject, URIRef(IPKG + "locator")))
+    evs = sorted(str(x) for x in ctx.objects(subject, URIRef(IPKG + "evidence")))
+    srcs = sorted(ctx.objects(subject, URIRef(DCT + "source")), key=str)
     out = []
     for i in range(max(len(locs), len(evs))):
         st = {}
@@ -239,7 +239,7 @@ def node_details(ctx: Context, iri: str) -> dict:
     node = URIRef(iri)
     cls = ctx.class_of(node)
     facts: dict = {}
-    for p, o in ctx.g.predicate_objects(node):
+    for p, o in ctx.index.predicate_objects(node):
         if p in _SKIP_FACTS:
             continue
         v = _value(ctx, o)
@@ -250,10 +250,10 @@ def node_details(ctx: Context, iri: str) -> dict:
         for p, vs in facts.items()
     ]
     fact_list.sort(key=lambda f: f["p"]["en"].casefold())
-    sources = [_source(ctx, s) for s in sorted(ctx.g.objects(node, URIRef(DCT + "source")), key=str)]
+    sources = [_source(ctx, s) for s in sorted(ctx.objects(node, URIRef(DCT + "source")), key=str)]
     statements = _statements(ctx, node)
     for est in ctx.establishments(node):
-        dates = sorted(str(d) for d in ctx.g.objects(est, URIRef(DCT + "date")))
+        dates = sorted(str(d) for d in ctx.objects(est, URIRef(DCT + "date")))
         about = {
             "en": "establishment" + (f" ({', '.join(dates)})" if dates else ""),
             "zh": "设立" + (f"（{'、'.join(dates)}）" if dates else ""),
@@ -261,7 +261,7 @@ def node_details(ctx: Context, iri: str) -> dict:
         sts = _statements(ctx, est, about) or [{"about": about}]
         for st in sts:
             if "source" not in st:
-                srcs = sorted(ctx.g.objects(est, URIRef(DCT + "source")), key=str)
+                srcs = sorted(ctx.objects(est, URIRef(DCT + "source")), key=str)
                 if srcs:
                     st["source"] = _source(ctx, srcs[0])["title"]
         statements += sts
@@ -312,7 +312,7 @@ def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
 def _alt_labels(ctx: Context, iri: str) -> list[str]:
     """skos:altLabel and skos:notation of a node (both languages), for the page's search."""
     node = URIRef(iri)
-    out = sorted({str(o) for p in (SKOS.altLabel, SKOS.notation) for o in ctx.g.objects(node, p)})
+    out = sorted({str(o) for p in (SKOS.altLabel, SKOS.notation) for o in ctx.objects(node, p)})
     return out
 
 
@@ -321,7 +321,7 @@ def _hubs(G: nx.MultiDiGraph, spec: dict, ctx: Context) -> tuple[list[str], dict
     in order of skos:notation, then by label) and, for every other node, the hubs it is linked to."""
     hub_groups = spec.get("hubs", [])
     hubs = [n for n in G.nodes if G.nodes[n].get("group") in hub_groups]
-    graph_notations = {n: [str(o) for o in ctx.g.objects(URIRef(n), SKOS.notation)] for n in hubs}
+    graph_notations = {n: [str(o) for o in ctx.objects(URIRef(n), SKOS.notation)] for n in hubs}
     parent: dict = {}
     for s, o, k in G.edges(keys=True):
         if s in hubs and o in hubs and k == "skos:broader":
@@ -415,7 +415,7 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
                 if u not in unit_labels:
                     unit_labels[u] = ctx.labels(ctx.expand(u)) if ":" in u else {"en": u, "zh": u}
                 item["unit"] = unit_labels[u]
-        ind = next(iter(sorted(ctx.g.objects(URIRef(nid), URIRef(IPKG + "indicator")), key=str)), None)
+        ind = next(iter(sorted(ctx.objects(URIRef(nid), URIRef(IPKG + "indicator")), key=str)), None)
         if ind is not None:  # figures of one indicator are listed together when a badge opens
             item["indicator"] = ctx.labels(ind)
         if a.get("undated"):
