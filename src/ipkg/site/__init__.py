@@ -126,14 +126,16 @@ def pages_of(graph) -> set[str]:
 
 
 def write_pages(project, outdir: Path, *, report=None, home: str | None = "index.html",
-                parts: tuple[str, ...] = PARTS, validated: bool | None = None) -> list[Path]:
+                parts: tuple[str, ...] = PARTS, validated: bool | None = None, ctx=None) -> list[Path]:
     """Write the site into ``outdir`` (the build's staging folder); return the files written.
 
     ``report``: the build's validation report (its arithmetic warnings are marked on the charts);
     ``home``: the start page, relative to the root (None when the build writes none);
     ``parts``: which halves to write (:data:`PARTS`; ``ipkg build`` writes ``data`` in a second
     process while it validates, then ``pages``); ``validated``: whether the build validates
-    (default: whether ``report`` is given).
+    (default: whether ``report`` is given); ``ctx``: the views' lookups of the merged graph
+    (:class:`ipkg.views.builders.Context`: its index and labels), when the caller shares one
+    with the views.
     """
     from .model import SiteModel
 
@@ -154,7 +156,7 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
         written.append(path)
 
     env = _env()
-    model = SiteModel(project.merged(), report)
+    model = SiteModel(project.merged(), report, ctx=ctx)
     nav = {"home": home, "validated": report is not None if validated is None else validated}
     if "data" in parts:
         _write_data(project, model, env, nav, write)

@@ -82,9 +82,9 @@ class Entity:
 class SiteModel:
     """Lookups over the merged graph shared by every page (built once per build)."""
 
-    def __init__(self, graph: Graph, report=None):
+    def __init__(self, graph: Graph, report=None, ctx: Context | None = None):
         self.g = graph
-        self.ctx = Context(graph)
+        self.ctx = ctx if ctx is not None else Context(graph)
         self.report = report
         self._href: dict = {}
         self._curie: dict = {}
