@@ -212,7 +212,7 @@ def serialize_jsonld(triples: list, prefixes: dict[str, str], context_ref: str |
     for sid in sorted(nodes):
         node = nodes[sid]
         for _key, vals in node.items():
-            if isinstance(vals, list):
+            if isinstance(vals, list) and len(vals) > 1:
                 vals.sort(key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
         graph.append(node)
     # one node per line: readable, diff-friendly, and json's fast C encoder (no indent)

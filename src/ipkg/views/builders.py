@@ -27,8 +27,8 @@ from collections import deque
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import OWL, SKOS
 
@@ -36,6 +36,9 @@ from ..errors import IpkgError
 from ..labels import VIEW_PROPERTIES, graph_label
 from ..paths import folder
 from ..vocab import Compactor
+
+if TYPE_CHECKING:  # networkx is imported where a view is built: the site's pages need only Context
+    import networkx as nx
 
 #: The curated views, in the order the site lists them.
 VIEWS = ("functions", "institutions", "crimes", "campaigns", "sources")
@@ -360,6 +363,8 @@ class Context:
 
 
 def _assemble(ctx: Context, name: str, nodes: Iterable, edges: Iterable, meta: dict | None = None) -> nx.MultiDiGraph:
+    import networkx as nx
+
     G = nx.MultiDiGraph()
     meta = meta or {}
     G.graph["name"] = name

@@ -35,11 +35,14 @@ import itertools
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rdflib import URIRef
 
 from .builders import IPKG, Context
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: Box geometry of the org chart (world px = CSS px at zoom 1).
 BOX_W = 190          # outer width of every box (vis widthConstraint min = max)

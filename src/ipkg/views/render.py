@@ -24,13 +24,16 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from ..atomic import write_bytes
 from .builders import DCT, IPKG, Context
+
+if TYPE_CHECKING:  # imported where a view is laid out (the site's pages need none of it)
+    import networkx as nx
 
 _SKIP_FACTS = {
     RDF.type,
@@ -290,6 +293,8 @@ def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
     name = "layout-" + cache.key(f"spring-v1 seed={seed}", json.dumps([nodes, edges])) + ".json"
 
     def compute() -> bytes:
+        import networkx as nx
+
         simple = nx.Graph()
         simple.add_nodes_from(nodes)
         simple.add_edges_from(edges)
@@ -382,6 +387,8 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
         ego_spec = ctx.cfg.get("ego", {})
         mode = layout["mode"] = "overview"
         centre = G.graph["centre"]
+        import networkx as nx
+
         hub_links = {nb: [centre] for nb in nx.all_neighbors(G, centre) if nb != centre}
         layout.update({"hubs": [centre], "open_groups": ego_spec.get("open_groups", []),
                        "open_upto": int(ego_spec.get("open_upto", 4)), "columns": 0, "split": True})
