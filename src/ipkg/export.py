@@ -92,8 +92,8 @@ def _canonical_bnodes(triples: set, tag: str) -> set:
             for s, p, o in to_canonical_graph(g)}
 
 
-def named_graph_triples(project: Project) -> dict[str, list]:
-    """Graph IRI → sorted pyoxigraph triples, for the ontology and data files of ``project``."""
+def _named_graph_sets(project: Project) -> dict[str, set]:
+    """Graph IRI → its distinct pyoxigraph triples (blank nodes relabelled), graph IRIs sorted."""
     import pyoxigraph
 
     by_name: dict[str, set] = defaultdict(set)
@@ -106,8 +106,13 @@ def named_graph_triples(project: Project) -> dict[str, list]:
             for t in triples
         ):
             triples = _canonical_bnodes(triples, f"g{i}x")
-        out[name] = sorted(triples, key=_sort_key)
+        out[name] = triples
     return out
+
+
+def named_graph_triples(project: Project) -> dict[str, list]:
+    """Graph IRI → sorted pyoxigraph triples, for the ontology and data files of ``project``."""
+    return {name: sorted(triples, key=_sort_key) for name, triples in _named_graph_sets(project).items()}
 
 
 def _used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
@@ -469,8 +474,8 @@ def class_tables(triples: list, prefixes: dict[str, str]) -> dict[str, bytes]:
 
 def write_tables(project: Project, outdir: Path) -> list[Path]:
     """Write ``tables/<class>.csv`` (one table per class of the merged graph) into ``outdir``."""
-    graphs = named_graph_triples(project)
-    merged = sorted({t for triples in graphs.values() for t in triples}, key=_sort_key)
+    # the tables sort their rows and cells themselves: the triples need no order
+    merged = list(set().union(*_named_graph_sets(project).values()))
     return [write_bytes(Path(outdir) / name, data) for name, data in class_tables(merged, project.prefixes).items()]
 
 
