@@ -48,6 +48,11 @@ DCT = "http://purl.org/dc/terms/"
 ORG = "http://www.w3.org/ns/org#"
 SCHEMA = "https://schema.org/"
 _META_NS = (str(OWL), str(RDFS), str(RDF))
+_FOUNDING_DATE = URIRef(SCHEMA + "foundingDate")
+_DATE = URIRef(DCT + "date")
+_FUNCTION = URIRef(IPKG + "function")
+_OBS_VALUE = URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue")
+_UNIT = URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure")
 
 
 def config_path() -> Path:
@@ -164,6 +169,7 @@ class Context:
         self.g = graph
         self.cfg = config if config is not None else load_config()
         self._label_cache: dict = {}
+        self._expanded: dict[str, URIRef] = {}
         self._prefix_map = dict(self.cfg.get("prefixes", {}))
         # views.toml's prefixes; any local name (CURIEs are shown, not parsed)
         self._compact = Compactor(self._prefix_map, local="any", unmatched="plain")
@@ -198,10 +204,13 @@ class Context:
         return self._compact(iri) or ""
 
     def expand(self, curie: str) -> URIRef:
-        prefix, _, local = curie.partition(":")
-        if prefix not in self._prefix_map:
-            raise IpkgError(f"unknown prefix in {curie!r}", path=config_path())
-        return URIRef(self._prefix_map[prefix] + local)
+        found = self._expanded.get(curie)
+        if found is None:
+            prefix, _, local = curie.partition(":")
+            if prefix not in self._prefix_map:
+                raise IpkgError(f"unknown prefix in {curie!r}", path=config_path())
+            found = self._expanded[curie] = URIRef(self._prefix_map[prefix] + local)
+        return found
 
     def _lang_value(self, graphs, iri, props, lang):
         return graph_label(graphs, iri, (lang,), props)
@@ -313,9 +322,9 @@ class Context:
 
     def founding_dates(self, iri) -> list[str]:
         """schema:foundingDate of the node and dcterms:date of its ipkg:Establishment events."""
-        dates = [str(d) for d in self.objects(iri, URIRef(SCHEMA + "foundingDate"))]
+        dates = [str(d) for d in self.objects(iri, _FOUNDING_DATE)]
         for e in self.establishments(iri):
-            dates += [str(d) for d in self.objects(e, URIRef(DCT + "date"))]
+            dates += [str(d) for d in self.objects(e, _DATE)]
         return sorted(set(dates))
 
     def founded_on(self, iri) -> dt.date | None:
@@ -334,7 +343,7 @@ class Context:
             "colour": style["colour"],
             "shape": style["shape"],
         }
-        fns = sorted(self.curie(o) for o in self.objects(iri, URIRef(IPKG + "function")))
+        fns = sorted(self.curie(o) for o in self.objects(iri, _FUNCTION))
         if fns:
             attrs["functions"] = " ".join(fns)
         for curie in self.cfg.get("dates", {}).get("properties", []):
@@ -342,14 +351,14 @@ class Context:
             if vals:
                 attrs[curie.partition(":")[2]] = " ".join(vals)
         est = sorted(
-            {str(d) for e in self.establishments(iri) for d in self.objects(e, URIRef(DCT + "date"))}
+            {str(d) for e in self.establishments(iri) for d in self.objects(e, _DATE)}
         )
         if est:
             attrs["established"] = " ".join(est)
-        vals = [str(v) for v in self.objects(iri, URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"))]
+        vals = [str(v) for v in self.objects(iri, _OBS_VALUE)]
         if vals:
             attrs["value"] = " ".join(sorted(vals))
-            units = [self.curie(u) for u in self.objects(iri, URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure"))]
+            units = [self.curie(u) for u in self.objects(iri, _UNIT)]
             if units:
                 attrs["unit"] = " ".join(sorted(units))
         return attrs

@@ -54,6 +54,8 @@ BAND_GAP = 42        # between bands (room for the band title)
 LANE_GAP = 24        # between lanes
 ABREAST = 2          # same-band children side by side from this many on
 ABREAST_TRIED = (2, 3, 4)  # how many abreast at most: tried when ``wrap = 0``
+_LEVEL = URIRef(IPKG + "level")
+_JURISDICTION = URIRef(IPKG + "jurisdiction")
 
 
 def _char_w(ch: str) -> float:
@@ -125,7 +127,7 @@ def box_height(labels: list[str], font: float | None = None, box_w: float | None
 
 
 def _level_rank(ctx: Context, iri: URIRef, levels: list[URIRef]) -> int | None:
-    for lv in ctx.objects(iri, URIRef(IPKG + "level")):
+    for lv in ctx.objects(iri, _LEVEL):
         if lv in levels:
             return levels.index(lv)
     return None
@@ -209,7 +211,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
         own = _level_rank(ctx, URIRef(n), level_iris)
         p = parent.get(n)
         if own is None:
-            for place in ctx.objects(URIRef(n), URIRef(IPKG + "jurisdiction")):
+            for place in ctx.objects(URIRef(n), _JURISDICTION):
                 own = _level_rank(ctx, place, level_iris)
                 if own is not None:
                     break

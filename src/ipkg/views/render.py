@@ -35,12 +35,20 @@ from .builders import DCT, IPKG, Context
 if TYPE_CHECKING:  # imported where a view is laid out (the site's pages need none of it)
     import networkx as nx
 
+_TITLE = URIRef(DCT + "title")
+_IDENTIFIER = URIRef(DCT + "identifier")
+_SOURCE = URIRef(DCT + "source")
+_DATE = URIRef(DCT + "date")
+_LOCATOR = URIRef(IPKG + "locator")
+_EVIDENCE = URIRef(IPKG + "evidence")
+_INDICATOR = URIRef(IPKG + "indicator")
+
 _SKIP_FACTS = {
     RDF.type,
     SKOS.prefLabel,
-    URIRef(DCT + "source"),
-    URIRef(IPKG + "locator"),
-    URIRef(IPKG + "evidence"),
+    _SOURCE,
+    _LOCATOR,
+    _EVIDENCE,
     URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"),  # shown as "value" with its unit
 }
 
@@ -210,18 +218,18 @@ def _value(ctx: Context, o) -> dict | None:
 
 
 def _source(ctx: Context, s) -> dict:
-    title_en = ctx._lang_value((ctx.index,), s, (URIRef(DCT + "title"),), "en")
+    title_en = ctx._lang_value((ctx.index,), s, (_TITLE,), "en")
     title = ctx.labels(s)
     if title_en:
         title = {"en": title_en, "zh": title["zh"]}
-    ident = next((str(i) for i in ctx.objects(s, URIRef(DCT + "identifier"))), "")
+    ident = next((str(i) for i in ctx.objects(s, _IDENTIFIER)), "")
     return {"title": title, "identifier": ident, "iri": str(s)}
 
 
 def _statements(ctx: Context, subject, about=None) -> list[dict]:
-    locs = sorted(str(x) for x in ctx.objects(subject, URIRef(IPKG + "locator")))
-    evs = sorted(str(x) for x in ctx.objects(subject, URIRef(IPKG + "evidence")))
-    srcs = sorted(ctx.objects(subject, URIRef(DCT + "source")), key=str)
+    locs = sorted(str(x) for x in ctx.objects(subject, _LOCATOR))
+    evs = sorted(str(x) for x in ctx.objects(subject, _EVIDENCE))
+    srcs = sorted(ctx.objects(subject, _SOURCE), key=str)
     out = []
     for i in range(max(len(locs), len(evs))):
         st = {}
@@ -249,14 +257,15 @@ def node_details(ctx: Context, iri: str) -> dict:
         if v is not None:
             facts.setdefault(p, []).append(v)
     fact_list = [
-        {"p": ctx.labels(p), "v": sorted(vs, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))}
+        {"p": ctx.labels(p),
+         "v": sorted(vs, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)) if len(vs) > 1 else vs}
         for p, vs in facts.items()
     ]
     fact_list.sort(key=lambda f: f["p"]["en"].casefold())
-    sources = [_source(ctx, s) for s in sorted(ctx.objects(node, URIRef(DCT + "source")), key=str)]
+    sources = [_source(ctx, s) for s in sorted(ctx.objects(node, _SOURCE), key=str)]
     statements = _statements(ctx, node)
     for est in ctx.establishments(node):
-        dates = sorted(str(d) for d in ctx.objects(est, URIRef(DCT + "date")))
+        dates = sorted(str(d) for d in ctx.objects(est, _DATE))
         about = {
             "en": "establishment" + (f" ({', '.join(dates)})" if dates else ""),
             "zh": "设立" + (f"（{'、'.join(dates)}）" if dates else ""),
@@ -264,7 +273,7 @@ def node_details(ctx: Context, iri: str) -> dict:
         sts = _statements(ctx, est, about) or [{"about": about}]
         for st in sts:
             if "source" not in st:
-                srcs = sorted(ctx.objects(est, URIRef(DCT + "source")), key=str)
+                srcs = sorted(ctx.objects(est, _SOURCE), key=str)
                 if srcs:
                     st["source"] = _source(ctx, srcs[0])["title"]
         statements += sts
@@ -422,7 +431,7 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
                 if u not in unit_labels:
                     unit_labels[u] = ctx.labels(ctx.expand(u)) if ":" in u else {"en": u, "zh": u}
                 item["unit"] = unit_labels[u]
-        ind = next(iter(sorted(ctx.objects(URIRef(nid), URIRef(IPKG + "indicator")), key=str)), None)
+        ind = next(iter(sorted(ctx.objects(URIRef(nid), _INDICATOR), key=str)), None)
         if ind is not None:  # figures of one indicator are listed together when a badge opens
             item["indicator"] = ctx.labels(ind)
         if a.get("undated"):
