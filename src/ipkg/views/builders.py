@@ -170,6 +170,7 @@ class Context:
         self.cfg = config if config is not None else load_config()
         self._label_cache: dict = {}
         self._expanded: dict[str, URIRef] = {}
+        self._remembered: dict = {}
         self._prefix_map = dict(self.cfg.get("prefixes", {}))
         # views.toml's prefixes; any local name (CURIEs are shown, not parsed)
         self._compact = Compactor(self._prefix_map, local="any", unmatched="plain")
@@ -198,6 +199,14 @@ class Context:
     def objects(self, s, p) -> list | tuple:
         """``graph.objects(s, p)`` from the index, as a list (in the graph's order)."""
         return self.index.sp.get((s, p), _NONE)
+
+    def remembered(self, kind: str, key, make):
+        """``make()``, made once per ``(kind, key)`` for this context (its graph does not change);
+        the value is shared: copy it before changing it."""
+        k = (kind, key)
+        if k not in self._remembered:
+            self._remembered[k] = make()
+        return self._remembered[k]
 
     # names ---------------------------------------------------------------------------------
     def curie(self, iri) -> str:

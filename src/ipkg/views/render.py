@@ -454,7 +454,8 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
     date_props = {c.partition(":")[2]: c for c in ctx.cfg.get("dates", {}).get("properties", [])}
     details = {}
     for nid in sorted(G.nodes):
-        d = node_details(ctx, nid)
+        # a node is in several views: its details (from the graph alone) are read once
+        d = dict(ctx.remembered("details", nid, lambda nid=nid: node_details(ctx, nid)))
         a = G.nodes[nid]
         d["dates"] = [
             {"p": ctx.labels(ctx.expand(curie)), "v": a[local]} for local, curie in date_props.items() if a.get(local)
