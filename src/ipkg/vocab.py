@@ -203,7 +203,7 @@ class Compactor:
         self._call_memo: dict[str, str] = {}
 
     #: how many IRIs a compactor remembers (each of its two memos) before it starts afresh
-    MEMO_SIZE = 1 << 17
+    MEMO_SIZE = 1 << 15
 
     def __call__(self, iri: object) -> str | None:
         if iri is None:
@@ -249,7 +249,7 @@ class Compactor:
         key = (tuple(prefixes.items()), tuple(sorted(options.items())))
         found = _SHARED.get(key)
         if found is None:
-            if len(_SHARED) >= 32:
+            if len(_SHARED) >= 8:
                 _SHARED.clear()
             found = _SHARED[key] = cls(dict(prefixes), **options)
         return found
