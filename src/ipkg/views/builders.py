@@ -186,15 +186,11 @@ class Context:
     @cached_property
     def index(self) -> GraphIndex:
         """The graph's triples in dicts (:class:`GraphIndex`), built on first use."""
-        return self.index_of(self.g)
+        return GraphIndex(self.g)
 
     @cached_property
     def _onto_index(self) -> GraphIndex:
-        return self.index if self.onto is self.g else self.index_of(self.onto)
-
-    @staticmethod
-    def index_of(graph: Graph) -> GraphIndex:
-        return GraphIndex(graph)
+        return self.index if self.onto is self.g else GraphIndex(self.onto)
 
     def objects(self, s, p) -> list | tuple:
         """``graph.objects(s, p)`` from the index, as a list (in the graph's order)."""
