@@ -173,3 +173,24 @@ def test_pyoxigraph_and_rdflib_agree_on_every_turtle_file(path):
     theirs = Graph().parse(path, format="turtle")
     assert len(ours) == len(theirs), rel
     assert isomorphic(ours, theirs), rel
+
+
+def test_compactor_memo_and_shared_compactors_answer_as_a_fresh_one():
+    """Compactor remembers the IRIs it compacted (and forgets them past MEMO_SIZE); the shared
+    compactors are one per prefix table and options. Every answer is the one a new compactor gives."""
+    from ipkg.vocab import PREFIXES, Compactor
+
+    iris = [ns + local for ns in PREFIXES.values() if ns
+            for local in ("spp", "最高", "a.b", "", "x/y", "a b")] + ["https://example.org/x", "urn:x"]
+    shared = Compactor.shared(PREFIXES, segment=True, unmatched="plain")
+    assert Compactor.shared(dict(PREFIXES), unmatched="plain", segment=True) is shared
+    assert Compactor.shared(PREFIXES, segment=True) is not shared
+    small = Compactor(PREFIXES, local="word", unmatched="scheme")
+    small.MEMO_SIZE = 5
+    for _ in range(3):  # answers from the memo, and after it was cleared
+        for iri in iris:
+            assert shared(iri) == Compactor(PREFIXES, segment=True, unmatched="plain")(iri)
+            assert shared.split(iri) == Compactor(PREFIXES, segment=True, unmatched="plain").split(iri)
+            assert small(iri) == Compactor(PREFIXES, local="word", unmatched="scheme")(iri)
+            assert len(small._call_memo) <= 5 and len(small._split_memo) <= 5
+    assert shared("https://w3id.org/ipkg/id/org/spp") == "iorg:spp"

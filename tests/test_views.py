@@ -466,3 +466,32 @@ def test_text_lines_wraps_like_a_box():
     assert text_lines("a\nb") == 2
     assert text_lines("word " * 40) > 3
     assert text_lines("最高人民检察院知识产权检察厅" * 2) >= 3     # Chinese wraps between characters
+
+
+def test_graph_index_gives_what_rdflib_gives_in_its_order(merged):
+    """The views' index (Context.index) answers objects/predicate_objects as rdflib does,
+    in rdflib's order (which label is "the first met" depends on it), for every subject."""
+    from rdflib import URIRef
+
+    ctx = Context(merged)
+    index = ctx.index
+    subjects = set(merged.subjects())
+    assert subjects and set(index.out) == subjects
+    for s in subjects:
+        assert list(index.predicate_objects(s)) == list(merged.predicate_objects(s))
+        for p in {p for p, _ in merged.predicate_objects(s)}:
+            assert list(ctx.objects(s, p)) == list(merged.objects(s, p))
+    for p in set(merged.predicates()):
+        assert sorted(index.subject_objects(p)) == sorted(merged.subject_objects(p))
+    missing = URIRef("https://example.org/not-in-the-graph")
+    assert list(ctx.objects(missing, missing)) == [] and list(index.predicate_objects(missing)) == []
+
+
+def test_context_remembers_details_once(merged):
+    ctx = Context(merged)
+    made = []
+    first = ctx.remembered("details", "x", lambda: made.append(1) or {"a": 1})
+    again = ctx.remembered("details", "x", lambda: made.append(1) or {"a": 2})
+    assert first is again and first == {"a": 1} and made == [1]
+    node = next(iter(sorted(merged.subjects(), key=str)))
+    assert render.node_details(ctx, str(node)) == render.node_details(Context(merged), str(node))

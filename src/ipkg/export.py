@@ -92,8 +92,8 @@ def _canonical_bnodes(triples: set, tag: str) -> set:
             for s, p, o in to_canonical_graph(g)}
 
 
-def named_graph_triples(project: Project) -> dict[str, list]:
-    """Graph IRI → sorted pyoxigraph triples, for the ontology and data files of ``project``."""
+def _named_graph_sets(project: Project) -> dict[str, set]:
+    """Graph IRI → its distinct pyoxigraph triples (blank nodes relabelled), graph IRIs sorted."""
     import pyoxigraph
 
     by_name: dict[str, set] = defaultdict(set)
@@ -106,15 +106,20 @@ def named_graph_triples(project: Project) -> dict[str, list]:
             for t in triples
         ):
             triples = _canonical_bnodes(triples, f"g{i}x")
-        out[name] = sorted(triples, key=_sort_key)
+        out[name] = triples
     return out
+
+
+def named_graph_triples(project: Project) -> dict[str, list]:
+    """Graph IRI → sorted pyoxigraph triples, for the ontology and data files of ``project``."""
+    return {name: sorted(triples, key=_sort_key) for name, triples in _named_graph_sets(project).items()}
 
 
 def _used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
     import pyoxigraph
 
     # the namespace up to the IRI's last / or #, whatever follows (the serializer's rule)
-    split = Compactor(prefixes, local="any", empty=True, segment=True, last_wins=True).split
+    split = Compactor.shared(prefixes, local="any", empty=True, segment=True, last_wins=True).split
     used: set[str] = set()
     for t in triples:
         for term in (t.subject, t.predicate, t.object):
@@ -171,7 +176,7 @@ def serialize_trig(graphs: dict[str, list], prefixes: dict[str, str], used: dict
 def compactor(prefixes: dict[str, str]) -> Callable[[str], str]:
     """The exports' IRI compactor (:class:`ipkg.vocab.Compactor`): Turtle-safe local names after
     the namespace that ends at the IRI's last ``/`` or ``#``, the IRI as it is when none fits."""
-    compact = Compactor(prefixes, segment=True, unmatched="plain", last_wins=True)
+    compact = Compactor.shared(prefixes, segment=True, unmatched="plain", last_wins=True)
     return lambda iri: compact(iri) or iri
 
 
@@ -212,7 +217,7 @@ def serialize_jsonld(triples: list, prefixes: dict[str, str], context_ref: str |
     for sid in sorted(nodes):
         node = nodes[sid]
         for _key, vals in node.items():
-            if isinstance(vals, list):
+            if isinstance(vals, list) and len(vals) > 1:
                 vals.sort(key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
         graph.append(node)
     # one node per line: readable, diff-friendly, and json's fast C encoder (no indent)
@@ -469,8 +474,8 @@ def class_tables(triples: list, prefixes: dict[str, str]) -> dict[str, bytes]:
 
 def write_tables(project: Project, outdir: Path) -> list[Path]:
     """Write ``tables/<class>.csv`` (one table per class of the merged graph) into ``outdir``."""
-    graphs = named_graph_triples(project)
-    merged = sorted({t for triples in graphs.values() for t in triples}, key=_sort_key)
+    # the tables sort their rows and cells themselves: the triples need no order
+    merged = list(set().union(*_named_graph_sets(project).values()))
     return [write_bytes(Path(outdir) / name, data) for name, data in class_tables(merged, project.prefixes).items()]
 
 

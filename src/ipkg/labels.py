@@ -88,7 +88,8 @@ def pick(candidates: Iterable[tuple[str, str | None, int]], languages: Sequence[
 
 def graph_label(graphs, node, languages: Sequence[str], properties: Sequence[str] = PROPERTIES, *,
                 tie: str = "first") -> str | None:
-    """The label of ``node`` in rdflib ``graphs`` (the first graph's labels before the next's, in
+    """The label of ``node`` in rdflib ``graphs`` (or anything with their ``objects(s, p)``, such
+    as :class:`ipkg.views.builders.GraphIndex`; the first graph's labels before the next's, in
     each language); ``None`` when it has none in ``languages``."""
     from rdflib import Literal, URIRef
 

@@ -197,17 +197,32 @@ class Compactor:
                 by_len.setdefault(len(ns), {})[ns] = p
         self._by_len = sorted(by_len.items(), reverse=True)
         self._len_map = by_len
+        # IRI -> answer, for the IRIs met so far: a build compacts the same few thousand IRIs
+        # hundreds of thousands of times (cleared when it grows past MEMO_SIZE)
+        self._split_memo: dict[str, tuple[str, str] | None] = {}
+        self._call_memo: dict[str, str] = {}
+
+    #: how many IRIs a compactor remembers (each of its two memos) before it starts afresh
+    MEMO_SIZE = 1 << 15
 
     def __call__(self, iri: object) -> str | None:
         if iri is None:
             return None
         s = str(iri)
-        found = self.split(s)
-        if found is not None:
-            return f"{found[0]}:{found[1]}"
-        if self._unmatched == "plain" or (self._unmatched == "scheme" and not _SCHEME.match(s)):
-            return s
-        return f"<{s}>"
+        memo = self._call_memo
+        out = memo.get(s)
+        if out is None:
+            found = self.split(s)
+            if found is not None:
+                out = f"{found[0]}:{found[1]}"
+            elif self._unmatched == "plain" or (self._unmatched == "scheme" and not _SCHEME.match(s)):
+                out = s
+            else:
+                out = f"<{s}>"
+            if len(memo) >= self.MEMO_SIZE:
+                memo.clear()
+            memo[s] = out
+        return out
 
     def split(self, s: str) -> tuple[str, str] | None:
         """``(prefix, local)`` for the IRI ``s``, or ``None`` when no prefix fits.
@@ -215,6 +230,31 @@ class Compactor:
         >>> Compactor().split("https://w3id.org/ipkg/ontology#Procuratorate")
         ('ipkg', 'Procuratorate')
         """
+        memo = self._split_memo
+        try:
+            return memo[s]
+        except KeyError:
+            pass
+        found = self._split(s)
+        if len(memo) >= self.MEMO_SIZE:
+            memo.clear()
+        memo[s] = found
+        return found
+
+    @classmethod
+    def shared(cls, prefixes: dict[str, str], **options) -> Compactor:
+        """A compactor with these prefixes and options, made once per process and then reused
+        (with what it has learnt: see :meth:`split`), for callers that would otherwise make one
+        per file or per page."""
+        key = (tuple(prefixes.items()), tuple(sorted(options.items())))
+        found = _SHARED.get(key)
+        if found is None:
+            if len(_SHARED) >= 8:
+                _SHARED.clear()
+            found = _SHARED[key] = cls(dict(prefixes), **options)
+        return found
+
+    def _split(self, s: str) -> tuple[str, str] | None:
         if self._segment:
             cut = max(s.rfind("#"), s.rfind("/")) + 1
             lengths = [(cut, self._len_map[cut])] if cut in self._len_map else []
@@ -232,6 +272,7 @@ class Compactor:
 
 
 _QUERY_COMPACTOR: Compactor | None = None
+_SHARED: dict[tuple, Compactor] = {}
 
 
 def compact(iri: str, prefixes: dict[str, str] | None = None) -> str:

@@ -128,7 +128,7 @@ def pages_of(graph) -> set[str]:
 
 def write_pages(project, outdir: Path, *, report=None, home: str | None = "index.html",
                 parts: tuple[str, ...] = PARTS, validated: bool | None = None,
-                take: Callable[[], int | None] | None = None) -> list[Path]:
+                take: Callable[[], int | None] | None = None, ctx=None) -> list[Path]:
     """Write the site into ``outdir`` (the build's staging folder); return the files written.
 
     ``report``: the build's validation report (its arithmetic warnings are marked on the charts);
@@ -137,7 +137,9 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
     process while it validates, then ``pages``); ``validated``: whether the build validates
     (default: whether ``report`` is given); ``take``: where the ``data`` part gets the numbers
     of its jobs (:data:`DATA_JOBS` of them) from, one at a time, None when done – the two build
-    processes share them out this way; by default every job runs here.
+    processes share them out this way; by default every job runs here; ``ctx``: the views'
+    lookups of the merged graph (:class:`ipkg.views.builders.Context`: its index and labels),
+    when the caller shares one with the views.
     """
     from .model import SiteModel
 
@@ -158,7 +160,7 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
         written.append(path)
 
     env = _env()
-    model = SiteModel(project.merged(), report)
+    model = SiteModel(project.merged(), report, ctx=ctx)
     nav = {"home": home, "validated": report is not None if validated is None else validated}
     if "pages" in parts:
         _write_html(project, model, env, nav, write)

@@ -32,7 +32,10 @@ def _store(project):
 
     store = ox.Store()
     quads = [q for p in project.files if project.kind(p) != "shapes" for q in project.quads[p]]
-    store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+    if all(isinstance(q.graph_name, ox.DefaultGraph) for q in quads):  # as Turtle files give them
+        store.extend(quads)
+    else:
+        store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
     return store
 
 

@@ -82,19 +82,18 @@ class Entity:
 class SiteModel:
     """Lookups over the merged graph shared by every page (built once per build)."""
 
-    def __init__(self, graph: Graph, report=None):
+    def __init__(self, graph: Graph, report=None, ctx: Context | None = None):
         self.g = graph
-        self.ctx = Context(graph)
+        self.ctx = ctx if ctx is not None else Context(graph)
         self.report = report
         self._href: dict = {}
         self._curie: dict = {}
         self._colour: dict = {}
-        #: subject → [(predicate, object)], in one pass (rdflib lookups per page were the cost)
-        self.out: dict = defaultdict(list)
-        self._sp: dict = defaultdict(list)
-        for s_, p_, o_ in graph:
-            self.out[s_].append((p_, o_))
-            self._sp[(s_, p_)].append(o_)
+        #: subject → [(predicate, object)] and (subject, predicate) → [object]: the views'
+        #: index of the graph (:class:`ipkg.views.builders.GraphIndex`; rdflib lookups per page
+        #: were the cost)
+        self.out: dict = self.ctx.index.out
+        self._sp: dict = self.ctx.index.sp
         entities = {}
         for s in set(graph.subjects(RDF.type, None)):
             if isinstance(s, URIRef):

@@ -37,8 +37,8 @@ from ..labels import VIEW_PROPERTIES, graph_label
 from ..paths import folder
 from ..vocab import Compactor
 
-if TYPE_CHECKING:
-    import networkx as nx  # imported where a graph is built or laid out: the site pages need none
+if TYPE_CHECKING:  # networkx is imported where a view is built: the site's pages need only Context
+    import networkx as nx
 
 #: The curated views, in the order the site lists them.
 VIEWS = ("functions", "institutions", "crimes", "campaigns", "sources")
@@ -48,6 +48,11 @@ DCT = "http://purl.org/dc/terms/"
 ORG = "http://www.w3.org/ns/org#"
 SCHEMA = "https://schema.org/"
 _META_NS = (str(OWL), str(RDFS), str(RDF))
+_FOUNDING_DATE = URIRef(SCHEMA + "foundingDate")
+_DATE = URIRef(DCT + "date")
+_FUNCTION = URIRef(IPKG + "function")
+_OBS_VALUE = URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue")
+_UNIT = URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure")
 
 
 def config_path() -> Path:
@@ -115,12 +120,57 @@ def parse_as_of(text: str) -> dt.date:
 # context: labels, classes, groups
 
 
+_NONE: tuple = ()
+
+
+class GraphIndex:
+    """The triples of an rdflib graph in dicts, for the thousands of lookups one build makes
+    (each rdflib lookup costs a generator and a context check per triple it yields).
+
+    Built once from the graph, which must not change afterwards. ``out``: subject →
+    ``[(predicate, object)]``; ``sp``: ``(subject, predicate)`` → ``[object]``, both in the order
+    ``graph.predicate_objects``/``graph.objects`` give (what "the first label met" means);
+    :meth:`subject_objects`: in no particular order. The lists are shared: do not change them.
+    """
+
+    def __init__(self, graph: Graph):
+        self.out: dict = {s: list(graph.predicate_objects(s)) for s in graph.subjects(unique=True)}
+        sp: dict = {}
+        for s, pos in self.out.items():
+            for p, o in pos:
+                found = sp.get((s, p))
+                if found is None:
+                    sp[(s, p)] = [o]
+                else:
+                    found.append(o)
+        self.sp = sp
+        self._by_p: dict | None = None
+
+    def objects(self, s, p) -> list | tuple:
+        return self.sp.get((s, p), _NONE)
+
+    def predicate_objects(self, s) -> list | tuple:
+        return self.out.get(s, _NONE)
+
+    def subject_objects(self, p) -> list | tuple:
+        if self._by_p is None:
+            by_p: dict = {}
+            for s, pos in self.out.items():
+                for p_, o in pos:
+                    by_p.setdefault(p_, []).append((s, o))
+            self._by_p = by_p
+        return self._by_p.get(p, _NONE)
+
+
 class Context:
     """Lookups shared by the builders and the renderer (labels, CURIEs, classes, groups)."""
 
     def __init__(self, graph: Graph, config: dict | None = None):
         self.g = graph
         self.cfg = config if config is not None else load_config()
+        self._label_cache: dict = {}
+        self._expanded: dict[str, URIRef] = {}
+        self._remembered: dict = {}
         self._prefix_map = dict(self.cfg.get("prefixes", {}))
         # views.toml's prefixes; any local name (CURIEs are shown, not parsed)
         self._compact = Compactor(self._prefix_map, local="any", unmatched="plain")
@@ -133,32 +183,59 @@ class Context:
                 onto.parse(path, format="turtle")
             self.onto = onto
 
+    @cached_property
+    def index(self) -> GraphIndex:
+        """The graph's triples in dicts (:class:`GraphIndex`), built on first use."""
+        return GraphIndex(self.g)
+
+    @cached_property
+    def _onto_index(self) -> GraphIndex:
+        return self.index if self.onto is self.g else GraphIndex(self.onto)
+
+    def objects(self, s, p) -> list | tuple:
+        """``graph.objects(s, p)`` from the index, as a list (in the graph's order)."""
+        return self.index.sp.get((s, p), _NONE)
+
+    def remembered(self, kind: str, key, make):
+        """``make()``, made once per ``(kind, key)`` for this context (its graph does not change);
+        the value is shared: copy it before changing it."""
+        k = (kind, key)
+        if k not in self._remembered:
+            self._remembered[k] = make()
+        return self._remembered[k]
+
     # names ---------------------------------------------------------------------------------
     def curie(self, iri) -> str:
         return self._compact(iri) or ""
 
     def expand(self, curie: str) -> URIRef:
-        prefix, _, local = curie.partition(":")
-        if prefix not in self._prefix_map:
-            raise IpkgError(f"unknown prefix in {curie!r}", path=config_path())
-        return URIRef(self._prefix_map[prefix] + local)
+        found = self._expanded.get(curie)
+        if found is None:
+            prefix, _, local = curie.partition(":")
+            if prefix not in self._prefix_map:
+                raise IpkgError(f"unknown prefix in {curie!r}", path=config_path())
+            found = self._expanded[curie] = URIRef(self._prefix_map[prefix] + local)
+        return found
 
     def _lang_value(self, graphs, iri, props, lang):
         return graph_label(graphs, iri, (lang,), props)
+
+    def _graphs(self) -> tuple:
+        """The graph (and the ontology, when read apart) as :func:`graph_label` reads them."""
+        return (self.index,) if self.onto is self.g else (self.index, self._onto_index)
 
     def label(self, iri, lang: str) -> str:
         """skos:prefLabel / rdfs:label / dcterms:title in ``lang``, else the other language,
         else the CURIE (memoised: the renderer asks for the same labels many times)."""
         key = (iri, lang)
-        cache = self.__dict__.setdefault("_label_cache", {})
-        if key not in cache:
-            cache[key] = self._label(iri, lang)
-        return cache[key]
+        found = self._label_cache.get(key)
+        if found is None:
+            found = self._label_cache[key] = self._label(iri, lang)
+        return found
 
     def _label(self, iri, lang: str) -> str:
-        graphs = (self.g,) if self.onto is self.g else (self.g, self.onto)
         other = "zh" if lang == "en" else "en"
-        return graph_label(graphs, iri, (lang, other, ""), VIEW_PROPERTIES) or self.curie(iri)
+        return graph_label(self._graphs(), iri, (lang, other, ""), VIEW_PROPERTIES) or self.curie(iri)
 
     def labels(self, iri) -> dict[str, str]:
         return {"en": self.label(iri, "en"), "zh": self.label(iri, "zh")}
@@ -166,7 +243,7 @@ class Context:
     # classes -------------------------------------------------------------------------------
     def types(self, iri) -> list[URIRef]:
         return sorted(
-            (t for t in self.g.objects(iri, RDF.type) if isinstance(t, URIRef)), key=str
+            (t for t in self.objects(iri, RDF.type) if isinstance(t, URIRef)), key=str
         )
 
     def is_entity(self, iri) -> bool:
@@ -228,7 +305,7 @@ class Context:
         """Instances of the class or of any of its subclasses."""
         target = self.expand(class_curie)
         out = set()
-        for s, t in self.g.subject_objects(RDF.type):
+        for s, t in self.index.subject_objects(RDF.type):
             if isinstance(s, URIRef) and isinstance(t, URIRef) and target in self.ancestors(t):
                 out.add(s)
         return out
@@ -241,7 +318,7 @@ class Context:
     @cached_property
     def _establishments(self) -> dict[URIRef, list[URIRef]]:
         est: dict[URIRef, list[URIRef]] = {}
-        for e, org in self.g.subject_objects(URIRef(ORG + "resultingOrganization")):
+        for e, org in self.index.subject_objects(URIRef(ORG + "resultingOrganization")):
             est.setdefault(org, []).append(e)
         return est
 
@@ -250,9 +327,9 @@ class Context:
 
     def founding_dates(self, iri) -> list[str]:
         """schema:foundingDate of the node and dcterms:date of its ipkg:Establishment events."""
-        dates = [str(d) for d in self.g.objects(iri, URIRef(SCHEMA + "foundingDate"))]
+        dates = [str(d) for d in self.objects(iri, _FOUNDING_DATE)]
         for e in self.establishments(iri):
-            dates += [str(d) for d in self.g.objects(e, URIRef(DCT + "date"))]
+            dates += [str(d) for d in self.objects(e, _DATE)]
         return sorted(set(dates))
 
     def founded_on(self, iri) -> dt.date | None:
@@ -271,22 +348,22 @@ class Context:
             "colour": style["colour"],
             "shape": style["shape"],
         }
-        fns = sorted(self.curie(o) for o in self.g.objects(iri, URIRef(IPKG + "function")))
+        fns = sorted(self.curie(o) for o in self.objects(iri, _FUNCTION))
         if fns:
             attrs["functions"] = " ".join(fns)
         for curie in self.cfg.get("dates", {}).get("properties", []):
-            vals = sorted({str(o) for o in self.g.objects(iri, self.expand(curie))})
+            vals = sorted({str(o) for o in self.objects(iri, self.expand(curie))})
             if vals:
                 attrs[curie.partition(":")[2]] = " ".join(vals)
         est = sorted(
-            {str(d) for e in self.establishments(iri) for d in self.g.objects(e, URIRef(DCT + "date"))}
+            {str(d) for e in self.establishments(iri) for d in self.objects(e, _DATE)}
         )
         if est:
             attrs["established"] = " ".join(est)
-        vals = [str(v) for v in self.g.objects(iri, URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"))]
+        vals = [str(v) for v in self.objects(iri, _OBS_VALUE)]
         if vals:
             attrs["value"] = " ".join(sorted(vals))
-            units = [self.curie(u) for u in self.g.objects(iri, URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure"))]
+            units = [self.curie(u) for u in self.objects(iri, _UNIT)]
             if units:
                 attrs["unit"] = " ".join(sorted(units))
         return attrs
@@ -333,7 +410,7 @@ def _anchored(ctx: Context, name: str) -> tuple[set, set]:
     while frontier:
         s = frontier.popleft()
         for p in outs:
-            for o in ctx.g.objects(s, p):
+            for o in ctx.objects(s, p):
                 if isinstance(o, URIRef) and o != s:
                     edges.add((s, p, o))
                     if o not in core:
@@ -341,7 +418,7 @@ def _anchored(ctx: Context, name: str) -> tuple[set, set]:
                         frontier.append(o)
     nodes = set(core)
     for p in (ctx.expand(x) for x in spec.get("in", [])):
-        for s, o in ctx.g.subject_objects(p):
+        for s, o in ctx.index.subject_objects(p):
             if o in core and isinstance(s, URIRef) and s != o:
                 edges.add((s, p, o))
                 nodes.add(s)

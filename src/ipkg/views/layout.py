@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rdflib import URIRef
@@ -41,7 +42,7 @@ from rdflib import URIRef
 from .builders import IPKG, Context
 
 if TYPE_CHECKING:
-    import networkx as nx  # imported where a graph is built or laid out: the site pages need none
+    import networkx as nx
 
 #: Box geometry of the org chart (world px = CSS px at zoom 1).
 BOX_W = 190          # outer width of every box (vis widthConstraint min = max)
@@ -53,6 +54,8 @@ BAND_GAP = 42        # between bands (room for the band title)
 LANE_GAP = 24        # between lanes
 ABREAST = 2          # same-band children side by side from this many on
 ABREAST_TRIED = (2, 3, 4)  # how many abreast at most: tried when ``wrap = 0``
+_LEVEL = URIRef(IPKG + "level")
+_JURISDICTION = URIRef(IPKG + "jurisdiction")
 
 
 def _char_w(ch: str) -> float:
@@ -67,6 +70,7 @@ def _char_w(ch: str) -> float:
     return 0.6
 
 
+@lru_cache(maxsize=1 << 14)  # org_chart tries 72 arrangements of the same labels
 def text_lines(text: str, font: float | None = None, inner: float | None = None) -> int:
     """How many lines vis-network's word wrap makes of ``text`` in a box ``inner`` px wide
     (estimated with wide glyphs: better a little too tall than overlapping)."""
@@ -104,6 +108,7 @@ def text_lines(text: str, font: float | None = None, inner: float | None = None)
     return total
 
 
+@lru_cache(maxsize=1 << 14)
 def broken_words(text: str, font: float | None = None, inner: float | None = None) -> int:
     """How many Latin words of ``text`` are longer than a line ``inner`` px wide, so that
     vis-network's word wrap breaks them mid-word ("litigatio / n")."""
@@ -122,7 +127,7 @@ def box_height(labels: list[str], font: float | None = None, box_w: float | None
 
 
 def _level_rank(ctx: Context, iri: URIRef, levels: list[URIRef]) -> int | None:
-    for lv in ctx.g.objects(iri, URIRef(IPKG + "level")):
+    for lv in ctx.objects(iri, _LEVEL):
         if lv in levels:
             return levels.index(lv)
     return None
@@ -206,7 +211,7 @@ def org_chart(G: nx.MultiDiGraph, ctx: Context, wrap: int | None = None, box_w: 
         own = _level_rank(ctx, URIRef(n), level_iris)
         p = parent.get(n)
         if own is None:
-            for place in ctx.g.objects(URIRef(n), URIRef(IPKG + "jurisdiction")):
+            for place in ctx.objects(URIRef(n), _JURISDICTION):
                 own = _level_rank(ctx, place, level_iris)
                 if own is not None:
                     break

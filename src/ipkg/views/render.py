@@ -32,15 +32,23 @@ from rdflib.namespace import SKOS
 from ..atomic import write_bytes
 from .builders import DCT, IPKG, Context
 
-if TYPE_CHECKING:
-    import networkx as nx  # imported where a graph is built or laid out: the site pages need none
+if TYPE_CHECKING:  # imported where a view is laid out (the site's pages need none of it)
+    import networkx as nx
+
+_TITLE = URIRef(DCT + "title")
+_IDENTIFIER = URIRef(DCT + "identifier")
+_SOURCE = URIRef(DCT + "source")
+_DATE = URIRef(DCT + "date")
+_LOCATOR = URIRef(IPKG + "locator")
+_EVIDENCE = URIRef(IPKG + "evidence")
+_INDICATOR = URIRef(IPKG + "indicator")
 
 _SKIP_FACTS = {
     RDF.type,
     SKOS.prefLabel,
-    URIRef(DCT + "source"),
-    URIRef(IPKG + "locator"),
-    URIRef(IPKG + "evidence"),
+    _SOURCE,
+    _LOCATOR,
+    _EVIDENCE,
     URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"),  # shown as "value" with its unit
 }
 
@@ -210,18 +218,18 @@ def _value(ctx: Context, o) -> dict | None:
 
 
 def _source(ctx: Context, s) -> dict:
-    title_en = ctx._lang_value((ctx.g,), s, (URIRef(DCT + "title"),), "en")
+    title_en = ctx._lang_value((ctx.index,), s, (_TITLE,), "en")
     title = ctx.labels(s)
     if title_en:
         title = {"en": title_en, "zh": title["zh"]}
-    ident = next((str(i) for i in ctx.g.objects(s, URIRef(DCT + "identifier"))), "")
+    ident = next((str(i) for i in ctx.objects(s, _IDENTIFIER)), "")
     return {"title": title, "identifier": ident, "iri": str(s)}
 
 
 def _statements(ctx: Context, subject, about=None) -> list[dict]:
-    locs = sorted(str(x) for x in ctx.g.objects(subject, URIRef(IPKG + "locator")))
-    evs = sorted(str(x) for x in ctx.g.objects(subject, URIRef(IPKG + "evidence")))
-    srcs = sorted(ctx.g.objects(subject, URIRef(DCT + "source")), key=str)
+    locs = sorted(str(x) for x in ctx.objects(subject, _LOCATOR))
+    evs = sorted(str(x) for x in ctx.objects(subject, _EVIDENCE))
+    srcs = sorted(ctx.objects(subject, _SOURCE), key=str)
     out = []
     for i in range(max(len(locs), len(evs))):
         st = {}
@@ -242,21 +250,22 @@ def node_details(ctx: Context, iri: str) -> dict:
     node = URIRef(iri)
     cls = ctx.class_of(node)
     facts: dict = {}
-    for p, o in ctx.g.predicate_objects(node):
+    for p, o in ctx.index.predicate_objects(node):
         if p in _SKIP_FACTS:
             continue
         v = _value(ctx, o)
         if v is not None:
             facts.setdefault(p, []).append(v)
     fact_list = [
-        {"p": ctx.labels(p), "v": sorted(vs, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))}
+        {"p": ctx.labels(p),
+         "v": sorted(vs, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)) if len(vs) > 1 else vs}
         for p, vs in facts.items()
     ]
     fact_list.sort(key=lambda f: f["p"]["en"].casefold())
-    sources = [_source(ctx, s) for s in sorted(ctx.g.objects(node, URIRef(DCT + "source")), key=str)]
+    sources = [_source(ctx, s) for s in sorted(ctx.objects(node, _SOURCE), key=str)]
     statements = _statements(ctx, node)
     for est in ctx.establishments(node):
-        dates = sorted(str(d) for d in ctx.g.objects(est, URIRef(DCT + "date")))
+        dates = sorted(str(d) for d in ctx.objects(est, _DATE))
         about = {
             "en": "establishment" + (f" ({', '.join(dates)})" if dates else ""),
             "zh": "设立" + (f"（{'、'.join(dates)}）" if dates else ""),
@@ -264,7 +273,7 @@ def node_details(ctx: Context, iri: str) -> dict:
         sts = _statements(ctx, est, about) or [{"about": about}]
         for st in sts:
             if "source" not in st:
-                srcs = sorted(ctx.g.objects(est, URIRef(DCT + "source")), key=str)
+                srcs = sorted(ctx.objects(est, _SOURCE), key=str)
                 if srcs:
                     st["source"] = _source(ctx, srcs[0])["title"]
         statements += sts
@@ -294,6 +303,7 @@ def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
 
     def compute() -> bytes:
         import networkx as nx
+
         simple = nx.Graph()
         simple.add_nodes_from(nodes)
         simple.add_edges_from(edges)
@@ -316,7 +326,7 @@ def _positions(G: nx.MultiDiGraph, seed: int) -> dict:
 def _alt_labels(ctx: Context, iri: str) -> list[str]:
     """skos:altLabel and skos:notation of a node (both languages), for the page's search."""
     node = URIRef(iri)
-    out = sorted({str(o) for p in (SKOS.altLabel, SKOS.notation) for o in ctx.g.objects(node, p)})
+    out = sorted({str(o) for p in (SKOS.altLabel, SKOS.notation) for o in ctx.objects(node, p)})
     return out
 
 
@@ -325,7 +335,7 @@ def _hubs(G: nx.MultiDiGraph, spec: dict, ctx: Context) -> tuple[list[str], dict
     in order of skos:notation, then by label) and, for every other node, the hubs it is linked to."""
     hub_groups = spec.get("hubs", [])
     hubs = [n for n in G.nodes if G.nodes[n].get("group") in hub_groups]
-    graph_notations = {n: [str(o) for o in ctx.g.objects(URIRef(n), SKOS.notation)] for n in hubs}
+    graph_notations = {n: [str(o) for o in ctx.objects(URIRef(n), SKOS.notation)] for n in hubs}
     parent: dict = {}
     for s, o, k in G.edges(keys=True):
         if s in hubs and o in hubs and k == "skos:broader":
@@ -387,6 +397,7 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
         mode = layout["mode"] = "overview"
         centre = G.graph["centre"]
         import networkx as nx
+
         hub_links = {nb: [centre] for nb in nx.all_neighbors(G, centre) if nb != centre}
         layout.update({"hubs": [centre], "open_groups": ego_spec.get("open_groups", []),
                        "open_upto": int(ego_spec.get("open_upto", 4)), "columns": 0, "split": True})
@@ -420,7 +431,7 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
                 if u not in unit_labels:
                     unit_labels[u] = ctx.labels(ctx.expand(u)) if ":" in u else {"en": u, "zh": u}
                 item["unit"] = unit_labels[u]
-        ind = next(iter(sorted(ctx.g.objects(URIRef(nid), URIRef(IPKG + "indicator")), key=str)), None)
+        ind = next(iter(sorted(ctx.objects(URIRef(nid), _INDICATOR), key=str)), None)
         if ind is not None:  # figures of one indicator are listed together when a badge opens
             item["indicator"] = ctx.labels(ind)
         if a.get("undated"):
@@ -443,7 +454,8 @@ def view_data(G: nx.MultiDiGraph, graph: Graph, *, lang: str = "en", ctx: Contex
     date_props = {c.partition(":")[2]: c for c in ctx.cfg.get("dates", {}).get("properties", [])}
     details = {}
     for nid in sorted(G.nodes):
-        d = node_details(ctx, nid)
+        # a node is in several views: its details (from the graph alone) are read once
+        d = dict(ctx.remembered("details", nid, lambda nid=nid: node_details(ctx, nid)))
         a = G.nodes[nid]
         d["dates"] = [
             {"p": ctx.labels(ctx.expand(curie)), "v": a[local]} for local, curie in date_props.items() if a.get(local)

@@ -50,14 +50,15 @@ def _link_pages(data: dict, outdir: Path, pages: set[str] | None = None) -> dict
     return data
 
 
-def write_site(graph: Graph, outdir: Path, pages: set[str] | None = None) -> list[Path]:
+def write_site(graph: Graph, outdir: Path, pages: set[str] | None = None, ctx: Context | None = None) -> list[Path]:
     """Write ``outdir/views/*.html`` and ``outdir/index.html``; return the paths written.
 
     ``pages``: the site's pages (relative paths, :func:`ipkg.site.pages_of`) when the site step
     writes them at the same time in another process; by default the views link to the pages
-    found in ``outdir``."""
+    found in ``outdir``. ``ctx``: the lookups of ``graph`` when the caller has them already
+    (the build shares them with the site)."""
     outdir = Path(outdir)
-    ctx = Context(graph)
+    ctx = ctx if ctx is not None else Context(graph)
     written: list[Path] = []
     entries = []
     for name in VIEWS:
