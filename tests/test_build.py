@@ -391,3 +391,65 @@ def test_build_audits_against_the_source_texts(project_copy, tmp_path, capsys, m
     assert "the audit found" in captured.err and "left unchanged" in captured.err
     assert main(["build", "--out", str(out), "--no-views", "--no-docs", "--sources", str(tmp_path / "nope")]) == 2
     assert main(["build", "--out", str(out), "--no-views", "--no-docs", "--no-audit"]) == 0
+
+
+# --------------------------------------------------------------------------- unchanged files linked
+
+
+def test_a_rebuild_links_unchanged_files_and_writes_changed_ones(project_copy, tmp_path):
+    """A file whose bytes the rebuild would write again is the same file (hard-linked from the
+    output it replaces, not created anew); a changed page is written; a file edited in place in
+    the output, or one with another name elsewhere, is never reused; the result equals a build
+    into an empty folder, byte for byte."""
+    out = tmp_path / "dist"
+    assert small_build(out) == 0
+    spp, browse = out / "id" / "org" / "spp.html", out / "browse.html"
+    stats, nt = out / "stats" / "index.html", out / "ipkg.nt"
+    inode = {p: p.stat().st_ino for p in (spp, browse, stats, nt)}
+    # edited in place by someone after the build: must not be carried into the new output
+    stats.write_bytes(stats.read_bytes().replace(b"<h1", b"<h1 data-edited", 1))
+    # another name for a published file: linking it would tie the new output to that name
+    os.link(browse, tmp_path / "elsewhere.html")
+    # and a graph change that alters the page of the SPP and the N-Triples export
+    (project_copy / "graph" / "reference" / "zz-edit.ttl").write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        '<https://w3id.org/ipkg/id/org/spp> skos:altLabel "test edit"@en .\n', encoding="utf-8")
+    assert small_build(out) == 0
+    assert b"test edit" in spp.read_bytes() and spp.stat().st_ino != inode[spp]
+    assert b"test edit" in nt.read_bytes()
+    assert b"data-edited" not in stats.read_bytes()
+    assert browse.stat().st_ino != inode[browse]
+    others = [p for p in (out / "id").rglob("*.html") if p != spp][:50]
+    before = {p: p.stat().st_ino for p in others}
+    assert small_build(out) == 0  # nothing changed since: every file is linked
+    assert all(p.stat().st_ino == before[p] for p in others)
+    assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file() and p.name != "browse.html")
+    fresh = tmp_path / "fresh"
+    assert small_build(fresh) == 0
+    assert snapshot(fresh) == snapshot(out)
+
+
+def test_reusing_links_only_identical_single_name_files(tmp_path):
+    from ipkg.atomic import reusing, write_bytes, write_staged
+
+    published, staging = tmp_path / "site", tmp_path / "site.tmp"
+    published.mkdir()
+    staging.mkdir()
+    (published / "same.txt").write_bytes(b"same")
+    (published / "other.txt").write_bytes(b"old")
+    (published / "twice.txt").write_bytes(b"twice")
+    os.link(published / "twice.txt", tmp_path / "second-name.txt")
+    with reusing(staging, published):
+        write_staged(staging / "same.txt", b"same")
+        write_staged(staging / "other.txt", b"new")
+        write_bytes(staging / "twice.txt", b"twice")
+        write_bytes(staging / "fresh.txt", b"fresh")
+    assert (staging / "same.txt").stat().st_ino == (published / "same.txt").stat().st_ino
+    assert (staging / "other.txt").read_bytes() == b"new"
+    assert (published / "other.txt").read_bytes() == b"old"
+    assert (staging / "twice.txt").stat().st_ino != (published / "twice.txt").stat().st_ino
+    assert (staging / "fresh.txt").read_bytes() == b"fresh"
+    # outside the context nothing is linked
+    write_staged(staging / "again.txt", b"same")
+    (published / "again.txt").write_bytes(b"same")
+    assert (staging / "again.txt").stat().st_ino != (published / "again.txt").stat().st_ino

@@ -57,10 +57,71 @@ def replaced_file(path: Path) -> Iterator[Path]:
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through :func:`replaced_file`."""
+    """Write ``data`` to ``path`` through :func:`replaced_file` (or link the same bytes from the
+    folder a staging folder replaces: :func:`reusing`)."""
+    if _REUSE and _linked_from_published(Path(path), data):
+        return Path(path)
     with replaced_file(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+def write_staged(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new file ``path`` inside a staging folder (one that is swapped in as a
+    whole, so no temp file is needed), or link the same bytes from the folder it replaces
+    (:func:`reusing`)."""
+    path = Path(path)
+    if _REUSE and _linked_from_published(path, data):
+        return path
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+#: staging folder → the published folder it will replace, while :func:`reusing` is active
+_REUSE: dict[str, str] = {}
+
+
+@contextmanager
+def reusing(staging: Path, published: Path) -> Iterator[None]:
+    """While active, a file written into ``staging`` (by :func:`write_bytes` or
+    :func:`write_staged`) whose bytes equal those of the file at the same path in ``published``
+    is hard-linked from there instead of written anew.
+
+    A rebuild that changes few files then creates few: on ext4 creating a file costs 0.2–0.7 ms
+    (more after many deletions), linking one ~0.02 ms, and a build writes ~2,300. Only a regular
+    file with no other name (link count 1) and the same bytes (read and compared) is linked, so
+    the new folder holds exactly what would have been written; the published folder is not
+    changed (a link adds a name). Where linking fails (another file system, no permission) the
+    file is written as usual."""
+    key = str(Path(staging).absolute())
+    _REUSE[key] = str(Path(published).absolute())
+    try:
+        yield
+    finally:
+        _REUSE.pop(key, None)
+
+
+def _linked_from_published(path: Path, data: bytes) -> bool:
+    import stat
+
+    target = str(path.absolute())
+    for staging, published in _REUSE.items():
+        if not target.startswith(staging + os.sep):
+            continue
+        old = published + target[len(staging):]
+        try:
+            st = os.lstat(old)
+            if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or st.st_size != len(data):
+                return False
+            with open(old, "rb") as f:
+                if f.read(len(data) + 1) != data:
+                    return False
+            os.link(old, target)
+        except OSError:  # missing, another file system, no permission, target exists …
+            return False
+        return True
+    return False
 
 
 def pid_alive(pid: int) -> bool:

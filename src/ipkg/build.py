@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import pid_alive, swap_in, write_bytes
+from .atomic import pid_alive, reusing, swap_in, write_bytes
 from .errors import EXIT_INTERNAL, IpkgError
 
 #: The default output folder.
@@ -633,69 +633,71 @@ def build(
     files: list[Path] = []
     worker: _Worker | None = None
     t_start = time.perf_counter()
-    try:
-        if _parallel():
-            # Two processes: this one validates and renders the pages that show the validation
-            # report; a forked child meanwhile audits and writes everything else into the
-            # staging folder. Nothing is published unless both finish, validation passes and
-            # the audit finds no mismatch.
-            tmp.mkdir()
-            queue = _site_jobs(steps)  # the site's report-free jobs, for whichever process is free first
-            worker = _Worker(side_steps_hashed)
+    # an unchanged file of the current output is linked into the new one, not written again
+    with reusing(tmp, out):
+        try:
+            if _parallel():
+                # Two processes: this one validates and renders the pages that show the validation
+                # report; a forked child meanwhile audits and writes everything else into the
+                # staging folder. Nothing is published unless both finish, validation passes and
+                # the audit finds no mismatch.
+                tmp.mkdir()
+                queue = _site_jobs(steps)  # the site's report-free jobs, for whichever process is free first
+                worker = _Worker(side_steps_hashed)
 
-        if "validate" in steps:
-            report = run_step("validate", lambda: _step_function("validate")(project))
-            result.report = report
-            result.conforms = bool(report.conforms)
-            if not result.conforms:
-                return result
+            if "validate" in steps:
+                report = run_step("validate", lambda: _step_function("validate")(project))
+                result.report = report
+                result.conforms = bool(report.conforms)
+                if not result.conforms:
+                    return result
 
-        if "audit" in steps and worker is None:
-            result.audit = run_step("audit", run_audit)
-            if not result.audit.ok:
-                result.conforms = False
-                return result
+            if "audit" in steps and worker is None:
+                result.audit = run_step("audit", run_audit)
+                if not result.audit.ok:
+                    result.conforms = False
+                    return result
 
-        if worker is None:
-            tmp.mkdir()
-            side = side_steps(with_audit=False)
-        if "site" in steps:
-            # the pages that show the validation report; then, in two processes, the jobs of the
-            # report-free half that the second process has not taken yet
-            run_step("site", lambda: files.extend(
-                _step_function("site")(project, tmp, report=result.report, home=home,
-                                       parts=("pages",) + (("data",) if queue else ()),
-                                       validated="validate" in steps, take=_taker(queue)) or []))
-        known: dict[str, str] = {}
-        if worker is not None:
-            joined = _join_second(worker, result, tmp, files)
-            worker = None
-            if joined is None:  # the audit found mismatches
-                shutil.rmtree(tmp, ignore_errors=True)
-                return result
-            side_files, known = joined
-        else:
-            side_files = side[0]
-        files.extend(side_files)
+            if worker is None:
+                tmp.mkdir()
+                side = side_steps(with_audit=False)
+            if "site" in steps:
+                # the pages that show the validation report; then, in two processes, the jobs of the
+                # report-free half that the second process has not taken yet
+                run_step("site", lambda: files.extend(
+                    _step_function("site")(project, tmp, report=result.report, home=home,
+                                           parts=("pages",) + (("data",) if queue else ()),
+                                           validated="validate" in steps, take=_taker(queue)) or []))
+            known: dict[str, str] = {}
+            if worker is not None:
+                joined = _join_second(worker, result, tmp, files)
+                worker = None
+                if joined is None:  # the audit found mismatches
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    return result
+                side_files, known = joined
+            else:
+                side_files = side[0]
+            files.extend(side_files)
 
-        run_step("checksums", lambda: files.append(write_checksums(tmp, known)))
+            run_step("checksums", lambda: files.append(write_checksums(tmp, known)))
 
-        def swap() -> None:
-            foreign = keep_foreign_files(out, tmp)
-            write_marker(tmp, foreign)
-            swap_in(tmp, out)
+            def swap() -> None:
+                foreign = keep_foreign_files(out, tmp)
+                write_marker(tmp, foreign)
+                swap_in(tmp, out)
 
-        run_step("swap", swap)
-    except BaseException:
-        if worker is not None:
-            worker.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if worker is not None:  # validation or the audit failed: nothing is published
-            worker.kill()
+            run_step("swap", swap)
+        except BaseException:
+            if worker is not None:
+                worker.kill()
             shutil.rmtree(tmp, ignore_errors=True)
-        _JobQueue.close(queue)
+            raise
+        finally:
+            if worker is not None:  # validation or the audit failed: nothing is published
+                worker.kill()
+                shutil.rmtree(tmp, ignore_errors=True)
+            _JobQueue.close(queue)
     result.wall_seconds = result.timings[0][1] + time.perf_counter() - t_start
     result.files = sorted(out / p.relative_to(tmp) for p in files)
     return result

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from ..atomic import write_staged
 from .paths import page_href, page_path, page_stem
 
 __all__ = ["write_pages", "pages_of", "page_path", "page_href", "page_stem", "link_view_nodes", "CSP"]
@@ -155,9 +156,7 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
-        with open(path, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        written.append(path)
+        written.append(write_staged(path, data.encode("utf-8") if isinstance(data, str) else data))
 
     env = _env()
     model = SiteModel(project.merged(), report, ctx=ctx)
