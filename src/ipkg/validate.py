@@ -252,7 +252,7 @@ def report_cache_key(project) -> str | None:
     """The cache key of the SHACL report of ``project`` validated alone (None: not cacheable)."""
     from .cache import code_fingerprint, key
 
-    files = project.content_key("ontology", "graph", "shapes") if hasattr(project, "content_key") else []
+    files = project.content_key("ontology", "graph", "shapes")
     return key("shacl-report-1", code_fingerprint(), *files) if files else None
 
 
