@@ -8,9 +8,10 @@ import pytest
 from ipkg import safety
 from ipkg.errors import IpkgError
 
-PLAIN = "PREFIX ex: <http://example.org/>\nSELECT ?s WHERE { ?s ex:p ?o }"
-# the same query with a SERVICE clause: a one-word change of the text
-FEDERATED = "PREFIX ex: <http://example.org/>\nSELECT ?s WHERE { SERVICE <http://x/> { ?s ex:p ?o } }"
+# a query that names a service but has no SERVICE clause (so the parser must read it)
+PLAIN = "PREFIX ex: <http://example.org/>\nSELECT ?s WHERE { ?s ex:service ?o }"
+# the same query with a SERVICE clause
+FEDERATED = "PREFIX ex: <http://example.org/>\nSELECT ?s WHERE { SERVICE <http://x/> { ?s ex:service ?o } }"
 
 
 @pytest.fixture
@@ -211,3 +212,22 @@ def test_a_cached_build_is_byte_identical_to_an_uncached_one(cache_dir, project_
     for other in ("b", "c"):
         _, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / other, [str(n) for n in names], shallow=False)
         assert not mismatch and not errors, (other, mismatch[:5], errors[:5])
+
+
+def test_a_text_that_cannot_spell_service_is_not_parsed(cache_dir, monkeypatch):
+    """No backslash and no stretch that upper-cases to SERVICE: no parser can find the keyword,
+    so none is run (and nothing is cached); every other text is read by the parser."""
+    monkeypatch.setattr(safety, "_parse_has_service", lambda q: pytest.fail(f"parsed {q!r}"))
+    assert safety._algebra_has_service("SELECT ?s WHERE { ?s <http://example.org/p> ?o }") is False
+    assert _entries(cache_dir) == []
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { service <http://x/> { ?s ?p ?o } }",
+    "SELECT * WHERE { \u017fERVICE <http://x/> { ?s ?p ?o } }",  # long s upper-cases to S
+    "SELECT * WHERE { SERV\\u0049CE <http://x/> { ?s ?p ?o } }",  # an escape spells I
+])
+def test_every_spelling_of_service_is_still_parsed_and_refused(cache_dir, query):
+    assert safety._may_spell_service(query)
+    with pytest.raises(IpkgError, match="SERVICE"):
+        safety.refuse_service(query)

@@ -291,6 +291,7 @@ _VERDICTS = {True: b"service", False: b"no-service", None: b"unparsed"}
 
 def _algebra_has_service(query: str) -> bool | None:
     """True/False when rdflib's SPARQL parser reads ``query``; None when it cannot parse it.
+    (False without a parse when the text cannot spell the keyword: :func:`_may_spell_service`.)
 
     The verdict is a pure function of the query text and rdflib's parser, so it is kept in the
     content-addressed cache (:mod:`ipkg.cache`) under the SHA-256 of exactly that text plus the
@@ -302,6 +303,8 @@ def _algebra_has_service(query: str) -> bool | None:
 
     from . import __version__, cache
 
+    if not _may_spell_service(query):
+        return False  # no reading of the text holds the keyword: nothing to parse
     name = "sparql-service-" + cache.key("service-verdict", _SERVICE_VERDICT_VERSION, __version__,
                                          rdflib.__version__, query)
     stored = cache.cached_bytes(name, lambda: _VERDICTS[_parse_has_service(query)])
@@ -309,6 +312,19 @@ def _algebra_has_service(query: str) -> bool | None:
         if stored == data:
             return verdict
     return _parse_has_service(query)  # not a verdict this version wrote: read the query itself
+
+
+def _may_spell_service(query: str) -> bool:
+    """False only when no parser can read the ``SERVICE`` keyword in ``query``: it has no
+    backslash (so no ``\\uXXXX`` escape can spell it) and no stretch of it upper-cases to
+    ``SERVICE`` (how a case-insensitive parser such as rdflib's compares keywords; this also
+    catches look-alikes such as ``ſ``, which upper-cases to ``S``). Most queries – all of ipkg's
+    shapes – fail both tests, so they need no parse at all.
+
+    >>> _may_spell_service("SELECT ?s WHERE { ?s ?p ?o }"), _may_spell_service("service <x> {}")
+    (False, True)
+    """
+    return "\\" in query or "SERVICE" in query.upper()
 
 
 def _parse_has_service(query: str) -> bool | None:
