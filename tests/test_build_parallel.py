@@ -111,6 +111,50 @@ def test_the_site_data_jobs_are_shared_by_both_processes(tmp_path, monkeypatch):
     assert by_pid.get(os.getpid()), "the main process took none of the site's data jobs"
 
 
+def test_the_second_process_renders_pages_once_the_report_is_handed_over(tmp_path, monkeypatch):
+    """When validation is slow, the second process, done with its own steps, waits for the
+    report and then takes entity-page jobs too; the pages show the report all the same."""
+    import ipkg.site as site
+
+    real = site._page_jobs
+
+    def spy(*args):
+        def wrap(i, job):
+            def run():
+                with open(tmp_path / f"pages-{os.getpid()}", "a") as f:
+                    f.write(f"{i}\n")
+                job()
+            return run
+        return [wrap(i, j) for i, j in enumerate(real(*args))]
+
+    monkeypatch.setattr(site, "_page_jobs", spy)
+    real_step = build_mod._step_function
+
+    def slow(name):
+        fn = real_step(name)
+        if name != "validate":
+            return fn
+
+        def validate(*a, **k):
+            time.sleep(4)
+            return fn(*a, **k)
+        return validate
+
+    monkeypatch.setattr(build_mod, "_step_function", slow)
+    monkeypatch.setenv(build_mod.JOBS_ENV, "2")
+    out = tmp_path / "dist"
+    assert main(["build", "--out", str(out), "-q", "--no-docs", "--no-audit"]) == 0
+    by_pid = {int(f.name.split("-")[1]): [int(x) for x in f.read_text().split()] for f in tmp_path.glob("pages-*")}
+    assert sorted(i for jobs in by_pid.values() for i in jobs) == list(range(site.PAGE_JOBS))
+    assert any(pid != os.getpid() and jobs for pid, jobs in by_pid.items()), "the second process rendered no page"
+    # a page that shows the report (its validation notes) is the same whoever rendered it
+    monkeypatch.setattr(build_mod, "_step_function", real_step)
+    monkeypatch.setattr(site, "_page_jobs", real)
+    monkeypatch.setenv(build_mod.JOBS_ENV, "1")
+    assert main(["build", "--out", str(tmp_path / "one"), "-q", "--no-docs", "--no-audit"]) == 0
+    assert snapshot(out) == snapshot(tmp_path / "one")
+
+
 def test_the_views_link_the_pages_the_other_process_writes(built_dist, project):
     """pages_of (what the views link to while the site is being written) is exactly the set of
     pages the site wrote."""

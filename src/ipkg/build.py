@@ -289,19 +289,87 @@ class _JobQueue:
                 pass
 
 
-def _taker(queue: _JobQueue | None) -> Callable[[], int | None] | None:
-    return queue.take if queue is not None else None
+class _ReportHandoff:
+    """The validation results, from the main build process to the second one, which renders
+    some of the pages that show them (:class:`_JobQueue`): a temp file written once validation
+    is done, and one byte through a pipe to say so (a pipe alone could fill up and block)."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        fd, self.path = tempfile.mkstemp(prefix="ipkg-build-report-")
+        os.close(fd)
+        self.rfd, self.wfd = os.pipe()
+
+    def send(self, report) -> None:
+        import pickle
+        import types
+
+        results = None if report is None else types.SimpleNamespace(all_results=list(report.all_results))
+        Path(self.path).write_bytes(pickle.dumps(results))
+        os.write(self.wfd, b"1")
+
+    def receive(self) -> Any:
+        import pickle
+
+        if not os.read(self.rfd, 1):
+            raise IpkgError("the build's first process ended before it sent the validation report",
+                            exit_code=EXIT_INTERNAL)
+        return pickle.loads(Path(self.path).read_bytes())  # noqa: S301 - written by this build
+
+    def close(self: _ReportHandoff | None) -> None:  # also as ``_ReportHandoff.close(None)``
+        if self is not None:
+            for fd in (self.rfd, self.wfd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            Path(self.path).unlink(missing_ok=True)
 
 
-def _site_jobs(steps: list[str]) -> _JobQueue | None:
-    """The queue of the jobs of the site's report-free half (None when the build writes no site)."""
+class _SiteJobs:
+    """What the two build processes share to write the site: the queue of its jobs (pages and
+    report-free files, :func:`ipkg.site.write_pages`) and the handoff of the validation report
+    (the second process renders pages too, once the first has validated)."""
+
+    def __init__(self, n: int):
+        self.queue = _JobQueue(n)
+        self.handoff = _ReportHandoff()
+
+    def close(self: _SiteJobs | None) -> None:  # also as ``_SiteJobs.close(None)``
+        if self is not None:
+            _JobQueue.close(self.queue)
+            _ReportHandoff.close(self.handoff)
+
+
+def _site_jobs(steps: list[str]) -> _SiteJobs | None:
+    """The site's jobs for two processes (None when the build writes no site)."""
     if "site" not in steps:
         return None
     try:
-        n = importlib.import_module(_step_function("site").__module__).DATA_JOBS
+        site = importlib.import_module(_step_function("site").__module__)
+        n = site.PAGE_JOBS + site.DATA_JOBS
     except Exception:  # noqa: BLE001 - a broken site module fails in its own step, reported as such
         return None
-    return _JobQueue(n)
+    return _SiteJobs(n)
+
+
+def _write_site(project, tmp: Path, steps: list[str], home: str | None, jobs: _SiteJobs | None,
+                report=None, second: bool = False, ctx=None) -> list[Path]:
+    """The site's part of the build in one process. Alone (``jobs`` None): the pages, or in the
+    ``second`` process the report-free files. Shared: every job this process takes from the
+    queue; the first process hands the validation report over first, the second waits for it
+    before its first page job. ``ctx``: the views' lookups of the graph, when this process has them."""
+    write_pages = _step_function("site")
+    validated = "validate" in steps
+    if jobs is None:
+        parts = ("data",) if second else ("pages",)
+        return write_pages(project, tmp, report=report, home=home, parts=parts, validated=validated, ctx=ctx) or []
+    if not second:
+        jobs.handoff.send(report)
+    return write_pages(project, tmp, report=report, home=home, parts=("pages", "data"), validated=validated,
+                       take=jobs.queue.take, ctx=ctx,
+                       report_later=jobs.handoff.receive if second else None) or []
 
 
 class _Worker:
@@ -419,11 +487,11 @@ def _join_second(worker: _Worker, result: BuildResult, tmp: Path,
 
 def _side_steps(project, tmp: Path, steps: list[str], result: BuildResult, run_step, note,
                 run_audit, home: str | None, with_audit: bool,
-                take: Callable[[], int | None] | None = None) -> tuple[list[Path], list, list[str], Any]:
+                jobs: _SiteJobs | None = None) -> tuple[list[Path], list, list[str], Any]:
     """The steps that do not need the validation report: (the audit,) export, tables, docs,
-    examples, views, the report-free half of the site (with ``take``: the jobs of it that
-    this process takes first, :class:`_JobQueue`). Returns the files, timings, warnings and the
-    audit report (None when not ``with_audit``); stops after a failed audit."""
+    examples, views, the report-free half of the site (with ``jobs``: the site's jobs this
+    process takes, pages included once the report is handed over). Returns the files, timings,
+    warnings and the audit report (None when not ``with_audit``); stops after a failed audit."""
     files: list[Path] = []
     n_timings, n_warnings = len(result.timings), len(result.warnings)
     audited = None
@@ -482,9 +550,8 @@ def _side_steps(project, tmp: Path, steps: list[str], result: BuildResult, run_s
         run_step("views", views)
 
     if "site" in steps:
-        # last: with ``take`` the main process, once done with its pages, takes its share
-        run_step("site-data", lambda: files.extend(_step_function("site")(
-            project, tmp, home=home, parts=("data",), validated="validate" in steps, take=take, ctx=ctx) or []))
+        # last: with ``jobs`` the two processes take the site's jobs, whichever is free
+        run_step("site-data", lambda: files.extend(_write_site(project, tmp, steps, home, jobs, second=True, ctx=ctx)))
     return files, result.timings[n_timings:], result.warnings[n_warnings:], audited
 
 
@@ -619,11 +686,10 @@ def build(
         assert source_dir is not None, "the audit step is planned only when the sources were found"
         return audit_cached(project, source_dir)
 
-    queue: _JobQueue | None = None
+    jobs: _SiteJobs | None = None
 
     def side_steps(with_audit: bool) -> tuple[list[Path], list, list[str], Any]:
-        return _side_steps(project, tmp, steps, result, run_step, note, run_audit, home, with_audit,
-                           take=_taker(queue))
+        return _side_steps(project, tmp, steps, result, run_step, note, run_audit, home, with_audit, jobs=jobs)
 
     def side_steps_hashed() -> tuple[tuple[list[Path], list, list[str], Any], dict[str, str]]:
         side = side_steps(with_audit=True)  # the second process also hashes what it wrote
@@ -642,7 +708,7 @@ def build(
                 # staging folder. Nothing is published unless both finish, validation passes and
                 # the audit finds no mismatch.
                 tmp.mkdir()
-                queue = _site_jobs(steps)  # the site's report-free jobs, for whichever process is free first
+                jobs = _site_jobs(steps)  # the site's jobs, for whichever process is free
                 worker = _Worker(side_steps_hashed)
 
             if "validate" in steps:
@@ -662,12 +728,9 @@ def build(
                 tmp.mkdir()
                 side = side_steps(with_audit=False)
             if "site" in steps:
-                # the pages that show the validation report; then, in two processes, the jobs of the
-                # report-free half that the second process has not taken yet
-                run_step("site", lambda: files.extend(
-                    _step_function("site")(project, tmp, report=result.report, home=home,
-                                           parts=("pages",) + (("data",) if queue else ()),
-                                           validated="validate" in steps, take=_taker(queue)) or []))
+                # the pages that show the validation report (in two processes: the site's jobs
+                # that the second process has not taken, once the report is handed over)
+                run_step("site", lambda: files.extend(_write_site(project, tmp, steps, home, jobs, result.report)))
             known: dict[str, str] = {}
             if worker is not None:
                 joined = _join_second(worker, result, tmp, files)
@@ -697,7 +760,7 @@ def build(
             if worker is not None:  # validation or the audit failed: nothing is published
                 worker.kill()
                 shutil.rmtree(tmp, ignore_errors=True)
-            _JobQueue.close(queue)
+            _SiteJobs.close(jobs)
     result.wall_seconds = result.timings[0][1] + time.perf_counter() - t_start
     result.files = sorted(out / p.relative_to(tmp) for p in files)
     return result

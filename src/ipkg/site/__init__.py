@@ -22,6 +22,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -129,18 +130,21 @@ def pages_of(graph) -> set[str]:
 
 def write_pages(project, outdir: Path, *, report=None, home: str | None = "index.html",
                 parts: tuple[str, ...] = PARTS, validated: bool | None = None,
-                take: Callable[[], int | None] | None = None, ctx=None) -> list[Path]:
+                take: Callable[[], int | None] | None = None, ctx=None,
+                report_later: Callable[[], Any] | None = None) -> list[Path]:
     """Write the site into ``outdir`` (the build's staging folder); return the files written.
 
     ``report``: the build's validation report (its arithmetic warnings are marked on the charts);
     ``home``: the start page, relative to the root (None when the build writes none);
-    ``parts``: which halves to write (:data:`PARTS`; ``ipkg build`` writes ``data`` in a second
-    process while it validates, then ``pages``); ``validated``: whether the build validates
-    (default: whether ``report`` is given); ``take``: where the ``data`` part gets the numbers
-    of its jobs (:data:`DATA_JOBS` of them) from, one at a time, None when done – the two build
-    processes share them out this way; by default every job runs here; ``ctx``: the views'
-    lookups of the merged graph (:class:`ipkg.views.builders.Context`: its index and labels),
-    when the caller shares one with the views.
+    ``parts``: which halves to write (:data:`PARTS`: ``pages``, what shows the validation report,
+    and ``data``, what does not); ``validated``: whether the build validates (default: whether
+    ``report`` is given); ``take``: where this process gets the numbers of its jobs from, one at
+    a time, None when done (the jobs of the parts asked for, ``pages`` first: with both parts
+    :data:`PAGE_JOBS` + :data:`DATA_JOBS` of them) – the two build processes share them out this
+    way; by default every job runs here; ``report_later``: when the report is not known yet,
+    what returns it (called before the first page job this process takes: the other process
+    validates meanwhile); ``ctx``: the views' lookups of the merged graph
+    (:class:`ipkg.views.builders.Context`: its index and labels), when the caller shares one.
     """
     from .model import SiteModel
 
@@ -161,55 +165,79 @@ def write_pages(project, outdir: Path, *, report=None, home: str | None = "index
     env = _env()
     model = SiteModel(project.merged(), report, ctx=ctx)
     nav = {"home": home, "validated": report is not None if validated is None else validated}
+
+    def ready() -> None:
+        if report_later is not None:
+            model.report = report_later()
+
+    jobs: list[Callable[[], None]] = []
     if "pages" in parts:
-        _write_html(project, model, env, nav, write)
+        jobs += _page_jobs(model, env, nav, write, ready)
     if "data" in parts:
-        jobs = _data_jobs(project, model, env, nav, write)
-        assert len(jobs) == DATA_JOBS, "DATA_JOBS is the number of _data_jobs"
-        if take is None:
-            for job in jobs:
-                job()
-        else:
-            while (i := take()) is not None:
-                jobs[i]()
+        jobs += _data_jobs(project, model, env, nav, write)
+    assert len(jobs) == PAGE_JOBS * ("pages" in parts) + DATA_JOBS * ("data" in parts), "the job counts"
+    if take is None:
+        for job in jobs:
+            job()
+    else:
+        while (i := take()) is not None:
+            jobs[i]()
     return written
 
 
-def _write_html(project, model, env, nav, write) -> None:
-    """The entity pages and the charts: what the validation report shows up in."""
+#: the entity pages are rendered in this many jobs (entities in turn)
+PAGE_CHUNKS = 8
+#: the jobs of the site's ``pages`` part (:func:`_page_jobs`)
+PAGE_JOBS = PAGE_CHUNKS + 1
+
+
+def _page_jobs(model, env, nav, write, ready: Callable[[], None]) -> list[Callable[[], None]]:
+    """The pages the validation report shows up in, as independent jobs: the entity pages in
+    :data:`PAGE_CHUNKS` parts and the statistics page (charts). ``ready()`` runs before the
+    first of them that this process runs (it may have to wait for the report)."""
     from .charts import breakdown_charts, indicator_charts
     from .pages import entity_page
 
-    charts = indicator_charts(model) + breakdown_charts(model)
-    by_id = {c["id"]: c for c in charts}
-    shows: dict[str, list[str]] = {}
-    for c in charts:
-        shows.setdefault(c["about"], []).append(c["id"])
-        for b in c["bars"]:
-            if b["page"]:
-                shows.setdefault(page_iri(b["page"]), []).append(c["id"])
+    state: dict[str, Any] = {}
 
-    tpl = env.get_template("entity.html.j2")
-    for iri, e in model.entities.items():
-        ids = list(dict.fromkeys(shows.get(iri, [])))
-        page = entity_page(model, e, {iri: ids})
-        page["chart_specs"] = {i: by_id[i] for i in ids}
-        write(e.stem + ".html", tpl.render(page=page, nav=nav, root=page["root"]))
+    def prepared() -> dict[str, Any]:
+        if not state:
+            ready()
+            charts = indicator_charts(model) + breakdown_charts(model)
+            shows: dict[str, list[str]] = {}
+            for c in charts:
+                shows.setdefault(c["about"], []).append(c["id"])
+                for b in c["bars"]:
+                    if b["page"]:
+                        shows.setdefault(page_iri(b["page"]), []).append(c["id"])
+            state.update(charts=charts, by_id={c["id"]: c for c in charts}, shows=shows,
+                         tpl=env.get_template("entity.html.j2"))
+        return state
 
-    # ---------------------------------------------------------------- statistics
-    groups = [
-        ("breakdowns", {"en": "Breakdowns: parts and subsets of a figure", "zh": "分项：数字的组成部分与子集"},
-         [c for c in charts if c["kind"] != "indicator"]),
-        ("indicators", {"en": "Every indicator", "zh": "全部统计指标"},
-         [c for c in charts if c["kind"] == "indicator"]),
-    ]
-    flagged: dict = {}  # each warning once, with the charts that show it
-    for c in charts:
-        for n in c["notes"]:
-            flagged.setdefault((n["focus"], n["en"]), {"note": n, "charts": []})["charts"].append(c)
-    flagged = [flagged[k] for k in sorted(flagged)]
-    write("stats/index.html", env.get_template("stats.html.j2").render(
-        groups=groups, flagged=flagged, specs=by_id, nav=nav, root="../"))
+    def entities(part: int) -> None:
+        s = prepared()
+        for iri, e in list(model.entities.items())[part::PAGE_CHUNKS]:
+            ids = list(dict.fromkeys(s["shows"].get(iri, [])))
+            page = entity_page(model, e, {iri: ids})
+            page["chart_specs"] = {i: s["by_id"][i] for i in ids}
+            write(e.stem + ".html", s["tpl"].render(page=page, nav=nav, root=page["root"]))
+
+    def statistics() -> None:
+        charts, by_id = prepared()["charts"], prepared()["by_id"]
+        groups = [
+            ("breakdowns", {"en": "Breakdowns: parts and subsets of a figure", "zh": "分项：数字的组成部分与子集"},
+             [c for c in charts if c["kind"] != "indicator"]),
+            ("indicators", {"en": "Every indicator", "zh": "全部统计指标"},
+             [c for c in charts if c["kind"] == "indicator"]),
+        ]
+        flagged: dict = {}  # each warning once, with the charts that show it
+        for c in charts:
+            for n in c["notes"]:
+                flagged.setdefault((n["focus"], n["en"]), {"note": n, "charts": []})["charts"].append(c)
+        write("stats/index.html", env.get_template("stats.html.j2").render(
+            groups=groups, flagged=[flagged[k] for k in sorted(flagged)], specs=by_id, nav=nav, root="../"))
+
+    return [*(lambda part=part: entities(part) for part in range(PAGE_CHUNKS)), statistics]
 
 
 #: per-entity Turtle and JSON-LD are written in this many jobs (entities in turn)
