@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,47 +68,56 @@ def test_the_job_queue_gives_each_job_to_exactly_one_process():
         build_mod._JobQueue(256)
 
 
+def _record_jobs(monkeypatch, tmp_path, name: str) -> Callable[[], dict[int, list[int]]]:
+    """Make ``ipkg.site.<name>``'s jobs note, per process, which of them it ran; returns a
+    function that reads the notes (process id -> job numbers)."""
+    import ipkg.site as site
+
+    real = getattr(site, name)
+
+    def spy(*args):
+        def wrap(i, job):
+            def run():
+                # each process appends to its own file (the child's memory is not ours)
+                with open(tmp_path / f"{name}-{os.getpid()}", "a") as f:
+                    f.write(f"{i}\n")
+                job()
+            return run
+        return [wrap(i, j) for i, j in enumerate(real(*args))]
+
+    monkeypatch.setattr(site, name, spy)
+    return lambda: {int(f.name.rsplit("-", 1)[1]): [int(x) for x in f.read_text().split()]
+                    for f in tmp_path.glob(f"{name}-*")}
+
+
+def _slow_step(monkeypatch, step: str, seconds: float) -> None:
+    """Make the build's ``step`` take ``seconds`` longer."""
+    real = build_mod._step_function
+
+    def slow(name):
+        fn = real(name)
+        if name != step:
+            return fn
+
+        def run(*a, **k):
+            time.sleep(seconds)
+            return fn(*a, **k)
+        return run
+
+    monkeypatch.setattr(build_mod, "_step_function", slow)
+
+
 def test_the_site_data_jobs_are_shared_by_both_processes(tmp_path, monkeypatch):
     """In a two-process build both processes write some of the site's report-free files (the
     main process takes the jobs the second one has not reached when its pages are done)."""
     import ipkg.site as site
 
-    by_pid: dict[int, list[int]] = {}
-    real = site._data_jobs
-
-    def spy(*args):
-        jobs = real(*args)
-
-        def wrap(i, job):
-            def run():
-                # each process appends to its own file (the child's memory is not ours)
-                with open(tmp_path / f"jobs-{os.getpid()}", "a") as f:
-                    f.write(f"{i}\n")
-                job()
-            return run
-        return [wrap(i, j) for i, j in enumerate(jobs)]
-
-    monkeypatch.setattr(site, "_data_jobs", spy)
+    ran = _record_jobs(monkeypatch, tmp_path, "_data_jobs")
     monkeypatch.setenv(build_mod.JOBS_ENV, "2")
-    # a slow second process: the main process must take most jobs (and then all that are left)
-    real_views = build_mod._step_function
-
-    def slow(name):
-        fn = real_views(name)
-        if name != "views":
-            return fn
-
-        def views(*a, **k):
-            time.sleep(3)
-            return fn(*a, **k)
-        return views
-
-    monkeypatch.setattr(build_mod, "_step_function", slow)
+    _slow_step(monkeypatch, "views", 3)  # a slow second process: the main process takes the jobs
     assert small_build(tmp_path / "dist") == 0
-    for f in tmp_path.glob("jobs-*"):
-        by_pid[int(f.name.split("-")[1])] = [int(x) for x in f.read_text().split()]
-    taken = sorted(i for jobs in by_pid.values() for i in jobs)
-    assert taken == list(range(site.DATA_JOBS))
+    by_pid = ran()
+    assert sorted(i for jobs in by_pid.values() for i in jobs) == list(range(site.DATA_JOBS))
     assert by_pid.get(os.getpid()), "the main process took none of the site's data jobs"
 
 
@@ -116,40 +126,18 @@ def test_the_second_process_renders_pages_once_the_report_is_handed_over(tmp_pat
     report and then takes entity-page jobs too; the pages show the report all the same."""
     import ipkg.site as site
 
-    real = site._page_jobs
-
-    def spy(*args):
-        def wrap(i, job):
-            def run():
-                with open(tmp_path / f"pages-{os.getpid()}", "a") as f:
-                    f.write(f"{i}\n")
-                job()
-            return run
-        return [wrap(i, j) for i, j in enumerate(real(*args))]
-
-    monkeypatch.setattr(site, "_page_jobs", spy)
-    real_step = build_mod._step_function
-
-    def slow(name):
-        fn = real_step(name)
-        if name != "validate":
-            return fn
-
-        def validate(*a, **k):
-            time.sleep(4)
-            return fn(*a, **k)
-        return validate
-
-    monkeypatch.setattr(build_mod, "_step_function", slow)
+    real_pages, real_step = site._page_jobs, build_mod._step_function
+    ran = _record_jobs(monkeypatch, tmp_path, "_page_jobs")
+    _slow_step(monkeypatch, "validate", 4)
     monkeypatch.setenv(build_mod.JOBS_ENV, "2")
     out = tmp_path / "dist"
     assert main(["build", "--out", str(out), "-q", "--no-docs", "--no-audit"]) == 0
-    by_pid = {int(f.name.split("-")[1]): [int(x) for x in f.read_text().split()] for f in tmp_path.glob("pages-*")}
+    by_pid = ran()
     assert sorted(i for jobs in by_pid.values() for i in jobs) == list(range(site.PAGE_JOBS))
     assert any(pid != os.getpid() and jobs for pid, jobs in by_pid.items()), "the second process rendered no page"
     # a page that shows the report (its validation notes) is the same whoever rendered it
+    monkeypatch.setattr(site, "_page_jobs", real_pages)
     monkeypatch.setattr(build_mod, "_step_function", real_step)
-    monkeypatch.setattr(site, "_page_jobs", real)
     monkeypatch.setenv(build_mod.JOBS_ENV, "1")
     assert main(["build", "--out", str(tmp_path / "one"), "-q", "--no-docs", "--no-audit"]) == 0
     assert snapshot(out) == snapshot(tmp_path / "one")
