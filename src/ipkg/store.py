@@ -249,8 +249,9 @@ def _bulk_load_parallel(store, path: Path, fmt, on_read, lenient: bool) -> None:
         raise exc
 
 
-def tty_progress(stream=None) -> Progress | None:
-    """A one-line progress bar on ``stream`` (stderr) when it is a terminal, else ``None``."""
+def tty_progress(stream=None, *, compacting: bool = True) -> Progress | None:
+    """A one-line progress bar on ``stream`` (stderr) when it is a terminal, else ``None``; at
+    100 % it says that the compaction follows (``compacting``)."""
     stream = stream or sys.stderr
     if not stream.isatty():
         return None
@@ -259,8 +260,9 @@ def tty_progress(stream=None) -> Progress | None:
 
     def show(done: int, total: int) -> None:
         now = time.monotonic()
-        if done < total and now - state["last"] < 0.2:
+        if (done < total and now - state["last"] < 0.2) or state.get("finished"):
             return
+        state["finished"] = done >= total
         state["last"] = now
         frac = done / total if total else 1.0
         width = 30
@@ -268,7 +270,8 @@ def tty_progress(stream=None) -> Progress | None:
         rate = done / max(now - start, 1e-6) / 1e6
         stream.write(f"\rloading [{bar}] {frac:6.1%} {done / 1e6:,.0f}/{total / 1e6:,.0f} MB {rate:,.0f} MB/s")
         if done >= total:
-            stream.write("\n")
+            stream.write("\nloaded; compacting the store for reading (--no-compact skips this) ...\n"
+                         if compacting else "\n")
         stream.flush()
 
     return show
