@@ -85,7 +85,7 @@ def bench_size(n: int, work: Path, args) -> dict:
 
     project = load_project()
     data_files = [str(p) for p in project.data_files]
-    res: dict = {"cases": n}
+    res: dict = {"cases": n, "loadavg_start": os.getloadavg()[0]}
     synth = work / f"synth-{n}.nt"
     store = work / f"store-{n}"
     if args.reuse:
@@ -226,6 +226,7 @@ def bench_reused(n: int, work: Path, args, data_files: list, synth: Path, store:
     assert synth.exists() and store.exists(), f"--reuse needs {synth} and {store}"
     cache = work / "results.json"
     res = json.loads(cache.read_text()).get(str(n), {}) if cache.exists() else {}
+    res["loadavg_start"] = os.getloadavg()[0]
     res["cases"] = n
     raw_load(res, n, work / f"raw-{n}", data_files, synth)
     print(f"[{n}] raw oxigraph load {res['raw_load_s']:.1f}s", flush=True)
@@ -264,8 +265,11 @@ def render(results: dict) -> None:
         "# Scale benchmark (issue #8)",
         "",
         f"Machine: {os.cpu_count()} cores ({model}), {mem:.0f} GiB RAM, Python {platform.python_version()}, "
-        f"pyoxigraph {pyoxigraph.__version__}, pyshacl {pyshacl.__version__}. Other processes were running on "
-        "the machine during the runs (load average 3–7 on 2 cores), so times are upper bounds.",
+        f"pyoxigraph {pyoxigraph.__version__}, pyshacl {pyshacl.__version__}. One-minute load average at the "
+        "start and end of each size's run: "
+        + "; ".join(f"{r['cases']:,}: {r['loadavg_start']:.1f} → {r['loadavg_end']:.1f}" for r in rows
+                    if "loadavg_start" in r and "loadavg_end" in r)
+        + " (2 cores; above 2, other processes shared the machine and times are upper bounds).",
         "",
         "Data: `ipkg synth --seed 42` (about 12 triples per case) plus the curated graph files. Times in seconds "
         "unless stated; memory is the peak RSS of the whole process tree (validation workers included).",
@@ -349,6 +353,7 @@ def main() -> int:
     if not args.report_only:
         for n in (int(float(s)) for s in args.sizes.split(",")):
             results[str(n)] = bench_size(n, work, args)
+            results[str(n)]["loadavg_end"] = os.getloadavg()[0]
             cache.write_text(json.dumps(results, indent=1))
     RESULTS.mkdir(parents=True, exist_ok=True)
     render(results)
