@@ -275,7 +275,7 @@ def test_filter_in_on_a_bound_variable_runs_as_values_with_the_same_rows():
 
 def test_warm_page_cache_reads_every_store_file_once(tmp_path):
     """validate --store first reads the store's files front to back (a cold page cache is filled
-    at streaming speed); it reads each .sst file whole, and nothing when told there is no room."""
+    at streaming speed); it reads each .sst file whole."""
     from ipkg.store_validate import warm_page_cache
 
     f = tmp_path / "a.nt"
