@@ -286,7 +286,8 @@ def render(results: dict) -> None:
         lines.append(
             f"| {r['cases']:,} | {r['triples']:,} | {r['synth_s']:.1f} ({r['synth_tps'] / 1000:,.0f}k) "
             f"| {r['load_s']:.1f}{' (' + format(r['load_compact_s'], '.1f') + ')' if 'load_compact_s' in r else ''} "
-            f"| {r['raw_load_s']:.1f}{' (+' + format(r['raw_optimize_s'], '.1f') + ')' if 'raw_optimize_s' in r else ''} "
+            f"| {r['raw_load_s']:.1f}"
+            f"{' (+' + format(r['raw_optimize_s'], '.1f') + ')' if 'raw_optimize_s' in r else ''} "
             f"| {r['load_s'] / r['raw_load_s']:.2f} "
             f"| {r['load_rss'] / 2**20:,.0f} | {r['store_mb']:,.0f} "
             f"| {fmt(r.get('validate_s'))}{' (' + r.get('validate_version', 'pyshacl batches') + ')' if r.get('validate_s') else ''} "

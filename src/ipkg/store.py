@@ -295,10 +295,11 @@ def _clear_frames(exc: BaseException) -> None:
     """Drop the local variables of the finished frames in ``exc``'s tracebacks (and those of its
     context), so that a store object they hold is closed now, not when the exception goes."""
     seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        traceback.clear_frames(exc.__traceback__)
-        exc = exc.__cause__ or exc.__context__
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
 
 
 def _open_tmp(tmp: Path, store_dir: Path, append: bool):
