@@ -7,7 +7,8 @@
 
 Each size N: ``ipkg synth --cases N`` (in process, timed); the curated graph files plus the
 synthetic file loaded with ``ipkg.store.load_files`` in a child process (wall time, peak RSS of
-the process tree) beside ``oxigraph load --location DIR --file ...`` of the same files (the floor);
+the process tree) beside ``oxigraph load --location DIR --file ...`` of the same files (the floor;
+``ipkg load`` ends with a compaction, so ``oxigraph optimize`` of the raw folder is timed too, apart);
 ``validate_store`` in a child process (peak RSS summed over the worker processes) beside plain
 whole-graph validation (``ipkg.validate.validate_graph`` on an rdflib graph) where that stays
 under --pyshacl-max; a GROUP BY over all cases (count by crime type and year) on the on-disk
@@ -84,7 +85,7 @@ def bench_size(n: int, work: Path, args) -> dict:
 
     project = load_project()
     data_files = [str(p) for p in project.data_files]
-    res: dict = {"cases": n}
+    res: dict = {"cases": n, "loadavg_start": os.getloadavg()[0]}
     synth = work / f"synth-{n}.nt"
     store = work / f"store-{n}"
     if args.reuse:
@@ -100,14 +101,17 @@ def bench_size(n: int, work: Path, args) -> dict:
     raw = work / f"raw-{n}"
     for d in (store, raw):
         shutil.rmtree(d, ignore_errors=True)
-    code = ("import sys; from ipkg.store import load_files; "
-            f"load_files({[*data_files, str(synth)]!r}, {str(store)!r}, count=False)")
+    code = ("import json; from ipkg.store import load_files; "
+            f"s = load_files({[*data_files, str(synth)]!r}, {str(store)!r}, count=False); "
+            "print(json.dumps({'compact_s': s.compact_seconds}))")
     m = run_measured([sys.executable, "-c", code])
     assert m["rc"] == 0, m["stderr"]
     res["load_s"], res["load_rss"] = m["seconds"], m["peak_rss"]
+    res["load_compact_s"] = json.loads(m["stdout"].strip().splitlines()[-1])["compact_s"]
     raw_load(res, n, raw, data_files, synth)
     res["store_mb"] = dir_size(store) / 1e6
-    print(f"[{n}] load {res['load_s']:.1f}s (raw oxigraph {res['raw_load_s']:.1f}s)", flush=True)
+    print(f"[{n}] load {res['load_s']:.1f}s, of which compaction {res['load_compact_s']:.1f}s "
+          f"(raw oxigraph load {res['raw_load_s']:.1f}s, + optimize {res['raw_optimize_s']:.1f}s)", flush=True)
 
     if n <= args.validate_max:
         validate(res, n, store)
@@ -184,11 +188,15 @@ def bench_size(n: int, work: Path, args) -> dict:
 
 
 def raw_load(res: dict, n: int, raw: Path, data_files: list, synth: Path) -> None:
-    """``oxigraph load`` of the same files into a fresh folder (deleted after): the floor."""
+    """``oxigraph load`` of the same files into a fresh folder (deleted after): the floor; then,
+    timed apart, ``oxigraph optimize`` of that folder (the compaction ``ipkg load`` ends with)."""
     shutil.rmtree(raw, ignore_errors=True)
     m = run_measured([shutil.which("oxigraph"), "load", "--location", str(raw), "--file", *data_files, str(synth)])
     assert m["rc"] == 0, m["stderr"]
     res["raw_load_s"], res["raw_load_rss"] = m["seconds"], m["peak_rss"]
+    m = run_measured([shutil.which("oxigraph"), "optimize", "--location", str(raw)])
+    assert m["rc"] == 0, m["stderr"]
+    res["raw_optimize_s"] = m["seconds"]
     shutil.rmtree(raw, ignore_errors=True)
 
 
@@ -218,6 +226,7 @@ def bench_reused(n: int, work: Path, args, data_files: list, synth: Path, store:
     assert synth.exists() and store.exists(), f"--reuse needs {synth} and {store}"
     cache = work / "results.json"
     res = json.loads(cache.read_text()).get(str(n), {}) if cache.exists() else {}
+    res["loadavg_start"] = os.getloadavg()[0]
     res["cases"] = n
     raw_load(res, n, work / f"raw-{n}", data_files, synth)
     print(f"[{n}] raw oxigraph load {res['raw_load_s']:.1f}s", flush=True)
@@ -256,13 +265,17 @@ def render(results: dict) -> None:
         "# Scale benchmark (issue #8)",
         "",
         f"Machine: {os.cpu_count()} cores ({model}), {mem:.0f} GiB RAM, Python {platform.python_version()}, "
-        f"pyoxigraph {pyoxigraph.__version__}, pyshacl {pyshacl.__version__}. Other processes were running on "
-        "the machine during the runs (load average 3–7 on 2 cores), so times are upper bounds.",
+        f"pyoxigraph {pyoxigraph.__version__}, pyshacl {pyshacl.__version__}. One-minute load average at the "
+        "start and end of each size's run: "
+        + "; ".join(f"{r['cases']:,}: {r['loadavg_start']:.1f} → {r['loadavg_end']:.1f}" for r in rows
+                    if "loadavg_start" in r and "loadavg_end" in r)
+        + " (2 cores; above 2, other processes shared the machine and times are upper bounds).",
         "",
         "Data: `ipkg synth --seed 42` (about 12 triples per case) plus the curated graph files. Times in seconds "
         "unless stated; memory is the peak RSS of the whole process tree (validation workers included).",
         "",
-        "| cases | triples | synth s (triples/s) | load s | raw `oxigraph load` s | load/raw | load peak MiB | store MB "
+        "| cases | triples | synth s (triples/s) | load s (compaction) | raw `oxigraph load` s (+ optimize) "
+        "| load/raw | load peak MiB | store MB "
         "| validate_store s (version) | validate/raw load | growth per 10x | peak MiB | plain validation s | peak MiB "
         "| GROUP BY s (cold) | 2-hop ms (p95) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -272,7 +285,10 @@ def render(results: dict) -> None:
         ratio = r.get("validate_s") and r.get("raw_load_s") and r["validate_s"] / r["raw_load_s"]
         lines.append(
             f"| {r['cases']:,} | {r['triples']:,} | {r['synth_s']:.1f} ({r['synth_tps'] / 1000:,.0f}k) "
-            f"| {r['load_s']:.1f} | {r['raw_load_s']:.1f} | {r['load_s'] / r['raw_load_s']:.2f} "
+            f"| {r['load_s']:.1f}{' (' + format(r['load_compact_s'], '.1f') + ')' if 'load_compact_s' in r else ''} "
+            f"| {r['raw_load_s']:.1f}"
+            f"{' (+' + format(r['raw_optimize_s'], '.1f') + ')' if 'raw_optimize_s' in r else ''} "
+            f"| {r['load_s'] / r['raw_load_s']:.2f} "
             f"| {r['load_rss'] / 2**20:,.0f} | {r['store_mb']:,.0f} "
             f"| {fmt(r.get('validate_s'))}{' (' + r.get('validate_version', 'pyshacl batches') + ')' if r.get('validate_s') else ''} "
             f"| {fmt(ratio or None, '{:.2f}')} | {fmt(grow.get(r['cases']))} "
@@ -338,6 +354,7 @@ def main() -> int:
     if not args.report_only:
         for n in (int(float(s)) for s in args.sizes.split(",")):
             results[str(n)] = bench_size(n, work, args)
+            results[str(n)]["loadavg_end"] = os.getloadavg()[0]
             cache.write_text(json.dumps(results, indent=1))
     RESULTS.mkdir(parents=True, exist_ok=True)
     render(results)

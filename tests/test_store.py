@@ -175,6 +175,52 @@ def test_parallel_slices_load_everything_and_report_whole_file_lines(tmp_path, m
     assert len(open_store(tmp_path / "st")) == 5000
 
 
+def test_blank_nodes_late_in_a_sliced_file_restart_the_load_in_one_piece(tmp_path, monkeypatch):
+    """The slices watch for ``_:`` as they read (no separate pass over the file): a blank node
+    label near the end, in another slice than the first, still names one node, and the progress
+    bar starts again rather than counting the abandoned slices' bytes twice."""
+    import ipkg.store as store_module
+
+    monkeypatch.setattr(store_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(store_module.os, "cpu_count", lambda: 4)
+    lines = [f"<http://example.org/s{i}> <http://example.org/p> <http://example.org/o{i}> .\n" for i in range(4000)]
+    lines[2100] = "<http://example.org/a> <http://example.org/p> _:shared .\n"
+    lines[3900] = "_:shared <http://example.org/q> \"x\" .\n"
+    f = tmp_path / "late.nt"
+    f.write_text("".join(lines))
+    assert len(store_module._slices(f, 4)) == 4
+    seen = []
+    stats = load_files([f], tmp_path / "st", progress=lambda d, t: seen.append((d, t)))
+    assert stats.quads == 4000
+    assert seen[-1] == (f.stat().st_size, f.stat().st_size) and all(d <= t for d, t in seen)
+    rows = list(open_store(tmp_path / "st").query(
+        'SELECT ?b WHERE { <http://example.org/a> <http://example.org/p> ?b . ?b <http://example.org/q> "x" }'))
+    assert len(rows) == 1  # one node, not one per slice
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("st.")] == []
+
+
+def test_load_compacts_the_store_unless_told_not_to(tmp_path, capsys):
+    """Each bulk_load call adds a sorted file per index; the compaction at the end of a load
+    leaves one file per index that holds data (here: id2str and the three default-graph indexes,
+    and the version key's), however many files were loaded one after the other."""
+    files = []
+    for k in range(4):
+        f = tmp_path / f"f{k}.nt"
+        f.write_text("".join(f'<http://example.org/s{k}-{i}> <http://example.org/p> "label {i} of file {k}"@en .\n'
+                             for i in range(300)))
+        files.append(f)
+    stats = load_files(files, tmp_path / "st")
+    assert stats.quads == 1200 and stats.compact_seconds > 0
+    assert len(list((tmp_path / "st").glob("*.sst"))) <= 5
+    assert main(["load", *map(str, files), "--store", str(tmp_path / "st2"), "--no-progress", "--no-compact"]) == 0
+    out = capsys.readouterr().out
+    assert "1,200 quads in the store" in out and "not compacted" in out
+    assert main(["load", *map(str, files), "--store", str(tmp_path / "st2"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "1,200 quads in the store" in out and "compacted in" in out and "not compacted" not in out
+    assert len(open_store(tmp_path / "st2")) == 1200
+
+
 def test_bulk_load_is_not_capped_by_the_in_memory_input_limit(tmp_path):
     """IPKG_MAX_INPUT_BYTES caps files read into memory; `ipkg load` streams to disk, so a file
     larger than that cap (2×10⁶ synthetic cases are 3.4 GB) still loads."""

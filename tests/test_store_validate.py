@@ -271,3 +271,15 @@ def test_filter_in_on_a_bound_variable_runs_as_values_with_the_same_rows():
     literal = query.replace("ex:r1, <http://example.org/r2>, ex:r1", 'ex:r1, "x"')
     assert filter_in_as_values(literal) == literal  # a literal member compares by value: left alone
     assert filter_in_as_values(query, prebound={"link"}) == query
+
+
+def test_warm_page_cache_reads_every_store_file_once(tmp_path):
+    """validate --store first reads the store's files front to back (a cold page cache is filled
+    at streaming speed); it reads each .sst file whole."""
+    from ipkg.store_validate import warm_page_cache
+
+    f = tmp_path / "a.nt"
+    f.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "value {i}"@en .\n' for i in range(2000)))
+    load_files([f], tmp_path / "st")
+    ssts = list((tmp_path / "st").glob("*.sst"))
+    assert ssts and warm_page_cache(tmp_path / "st", chunk=4096) == sum(p.stat().st_size for p in ssts)

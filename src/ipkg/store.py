@@ -8,15 +8,27 @@ fresh store, or with ``append=True`` a checkpoint copy of the existing one made 
 ``renameat2(RENAME_EXCHANGE)`` call (or, where that is unavailable, two renames). Until the swap
 the old store is untouched and usable; after it, readers that reopen see the new data.
 Leftover ``DIR.tmp-<pid>`` folders of dead processes are removed on the next load.
+
+After the bulk load the store is compacted (``Store.optimize``, one sorted run per index) before
+the swap. The bulk loader writes a sorted file per index for every million quads and RocksDB
+stacks these overlapping files in level 0; a store left like that is read through all of them at
+once, and how far RocksDB's own background compaction got before the loader closed the store is a
+matter of timing. Measured at 10⁶ synthetic cases: the label scan of ``ipkg validate --store``
+took 57.7 CPU seconds on the store as bulk-loaded and 28.4 on the compacted one. The compaction
+costs about one core for a quarter of the load time (``compact=False`` / ``--no-compact`` skips
+it); the quads are counted at the same time on the other core.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
 import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +86,8 @@ class LoadStats:
     bytes: int = 0
     quads: int | None = None
     seconds: float = 0.0
+    #: seconds of the final compaction (0 with compact=False)
+    compact_seconds: float = 0.0
 
 
 def _format_for(path: Path):
@@ -110,29 +124,50 @@ class _CountingReader:
 
 
 class _SliceReader:
-    """Bytes ``start``..``end`` of a file (a line-aligned slice of an N-Triples/N-Quads file)."""
+    """Bytes ``start``..``end`` of a file (a line-aligned slice of an N-Triples/N-Quads file).
 
-    def __init__(self, path: Path, start: int, end: int, on_read: Callable[[int], None] | None):
+    It watches for ``_:`` in what it hands on: blank-node labels are scoped per bulk_load call,
+    so a file with blank nodes must be loaded in one piece. On the first ``_:`` in any slice
+    (``blank`` is shared by the slices of a file) every slice ends early and the caller loads
+    the file again, whole. This replaces a separate pass over the file before loading it."""
+
+    def __init__(self, path: Path, start: int, end: int, on_read: Callable[[int], None] | None,
+                 blank: threading.Event):
         self._fh = open(path, "rb")  # noqa: SIM115 - closed in close()
         self._fh.seek(start)
         self._left = end - start
         self._on_read = on_read
+        self._blank = blank
+        self._last = b""  # the previous chunk's last byte ("_" + ":" across two reads)
 
     def readable(self) -> bool:
         return True
 
+    def _seen(self, data) -> bool:
+        if b"_:" in data or (self._last == b"_" and data[:1] == b":"):
+            self._blank.set()
+        self._last = data[-1:]
+        return self._blank.is_set()
+
     def readinto(self, buf) -> int:
-        if self._left <= 0:
+        if self._left <= 0 or self._blank.is_set():
             return 0
-        n = self._fh.readinto(memoryview(buf)[: min(len(buf), self._left)]) or 0
+        view = memoryview(buf)[: min(len(buf), self._left)]
+        n = self._fh.readinto(view) or 0
+        if self._seen(bytes(view[:n])):
+            return 0
         self._left -= n
         if self._on_read:
             self._on_read(n)
         return n
 
     def read(self, size: int = -1) -> bytes:
+        if self._blank.is_set():
+            return b""
         size = self._left if size is None or size < 0 else min(size, self._left)
         data = self._fh.read(size)
+        if self._seen(data):
+            return b""
         self._left -= len(data)
         if self._on_read:
             self._on_read(len(data))
@@ -170,16 +205,12 @@ def _lines_before(path: Path, offset: int) -> int:
     return n
 
 
-def _may_have_blank_nodes(path: Path) -> bool:
-    """True if ``_:`` occurs anywhere in the file (blank-node labels are scoped per bulk_load
-    call, so a file with blank nodes must be loaded in one piece)."""
-    tail = b""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            if b"_:" in tail + chunk[:1] or b"_:" in chunk:
-                return True
-            tail = chunk[-1:]
-    return False
+class _BlankNodes(Exception):
+    """A file loaded in slices turned out to hold ``_:``: it must be loaded again, whole."""
+
+    def __init__(self, path: Path):
+        super().__init__(str(path))
+        self.path = path
 
 
 def _bulk_load_parallel(store, path: Path, fmt, on_read, lenient: bool) -> None:
@@ -187,16 +218,16 @@ def _bulk_load_parallel(store, path: Path, fmt, on_read, lenient: bool) -> None:
 
     N-Triples/N-Quads statements are one per line, so slices of a file without blank nodes load
     independently; pyoxigraph releases the GIL while parsing. A syntax error is
-    re-raised with its line number in the whole file.
+    re-raised with its line number in the whole file. Raises :class:`_BlankNodes` when the file
+    holds ``_:`` (the slices stop there; what they loaded must be thrown away).
     """
-    import threading
-
     parts = min(os.cpu_count() or 1, 4)
     slices = _slices(path, parts)
     errors: list[tuple[int, BaseException]] = []
+    blank = threading.Event()
 
     def work(start: int, end: int) -> None:
-        reader = _SliceReader(path, start, end, on_read)
+        reader = _SliceReader(path, start, end, on_read, blank)
         try:
             store.bulk_load(input=reader, format=fmt, lenient=lenient)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
@@ -209,6 +240,8 @@ def _bulk_load_parallel(store, path: Path, fmt, on_read, lenient: bool) -> None:
         t.start()
     for t in threads:
         t.join()
+    if blank.is_set():  # a slice cut short may also have ended in a syntax error: not the file's
+        raise _BlankNodes(path)
     if errors:
         start, exc = min(errors, key=lambda e: e[0])
         if isinstance(exc, SyntaxError) and exc.lineno is not None:
@@ -216,8 +249,9 @@ def _bulk_load_parallel(store, path: Path, fmt, on_read, lenient: bool) -> None:
         raise exc
 
 
-def tty_progress(stream=None) -> Progress | None:
-    """A one-line progress bar on ``stream`` (stderr) when it is a terminal, else ``None``."""
+def tty_progress(stream=None, *, compacting: bool = True) -> Progress | None:
+    """A one-line progress bar on ``stream`` (stderr) when it is a terminal, else ``None``; at
+    100 % it says that the compaction follows (``compacting``)."""
     stream = stream or sys.stderr
     if not stream.isatty():
         return None
@@ -226,8 +260,9 @@ def tty_progress(stream=None) -> Progress | None:
 
     def show(done: int, total: int) -> None:
         now = time.monotonic()
-        if done < total and now - state["last"] < 0.2:
+        if (done < total and now - state["last"] < 0.2) or state.get("finished"):
             return
+        state["finished"] = done >= total
         state["last"] = now
         frac = done / total if total else 1.0
         width = 30
@@ -235,7 +270,8 @@ def tty_progress(stream=None) -> Progress | None:
         rate = done / max(now - start, 1e-6) / 1e6
         stream.write(f"\rloading [{bar}] {frac:6.1%} {done / 1e6:,.0f}/{total / 1e6:,.0f} MB {rate:,.0f} MB/s")
         if done >= total:
-            stream.write("\n")
+            stream.write("\nloaded; compacting the store for reading (--no-compact skips this) ...\n"
+                         if compacting else "\n")
         stream.flush()
 
     return show
@@ -255,6 +291,52 @@ def _clean_leftovers(store_dir: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _clear_frames(exc: BaseException) -> None:
+    """Drop the local variables of the finished frames in ``exc``'s tracebacks (and those of its
+    context), so that a store object they hold is closed now, not when the exception goes."""
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
+
+
+def _open_tmp(tmp: Path, store_dir: Path, append: bool):
+    """A fresh store in ``tmp``, or with ``append`` a checkpoint copy of the existing one."""
+    import pyoxigraph
+
+    if append:
+        source = open_store(store_dir, read_only=True)
+        source.backup(str(tmp))
+        del source
+    return pyoxigraph.Store(str(tmp))
+
+
+def _fill(store, paths: list[Path], on_read, lenient: bool, whole: set[Path]) -> None:
+    """Bulk-load ``paths`` into ``store``: large line-based files in parallel slices (unless in
+    ``whole``), the others in one piece. Raises :class:`_BlankNodes` (see there), IpkgError."""
+    for p in paths:
+        fmt = _format_for(p)
+        try:
+            if (p.suffix.lower() in (".nt", ".nq") and p.stat().st_size >= PARALLEL_MIN_BYTES
+                    and p not in whole):
+                _bulk_load_parallel(store, p, fmt, on_read, lenient)
+                continue
+            with open(p, "rb") as fh:
+                reader: Any = _CountingReader(fh, on_read) if on_read else fh  # a binary reader
+                # relative IRIs (<>, <#x>) resolve against the file, as rdflib and Jena do
+                store.bulk_load(input=reader, format=fmt, lenient=lenient, base_iri=p.resolve().as_uri())
+        except SyntaxError as exc:
+            raise IpkgError(
+                f"syntax error: {exc.msg}", path=p, line=exc.lineno, col=exc.offset,
+                hint="nothing was loaded; the store is unchanged",
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise IpkgError(f"cannot load: {exc}", path=p,
+                            hint="nothing was loaded; the store is unchanged") from None
+
+
 def load_files(
     files: Sequence[str | Path],
     store_dir: str | Path,
@@ -263,6 +345,7 @@ def load_files(
     append: bool = False,
     lenient: bool = False,
     count: bool = True,
+    compact: bool = True,
 ) -> LoadStats:
     """Bulk-load RDF ``files`` into the on-disk store ``store_dir``, all or nothing.
 
@@ -270,6 +353,8 @@ def load_files(
     replaced); with ``append`` the files are added to what it holds. Triples of .nt/.ttl files go
     to the default graph, quads of .nq/.trig files to their named graphs.
     Syntax errors raise :class:`IpkgError` with ``path:line:col``; the old store is left as it was.
+    With ``compact`` (the default) the store is compacted before it replaces the old one (see
+    the module docstring); with ``count`` the quads in it are counted (``LoadStats.quads``).
     """
     started = time.monotonic()
     store_dir = Path(store_dir)
@@ -286,12 +371,10 @@ def load_files(
         _format_for(p)
     store_dir.parent.mkdir(parents=True, exist_ok=True)
     with locked(store_dir, what="loading into"):  # a concurrent --append must not be lost
-        return _load_files_locked(paths, store_dir, progress, append, lenient, count, started)
+        return _load_files_locked(paths, store_dir, progress, append, lenient, count, compact, started)
 
 
-def _load_files_locked(paths, store_dir, progress, append, lenient, count, started) -> LoadStats:
-    import pyoxigraph
-
+def _load_files_locked(paths, store_dir, progress, append, lenient, count, compact, started) -> LoadStats:
     if store_dir.is_symlink():
         raise IpkgError("is a symbolic link; refusing to replace it", path=store_dir,
                         hint="give the real folder as --store")
@@ -315,40 +398,41 @@ def _load_files_locked(paths, store_dir, progress, append, lenient, count, start
             progress(min(done, total), total)
 
     store = None
+    counter: threading.Thread | None = None
+    whole: set[Path] = set()  # files found to hold blank nodes: loaded in one piece
     try:
-        if append:
-            source = open_store(store_dir, read_only=True)
-            source.backup(str(tmp))
-            del source
-        store = pyoxigraph.Store(str(tmp))
-        for p in paths:
-            fmt = _format_for(p)
+        while True:
+            store = _open_tmp(tmp, store_dir, append)
             try:
-                if (p.suffix.lower() in (".nt", ".nq") and p.stat().st_size >= PARALLEL_MIN_BYTES
-                        and not _may_have_blank_nodes(p)):
-                    _bulk_load_parallel(store, p, fmt, on_read if progress else None, lenient)
-                    continue
-                with open(p, "rb") as fh:
-                    reader: Any = _CountingReader(fh, on_read) if progress else fh  # a binary reader
-                    # relative IRIs (<>, <#x>) resolve against the file, as rdflib and Jena do
-                    store.bulk_load(input=reader, format=fmt, lenient=lenient, base_iri=p.resolve().as_uri())
-            except SyntaxError as exc:
-                raise IpkgError(
-                    f"syntax error: {exc.msg}", path=p, line=exc.lineno, col=exc.offset,
-                    hint="nothing was loaded; the store is unchanged",
-                ) from None
-            except (OSError, ValueError) as exc:
-                raise IpkgError(f"cannot load: {exc}", path=p,
-                                hint="nothing was loaded; the store is unchanged") from None
+                _fill(store, paths, on_read if progress else None, lenient, whole)
+                break
+            except _BlankNodes as found:  # start again, that file whole (rare: big .nt with _:)
+                whole.add(found.path)
+            store = None  # outside the except block: its traceback no longer holds the store
+            gc.collect()
+            shutil.rmtree(tmp)
+            done = 0
         if progress:
             progress(total, total)
-        if count:
-            stats.quads = len(store)
+        counted: dict = {}
+        if count:  # on the other core while this one compacts (a snapshot: unchanged by compaction)
+            counter = threading.Thread(target=lambda st=store: counted.setdefault("quads", len(st)), daemon=True)
+            counter.start()
+        if compact:
+            t = time.monotonic()
+            store.optimize()
+            stats.compact_seconds = time.monotonic() - t
+        if counter is not None:
+            counter.join()
+            stats.quads = counted["quads"]
         store.flush()
         store = None  # closes RocksDB before the folder moves
         swap_in(tmp, store_dir)
-    except BaseException:
-        store = None  # release the RocksDB lock (the traceback keeps this frame alive)
+    except BaseException as exc:
+        store = None  # release the RocksDB lock (the traceback keeps this frame alive) ...
+        _clear_frames(exc)  # ... and the frames of _fill & co. that it holds
+        if counter is not None:
+            counter.join()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     stats.bytes = total

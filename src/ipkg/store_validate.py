@@ -328,6 +328,42 @@ def _batch_shapes(shapes, handled: set):
 _W: dict = {}
 
 
+def warm_page_cache(store_dir: str | Path, *, chunk: int = 8 << 20) -> int:
+    """Read the store's files once, front to back, so that the page cache holds them before the
+    queries start; the bytes read (0 when they would take more than half the memory available).
+
+    The queries read the store in index order and look literals up by hash, all over the files:
+    from a cold page cache (after a reboot, or once the kernel has reclaimed the pages of files
+    left idle) each such read is a random read from disk. Read sequentially first, the same
+    bytes come in at the disk's streaming speed: at 2×10⁶ cases (3.4 GB) a few seconds."""
+    files = [f for f in Path(store_dir).iterdir() if f.suffix == ".sst" and f.is_file()]
+    total = sum(f.stat().st_size for f in files)
+    try:
+        with open("/proc/meminfo") as fh:
+            avail = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        return 0
+    if total > avail // 2:
+        return 0
+    buf = bytearray(chunk)
+    done = 0
+    for f in files:
+        try:
+            fd = os.open(f, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            offset = 0
+            while n := os.preadv(fd, [buf], offset):
+                offset += n
+            done += offset
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return done
+
+
 def _open(where):
     """The store to read: an on-disk store's path, an :class:`ipkg.endpoint_store.EndpointStore`
     (used as it is) or its ``spec()`` (in a worker process)."""
@@ -494,6 +530,9 @@ def validate_store_graph(
     started = time.monotonic()
     stats = stats if stats is not None else StoreValidationStats()
     phases = _Phases(stats, progress)
+    if isinstance(path, (str, Path)):
+        with phases.step("reading the store files into the page cache"):
+            warm_page_cache(path)
     with phases.step("planning"):
         plan = _plan(path, shapes_graph, ontology_graph, compile=compile, inference=inference, stats=stats)
     out = _Results()
