@@ -70,3 +70,19 @@ def test_python_m_ipkg_works():
 
 def test_parser_builds():
     assert build_parser().prog == "ipkg"
+
+
+def test_a_command_imports_only_its_own_module():
+    """`ipkg build …` builds the parser of its own command only: the query engine and the
+    server (other commands' modules) are not imported at start-up."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from ipkg.cli import build_parser, _command_in; "
+            "p = build_parser(only=_command_in(['build', '--help'])); "
+            "print(sorted(m for m in ('ipkg.commands.serve', 'ipkg.commands.query', 'ipkg.serve') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    full = subprocess.run([sys.executable, "-c", code.replace("only=_command_in(['build', '--help'])", "")],
+                          capture_output=True, text=True, check=True).stdout
+    assert "ipkg.commands.serve" in full  # the whole parser does import them (ipkg --help lists all)

@@ -392,3 +392,19 @@ def test_malformed_turtle_language_tag_names_the_tag(capsys, tmp_path, tag):
     code, _, err = run_cli(capsys, f)
     assert code == 2 and re.search(rf"lang\.ttl:{line}:\d+: malformed language tag @{re.escape(tag)} ", err), err
     assert "language tags look like @en, @zh or @zh-Hans" in err
+
+
+def test_the_memoised_shapes_graph_answers_what_the_graph_holds():
+    """pyshacl reads a memoised copy of the shapes graph; a change after a lookup is seen."""
+    from rdflib import Literal, URIRef
+
+    from ipkg.validate import memo_copy
+
+    s, p = URIRef("urn:s"), URIRef("urn:p")
+    g = memo_copy(__import__("rdflib").Graph())
+    assert list(g.objects(s, p)) == [] and list(g.predicate_objects(s)) == []
+    g.add((s, p, Literal(1)))
+    assert list(g.objects(s, p)) == [Literal(1)]
+    assert list(g.predicate_objects(s)) == [(p, Literal(1))]
+    g.remove((s, p, Literal(1)))
+    assert list(g.objects(s, p)) == [] and list(g.predicate_objects(s)) == []
