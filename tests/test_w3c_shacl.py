@@ -56,9 +56,8 @@ PYSHACL_FAILS = {
                                     "sh:uniqueLang with the literal true only (plain pyshacl fails it too)",
 }
 # (plain pyshacl also fails sparql/pre-binding/shapesGraph-001, $shapesGraph, which ipkg passes)
-#: sht:Failure tests: the engine should refuse SPARQL that SHACL forbids (MINUS, VALUES, sub-SELECTs
-#: that drop $this ...); plain pyshacl accepts all seven, ipkg refuses all but this one
-REFUSALS_NOT_DONE = {"sparql/pre-binding/unsupported-sparql-002"}
+# sht:Failure tests: the engine must refuse SPARQL that SHACL forbids (MINUS, VALUES, sub-SELECTs
+# that drop $this ...); plain pyshacl accepts all seven, ipkg refuses them all
 #: what an Oxigraph store cannot hold
 STORE_LOSES = {
     "core/property/datatype-ill-formed": "Oxigraph stores every integer-derived literal as xsd:integer "
@@ -70,9 +69,6 @@ STORE_LOSES = {
 def expected_failures(path: str) -> dict:
     """test name -> why it fails on this path (pytest xfail reasons)."""
     out = dict(PYSHACL_FAILS)
-    out.update({t: "VALUES on a variable that is not pre-bound: SHACL forbids it, ipkg (like plain pyshacl) "
-                   "runs it (refusing it is the next step now that shapes/ use no VALUES)"
-                for t in REFUSALS_NOT_DONE})
     if path in ("store", "cli"):
         out.update(STORE_LOSES)
     return out
