@@ -8,13 +8,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
 
+from buildhold import wait_for_hold
 from ipkg import build as build_mod
 from ipkg.cli import main
 from ipkg.load import GRAPH_NS, load_rdf_dataset, load_rdf_file
@@ -219,12 +219,7 @@ def test_killed_build_leaves_dist_intact(tmp_path, step):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        line = ""
-        while "holding" not in line and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if not line and proc.poll() is not None:
-                break
+        line = wait_for_hold(proc, 60)
         assert "holding after " + step in line
         assert list(tmp_path.glob("dist.tmp-*")), "the build writes into a temp folder"
     finally:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from buildhold import wait_for_hold
 from ipkg import build as build_mod
 from ipkg.cli import main
 
@@ -212,12 +213,7 @@ def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path, group):
     proc = subprocess.Popen([sys.executable, "-m", "ipkg", "build", "--out", str(out), "-q", "--no-docs",
                              "--no-audit"], env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        line = ""
-        while "holding" not in line and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if not line and proc.poll() is not None:
-                break
+        line = wait_for_hold(proc, 120)
         assert "holding after tables" in line
         workers = _children(proc.pid)
         assert workers, "the hold is in the second process"

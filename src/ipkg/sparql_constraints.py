@@ -238,18 +238,8 @@ def forbidden(query: str, prebound) -> str | None:
     if re.search(r"\bVALUES\b", text, re.IGNORECASE):
         return "VALUES"
     for m in re.finditer(r"\{\s*SELECT\b", text, re.IGNORECASE):
-        start = m.start()
-        depth = 0
-        end = len(text)
-        for i in range(start, len(text)):
-            if text[i] == "{":
-                depth += 1
-            elif text[i] == "}":
-                depth -= 1
-                if depth == 0:
-                    end = i
-                    break
-        sub = text[m.end():end]
+        end = _top_group_end(text, m.start())
+        sub = text[m.end():len(text) if end is None else end]
         head = re.split(r"\bWHERE\b|\{", sub, maxsplit=1, flags=re.IGNORECASE)[0]
         if _THIS.search(head):
             continue
