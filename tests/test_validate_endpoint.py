@@ -47,7 +47,6 @@ def data(tmp_path_factory, project):
     planted.write_text(PLANTED)
     synth = tmp / "s.nt"
     write_synthetic(300, synth, seed=7, plant=3)
-    load_files([*project.data_files, planted, synth], tmp / "st")
     en: dict = {}
     for line in synth.read_text().splitlines():
         if "<http://www.w3.org/2004/02/skos/core#prefLabel>" in line and line.endswith("@en ."):
@@ -55,6 +54,17 @@ def data(tmp_path_factory, project):
             en[s] = en.get(s, 0) + 1
     twice = {s for s, n in en.items() if n == 2}
     assert len(twice) == 3
+    # label faults of the other kinds the fused label scan pre-filters: no English label, an
+    # untagged label (sh:languageIn), an IRI as a label, a Chinese label only in a subtag (fine)
+    label = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+    others = sorted(s for s, n in en.items() if n == 1)[:4]
+    lines = [ln for ln in synth.read_text().splitlines()
+             if not (ln.startswith(f"<{others[0]}> {label}") and ln.endswith("@en ."))]
+    lines += [f'<{others[1]}> {label} "untagged" .', f"<{others[2]}> {label} <{others[3]}> .",
+              f'<{others[3]}> {label} "标签"@zh-Hans-CN .']
+    synth.write_text("\n".join(lines) + "\n")
+    twice |= set(others[:3])  # the nodes with a planted label fault
+    load_files([*project.data_files, planted, synth], tmp / "st")
     nt = open_store(tmp / "st").dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     keys = _full_keys(validate_store_graph(tmp / "st", project.shapes, project.ontology))
     return tmp / "st", nt, twice, keys
@@ -86,7 +96,8 @@ def _check_same(url, data, project, **kw):
     stats = StoreValidationStats()
     got = _full_keys(validate_store_graph(ep, project.shapes, project.ontology, stats=stats))
     assert got == keys
-    # the planted faults are there: the two of PLANTED and the three doubled English labels
+    # the planted faults are there: the two of PLANTED, the three doubled English labels and the
+    # three other label faults
     foci = {str(k[0]) for k in got}
     assert {"https://w3id.org/ipkg/id/period/test-backwards", "https://w3id.org/ipkg/id/case/test-bad-charge"} <= foci
     assert {str(k[0]) for k in got if "/synth/" in str(k[0])} == twice

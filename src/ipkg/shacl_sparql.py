@@ -133,6 +133,40 @@ class _Compiler:
                 parts.append(self.param_cond(name, o, params, v))
         return "(" + " && ".join(parts) + ")" if parts else "true"
 
+    def value_where(self, name: str, o, params: dict, triple) -> tuple[str, tuple | None]:
+        """A per-value constraint's violating (?this, ?value) pattern, and its two-step form when
+        the condition holds an EXISTS (None otherwise)."""
+        cond = self.param_cond(name, o, params, "?value")
+        where = f"{{ SELECT ?this ?value WHERE {{ {triple('?this', '?value')} FILTER(!{cond}) }} }}"
+        banned = self.banned_values(o) if name == "not" else None
+        if banned:
+            # sh:not [ sh:in (...) ]: the violations are the triples with one of these values,
+            # found by index look-ups instead of reading every value of the path
+            where = (f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ {' '.join(banned)} }} "
+                     f"{triple('?this', '?value')} }} }}")
+        two = None
+        if "EXISTS" in cond:
+            # an EXISTS per triple is slow: test the distinct values first (see run_compiled)
+            two = (f"SELECT DISTINCT ?value WHERE {{ {triple('?__s', '?value')} }}",
+                   f"SELECT ?value WHERE {{ VALUES ?value {{ %s }} FILTER(!{cond}) }}",
+                   f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} "
+                   f"{triple('?this', '?value')} }} }}")
+        return where, two
+
+    def banned_values(self, shape) -> list[str] | None:
+        """The values (SPARQL terms) a nested shape accepts when it says only sh:in or sh:hasValue
+        (so ``sh:not`` of it bans exactly them), else None."""
+        from rdflib import BNode
+
+        params = {k: v for k, v in self.params(shape).items() if k not in META}
+        if len(params) != 1 or len(next(iter(params.values()))) != 1:
+            return None
+        name, (o,) = next(iter(params.items()))
+        members = _list(self.shapes, o) if name == "in" else [o] if name == "hasValue" else None
+        if not members or any(isinstance(m, BNode) for m in members):
+            return None
+        return [sparql(m) for m in members]
+
     def param_cond(self, name: str, o, params: dict, v: str) -> str:
         from rdflib import Literal, URIRef
 
@@ -240,6 +274,11 @@ class _Compiler:
             # answers wrongly against a grouped sub-SELECT (it drops the wrong focus nodes)
             return f"OPTIONAL {flagged} FILTER(!BOUND(?__ok))"
 
+        def no_triple(o_):
+            # the focus nodes with no such triple: one index look-up per focus node. The left join
+            # of ``absent`` held a hash table of every subject with the path (0.7 GB at 10^6 cases)
+            return f"FILTER NOT EXISTS {{ {triple('?this', o_)} }}"
+
         for name, objs in params.items():
             if name in META or name in ("flags", "qualifiedMinCount", "qualifiedMaxCount"):
                 continue
@@ -247,9 +286,7 @@ class _Compiler:
                 if name == "minCount":
                     n = int(o)
                     if n == 1:  # any value will do: the nodes with one, without counting them
-                        add("MinCountConstraintComponent",
-                            absent(f"{{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ {triple('?this', '?__v')} }} }}"),
-                            False, "?this")
+                        add("MinCountConstraintComponent", no_triple("?__v"), False, "?this")
                     elif n > 1:
                         add("MinCountConstraintComponent",
                             absent(counted(f"COUNT(DISTINCT ?__v) >= {n}", flag=True)), False, "?this")
@@ -258,9 +295,7 @@ class _Compiler:
                     add("MaxCountConstraintComponent", counted(f"COUNT(DISTINCT ?__v) > {n}"), False, "?this",
                         local=True)
                 elif name == "hasValue":
-                    add("HasValueConstraintComponent",
-                        absent(f"{{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ {triple('?this', sparql(o))} }} }}"),
-                        False, "?this")
+                    add("HasValueConstraintComponent", no_triple(sparql(o)), False, "?this")
                 elif name == "uniqueLang":
                     if not is_true(o):  # "1"^^xsd:boolean does not activate it (W3C uniqueLang-002)
                         continue
@@ -285,22 +320,16 @@ class _Compiler:
                         add("QualifiedMaxCountConstraintComponent",
                             counted(f"COUNT(DISTINCT ?__v) > {int(qmax)}", cond), False, "?this", local=True)
                 else:  # a per-value condition
-                    comp = {"datatype": "Datatype", "class": "Class", "nodeKind": "NodeKind", "in": "In",
-                            "pattern": "Pattern", "languageIn": "LanguageIn", "minLength": "MinLength",
-                            "maxLength": "MaxLength", "minInclusive": "MinInclusive", "maxInclusive": "MaxInclusive",
-                            "minExclusive": "MinExclusive", "maxExclusive": "MaxExclusive", "or": "Or", "and": "And",
-                            "not": "Not"}[name]
-                    cond = self.param_cond(name, o, params, "?value")
-                    where = f"{{ SELECT ?this ?value WHERE {{ {triple('?this', '?value')} FILTER(!{cond}) }} }}"
-                    two = None
-                    if "EXISTS" in cond:
-                        # an EXISTS per triple is slow: test the distinct values first (see run_compiled)
-                        two = (f"SELECT DISTINCT ?value WHERE {{ {triple('?__s', '?value')} }}",
-                               f"SELECT ?value WHERE {{ VALUES ?value {{ %s }} FILTER(!{cond}) }}",
-                               f"{{ SELECT ?this ?value WHERE {{ VALUES ?value {{ %s }} "
-                               f"{triple('?this', '?value')} }} }}")
-                    add(comp + "ConstraintComponent", where, True, two_step=two, local=True)
+                    where, two = self.value_where(name, o, params, triple)
+                    add(_COMPONENT[name] + "ConstraintComponent", where, True, two_step=two, local=True)
         return out
+
+
+#: the component of each per-value parameter (its name without "ConstraintComponent")
+_COMPONENT = {"datatype": "Datatype", "class": "Class", "nodeKind": "NodeKind", "in": "In", "pattern": "Pattern",
+              "languageIn": "LanguageIn", "minLength": "MinLength", "maxLength": "MaxLength",
+              "minInclusive": "MinInclusive", "maxInclusive": "MaxInclusive", "minExclusive": "MinExclusive",
+              "maxExclusive": "MaxExclusive", "or": "Or", "and": "And", "not": "Not"}
 
 
 def is_true(term) -> bool:
@@ -491,35 +520,60 @@ def label_rule(select: str, prefixes: str) -> tuple[str, str] | None:
 
 
 def fused_label_query(focus: str, path: str, *, unique: bool, language_in: list[list[str]],
-                      required: list[str]) -> str:
-    """One scan of ``path``, grouped by subject: the nodes that may violate any of the
-    constraints (a superset, and not only focus nodes: the caller keeps the focus nodes among
-    them and runs the exact queries for those only).
+                      required: list[str]) -> tuple[str, str | None]:
+    """One scan of ``path``, grouped by subject, and (with ``required``) one query for the focus
+    nodes with no value at all: together, the nodes that may violate any of the constraints (a
+    superset, and not only focus nodes: the caller keeps the focus nodes among them and runs the
+    exact queries for those only).
 
-    ``unique``: sh:uniqueLang (more distinct language-tagged values than distinct languages);
-    ``language_in``: each sh:languageIn list (a value matching none); ``required``: language
-    ranges some value must match (the label rules; the focus nodes with no value at all are added,
-    found without reading any value). Non-literal values count as language ``*`` (no range
-    matches them, uniqueLang skips them). The scan does not join the focus nodes: on a large
+    ``unique``: sh:uniqueLang (more language-tagged values than distinct languages: a superset,
+    as a value repeated in two named graphs counts twice); ``language_in``: each sh:languageIn
+    list (a value matching none); ``required``: language ranges some value must match (the label
+    rules). Ranges are ``*`` or letters, digits and ``-`` (see :func:`fusable_range`).
+
+    Each value is read once: Oxigraph decodes a term for every expression that reads it (about
+    2-3 us a value on a large store), so the row computes only its language (``*`` for an IRI or
+    blank node, whose LANG() is an error; ``""`` untagged), and the group keeps two accumulators:
+    the count of tagged values and the distinct languages as one space-separated string, which
+    the constraints are then tested on once per subject. Five per-row aggregates took 1.8x the
+    time and 1.3x the memory on 10^6 cases. The scan does not join the focus nodes: on a large
     store that join costs more than the scan."""
-    conds = []
     tagged = '?__lang != "" && ?__lang != "*"'
+    s = 'CONCAT(" ", ?__g, " ")'  # each language followed by a space; "" shows as two spaces
+    conds = []
     if unique:
-        conds.append(f"COUNT(DISTINCT IF({tagged}, ?__v, 0)) > COUNT(DISTINCT IF({tagged}, ?__lang, 0))")
+        distinct_tagged = (f'(1 + STRLEN(?__g) - STRLEN(REPLACE(?__g, " ", "")) - IF(REGEX({s}, "  "), 1, 0) '
+                           f'- IF(REGEX({s}, " \\\\* "), 1, 0))')
+        conds.append(f"?__n > {distinct_tagged}")
     for langs in language_in:
-        match = " || ".join(f'langMatches(?__lang, "{x}")' for x in langs) or "false"
-        conds.append(f"SUM(IF(!(?__lang != \"*\" && ({match})), 1, 0)) > 0")
+        conds.append(f'!REGEX({s}, "^ (({"|".join(_range_regex(x) for x in langs)}) )*$")' if langs else "true")
     for x in required:
-        conds.append(f'SUM(IF(?__lang != "*" && langMatches(?__lang, "{x}"), 1, 0)) = 0')
-    having = " || ".join(f"({c})" for c in conds) or "false"
-    scan = (f"{{ SELECT ?this WHERE {{ ?this <{path}> ?__v "
-            f'BIND(IF(isLiteral(?__v), LCASE(LANG(?__v)), "*") AS ?__lang) }} GROUP BY ?this HAVING ({having}) }}')
+        conds.append(f'!REGEX({s}, " {_range_regex(x)} ")')
+    where = " || ".join(f"({c})" for c in conds) or "false"
+    scan = (f'SELECT ?this WHERE {{ {{ SELECT ?this (SUM(IF({tagged}, 1, 0)) AS ?__n) '
+            f'(GROUP_CONCAT(DISTINCT ?__lang; separator=" ") AS ?__g) '
+            f'WHERE {{ ?this <{path}> ?__v BIND(COALESCE(LCASE(LANG(?__v)), "*") AS ?__lang) }} GROUP BY ?this }} '
+            f"FILTER({where}) }}")
     if not required:
-        return f"SELECT DISTINCT ?this WHERE {scan}"
-    missing = (f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} "
-               f"OPTIONAL {{ SELECT DISTINCT ?this (1 AS ?__ok) WHERE {{ ?this <{path}> ?__v }} }} "
-               f"FILTER(!BOUND(?__ok)) }} }}")
-    return f"SELECT DISTINCT ?this WHERE {{ {scan} UNION {missing} }}"
+        return scan, None
+    # per focus node one index look-up, no hash table of all subjects (an OPTIONAL of the
+    # subjects with a value held 0.7 GB at 10^6 cases)
+    missing = f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this <{path}> ?__v }} }}"
+    return scan, missing
+
+
+def fusable_range(r: str) -> bool:
+    """Whether a language range can go into a fused scan: ``*`` or letters, digits and ``-``."""
+    return r == "*" or re.fullmatch(r"[A-Za-z0-9-]+", r) is not None
+
+
+def _range_regex(r: str) -> str:
+    """A regex (in a SPARQL string) for one language of a fused scan's list that
+    ``langMatches(language, r)``: the range itself or a subtag of it; ``*`` any language."""
+    if r == "*":
+        return "[^ *][^ ]*"
+    assert fusable_range(r), r
+    return r.lower() + "(-[^ ]*)?"
 
 
 # --------------------------------------------------------------------------- targets

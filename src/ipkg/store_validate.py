@@ -950,9 +950,12 @@ class _Worker:
 
         from .shacl_sparql import fused_label_query
 
-        q = fused_label_query(group["focus"], group["path"], unique=group["unique"],
-                              language_in=group["language_in"], required=group["required"])
-        nodes = self._candidates(q, group["shape"])
+        scan, missing = fused_label_query(group["focus"], group["path"], unique=group["unique"],
+                                          language_in=group["language_in"], required=group["required"])
+        nodes = self._candidates(scan, group["shape"])
+        if nodes is not None and missing is not None:
+            more = self._candidates(missing, group["shape"])
+            nodes = None if more is None or len(nodes) + len(more) > MAX_NARROWED else nodes + more
         self.counts["fused_scans"] += 1
         for c in group["compiled"]:
             if nodes is None:
@@ -1113,7 +1116,7 @@ def _plan_label_scans(compiled, sparql_shapes, shapes, targeted, class_graphs) -
     from rdflib import URIRef
     from rdflib.collection import Collection
 
-    from .shacl_sparql import FUSABLE, focus_pattern, label_rule
+    from .shacl_sparql import FUSABLE, focus_pattern, fusable_range, label_rule
     from .sparql_constraints import shape_checks
 
     groups: dict = {}  # (focus pattern, path) -> plan
@@ -1133,6 +1136,8 @@ def _plan_label_scans(compiled, sparql_shapes, shapes, targeted, class_graphs) -
         else:
             for lst in shapes.objects(c.prop_shape, _sh("languageIn")):
                 g["language_in"].append([str(x) for x in Collection(shapes, lst)])
+            if not all(fusable_range(r) for langs in g["language_in"] for r in langs):
+                g["unfusable"] = True
     for shape in sorted(sparql_shapes, key=str):
         owners = shape_checks(shapes, shape)
         checks = [ch for _, cs in owners for ch in cs]
@@ -1150,7 +1155,7 @@ def _plan_label_scans(compiled, sparql_shapes, shapes, targeted, class_graphs) -
         g["required"] += [r[1] for r in found]
         g["sparql"].append(shape)
     # a group of one is a scan of its own already
-    return [g for g in groups.values() if len(g["compiled"]) + len(g["sparql"]) >= 2]
+    return [g for g in groups.values() if len(g["compiled"]) + len(g["sparql"]) >= 2 and not g.get("unfusable")]
 
 
 def _values(nodes: list) -> str:
