@@ -42,12 +42,26 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size (bytes) of one process: its private pages plus its share of the pages
+    it shares (a forked worker's pages are not counted twice, as summed RSS counts them)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def run_measured(cmd: list[str], timeout: float | None = None) -> dict:
-    """Run ``cmd``; wall seconds, peak RSS (bytes) of the whole process tree, exit code."""
+    """Run ``cmd``; wall seconds, peak RSS and peak PSS (bytes), each summed over the whole
+    process tree, exit code."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ps = psutil.Process(proc.pid)
-    peak = 0
+    peak = peak_pss = 0
     timed_out = False
     while proc.poll() is None:
         try:
@@ -59,6 +73,7 @@ def run_measured(cmd: list[str], timeout: float | None = None) -> dict:
                 except psutil.Error:
                     pass
             peak = max(peak, rss)
+            peak_pss = max(peak_pss, sum(_pss(p.pid) for p in procs))
         except psutil.Error:
             pass
         if timeout and time.monotonic() - start > timeout:
@@ -71,7 +86,7 @@ def run_measured(cmd: list[str], timeout: float | None = None) -> dict:
             break
         time.sleep(0.05)
     out, err = proc.communicate()
-    return {"seconds": time.monotonic() - start, "peak_rss": peak, "rc": proc.returncode,
+    return {"seconds": time.monotonic() - start, "peak_rss": peak, "peak_pss": peak_pss, "rc": proc.returncode,
             "timed_out": timed_out, "stdout": out[-2000:], "stderr": err[-2000:]}
 
 
@@ -214,7 +229,8 @@ def validate(res: dict, n: int, store: Path) -> None:
     m = run_measured([sys.executable, "-c", code])
     assert m["rc"] == 0, m["stderr"]
     info = json.loads(m["stdout"].strip().splitlines()[-1])
-    res.update(validate_s=m["seconds"], validate_rss=m["peak_rss"], focus_nodes=info["focus"],
+    res.update(validate_s=m["seconds"], validate_rss=m["peak_rss"], validate_pss=m["peak_pss"],
+               focus_nodes=info["focus"],
                validate_version="compiled SPARQL", validate_results=info["results"],
                validate_phases=info["phases"])
     print(f"[{n}] validate_store {res['validate_s']:.1f}s = {res['validate_s'] / res['raw_load_s']:.2f} x raw load; "
@@ -272,15 +288,20 @@ def render(results: dict) -> None:
         + " (2 cores; above 2, other processes shared the machine and times are upper bounds).",
         "",
         "Data: `ipkg synth --seed 42` (about 12 triples per case) plus the curated graph files. Times in seconds "
-        "unless stated; memory is the peak RSS of the whole process tree (validation workers included).",
+        "unless stated; memory is the peak RSS of the whole process tree (validation workers included); "
+        "for validation also the peak PSS summed over the tree (a page two processes share counted once), "
+        "and its time against the previous size's.",
         "",
         "| cases | triples | synth s (triples/s) | load s (compaction) | raw `oxigraph load` s (+ optimize) "
         "| load/raw | load peak MiB | store MB "
-        "| validate_store s (version) | validate/raw load | growth per 10x | peak MiB | plain validation s | peak MiB "
+        "| validate_store s (version) | validate/raw load | growth per 10x | × previous size | peak MiB (PSS) "
+        "| plain validation s | peak MiB "
         "| GROUP BY s (cold) | 2-hop ms (p95) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     grow = growth(rows, "validate_s")
+    times = {b["cases"]: b["validate_s"] / a["validate_s"] for a, b in zip(rows, rows[1:])
+             if a.get("validate_s") and b.get("validate_s")}
     for r in rows:
         ratio = r.get("validate_s") and r.get("raw_load_s") and r["validate_s"] / r["raw_load_s"]
         lines.append(
@@ -291,8 +312,9 @@ def render(results: dict) -> None:
             f"| {r['load_s'] / r['raw_load_s']:.2f} "
             f"| {r['load_rss'] / 2**20:,.0f} | {r['store_mb']:,.0f} "
             f"| {fmt(r.get('validate_s'))}{' (' + r.get('validate_version', 'pyshacl batches') + ')' if r.get('validate_s') else ''} "
-            f"| {fmt(ratio or None, '{:.2f}')} | {fmt(grow.get(r['cases']))} "
-            f"| {fmt(r.get('validate_rss') and r['validate_rss'] / 2**20, '{:,.0f}')} "
+            f"| {fmt(ratio or None, '{:.2f}')} | {fmt(grow.get(r['cases']))} | {fmt(times.get(r['cases']), '{:.2f}')} "
+            f"| {fmt(r.get('validate_rss') and r['validate_rss'] / 2**20, '{:,.0f}')}"
+            f" ({fmt(r.get('validate_pss') and r['validate_pss'] / 2**20, '{:,.0f}')}) "
             f"| {fmt(r.get('plain_s')) if 'plain_note' not in r else r['plain_note']} "
             f"| {fmt(r.get('plain_rss') and r['plain_rss'] / 2**20, '{:,.0f}')} "
             f"| {fmt(r.get('groupby_s'), '{:.2f}')} ({fmt(r.get('groupby_cold_s'), '{:.2f}')}){' naive ' + format(r['groupby_naive_s'], '.1f') if r.get('groupby_naive_s') else ''} "

@@ -226,6 +226,7 @@ def test_two_query_processes_give_the_results_of_one(tmp_path, project):
                                              parallel=True))
     assert shared == alone and len(alone) >= 5
     assert two.compiled_results == one.compiled_results and two.fused_scans == one.fused_scans == 1
+    assert two.focus_nodes == one.focus_nodes > 600  # counted by one of the query tasks
     for stats in (one, two):
         assert {"planning", "checking the shapes for SERVICE", "fused label scans", "compiled constraints",
                 "SPARQL constraints", "store queries (wall)", "writing the report"} <= set(stats.phase_seconds)

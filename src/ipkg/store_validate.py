@@ -551,9 +551,6 @@ def validate_store_graph(
             _run_ontology_nodes(plan, out)
         with phases.step("pyshacl: waiting for the last batches"):
             batches.finish()
-    with phases.step("counting the focus nodes"):
-        if not plan.pyshacl_shapes:
-            stats.focus_nodes = _count_focus_nodes(plan)
     with phases.step("writing the report"):
         report = _build_report(plan, out)
     stats.seconds = time.monotonic() - started
@@ -787,15 +784,16 @@ def _run_ontology_nodes(plan: _Plan, out: _Results) -> None:
     out.take(*_pyshacl_on(g, onto_shapes, plan.options, plan.onto_nodes))
 
 
-def _count_focus_nodes(plan: _Plan) -> int:
-    """How many nodes were validated: the focus nodes of all shapes, in the store and the ontology."""
+def _count_focus_nodes(plan: _Plan, store) -> int:
+    """How many nodes were validated: the focus nodes of all shapes, in the store and the ontology
+    (one of the store query tasks; ``store``: that process's handle)."""
     from .shacl_sparql import focus_pattern
 
     full = plan.full
     fp = focus_pattern(full.classes, full.nodes, full.subjects_of, full.objects_of)
     n_store = 0
     if fp:
-        row = next(iter(plan.store.query(f"SELECT (COUNT(DISTINCT ?this) AS ?n) WHERE {{ {fp} }}",
+        row = next(iter(store.query(f"SELECT (COUNT(DISTINCT ?this) AS ?n) WHERE {{ {fp} }}",
                                          use_default_graph_as_union=True)))
         n_store = int(row["n"].value)
     return n_store + len(plan.onto_nodes)
@@ -841,6 +839,8 @@ def _tasks(plan: _Plan, stats) -> list[_Task]:
     grouped_shapes = {s for g in groups for s in g["sparql"]}
     tasks = [_Task("fused", g, f"fused label scan of {_short(g['path'])} ({len(g['compiled']) + len(g['sparql'])} "
                                "constraints)") for g in groups]
+    if not plan.pyshacl_shapes:  # else the batches count them
+        tasks.append(_Task("count", None, "counting the focus nodes"))
     tasks += [_Task("sparql", s, f"{_short(s)} SPARQL") for s in sorted(plan.sparql_shapes - grouped_shapes, key=str)]
     tasks += [_Task("compiled", c, f"{_short(c.prop_shape)} {c.component.replace('ConstraintComponent', '')}")
               for c in plan.compiled if id(c) not in in_groups]
@@ -863,7 +863,7 @@ class _Worker:
         #: ``gate``: an event set once the shapes' SPARQL is known to be free of SERVICE
         self.plan, self.store, self.conv, self.gate = plan, store, conv, gate
         self.out = _Results()
-        self.counts = {"compiled_results": 0, "fused_scans": 0}
+        self.counts = {"compiled_results": 0, "fused_scans": 0, "focus_nodes": 0}
         self.seconds: dict = {}
         self.dataset = ShapesDataset(store, plan.shapes, union=True, path=None if plan.remote else plan.where)
 
@@ -878,6 +878,9 @@ class _Worker:
         elif task.kind == "compiled":
             self._compiled(task.what)
             phase = "compiled constraints"
+        elif task.kind == "count":
+            self.counts["focus_nodes"] += _count_focus_nodes(self.plan, self.store)
+            phase = "counting the focus nodes"
         else:
             self._sparql(task.what, None)
             phase = "SPARQL constraints"
@@ -1071,6 +1074,7 @@ def _counter_taker(counter, total: int):
 
 def _add_counts(stats, phases: _Phases, counts: dict, seconds: dict) -> None:
     stats.compiled_results += counts["compiled_results"]
+    stats.focus_nodes += counts["focus_nodes"]
     stats.fused_scans += counts["fused_scans"]
     for name, s in seconds.items():
         phases.add(name, s)
