@@ -363,3 +363,34 @@ def test_fused_label_scan_finds_every_violating_node(unique, language_in, requir
     assert expected <= found, sorted(expected - found)
     assert found - expected <= ({URIRef(ex + "twoPlain")} if unique else set()), sorted(found - expected)
     assert expected and (URIRef(ex + "ok") in expected) == (language_in in ([["en"], ["zh", "en-gb"]], [[]]))
+
+
+def test_covered_counts_prove_every_focus_node_has_a_value():
+    """The counting pre-check of the "has no such value" constraints: equal counts exactly when
+    every focus node has the value (other subjects with the path, a node typed twice and a value
+    in a named graph do not fool it)."""
+    import pyoxigraph as ox
+
+    from ipkg.shacl_sparql import covered_query, is_covered
+
+    base = """@prefix ex: <https://example.org/c#> .
+ex:a a ex:T , ex:U ; ex:p 1 .
+ex:b a ex:T ; ex:p 2 , 3 .
+ex:other ex:p 4 .
+"""
+    focus = "{ VALUES ?__tc { <https://example.org/c#T> <https://example.org/c#U> } ?this a ?__tc }"
+    p = "?this <https://example.org/c#p> ?__v"
+
+    def covered(extra: str, trig: str = "") -> bool:
+        store = ox.Store()
+        store.load((base + extra).encode(), ox.RdfFormat.TURTLE)
+        if trig:
+            store.load(trig.encode(), ox.RdfFormat.TRIG)
+        return is_covered(store, covered_query(focus, p))
+
+    assert covered("")
+    assert not covered("ex:c a ex:T .")
+    assert not covered("_:x a ex:U .")
+    assert covered("", "<https://example.org/c#g> { <https://example.org/c#c> a <https://example.org/c#T> ; "
+                       "<https://example.org/c#p> 5 }")
+    assert not covered("", "<https://example.org/c#g> { <https://example.org/c#c> a <https://example.org/c#T> }")

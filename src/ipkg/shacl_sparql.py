@@ -88,6 +88,24 @@ class CompiledConstraint:
     #: break the constraint, focus nodes or not (None for the constraints about absent values);
     #: on clean data it answers nothing, without computing the focus nodes
     candidates: str | None = None
+    #: for a "has no such value" constraint: the counts (:func:`covered_query`) that show, without
+    #: a look-up per focus node, that every focus node has one
+    covered: str | None = None
+
+
+def covered_query(focus: str, pattern: str) -> str:
+    """One row (?u, ?n): how many distinct nodes the focus pattern and ``pattern`` (binding
+    ?this) bind together, and how many ``pattern`` binds. Equal counts mean every focus node
+    matches ``pattern``; two counts of encoded terms cost about half the look-ups of
+    ``FILTER NOT EXISTS`` per focus node (10^6 cases: 2.3 s against 5.5 s for dcterms:source)."""
+    return (f"SELECT (COUNT(DISTINCT ?this) AS ?u) (COUNT(DISTINCT ?__s) AS ?n) "
+            f"WHERE {{ {{ {focus} }} UNION {{ {pattern} BIND(?this AS ?__s) }} }}")
+
+
+def is_covered(store, query: str) -> bool:
+    """Whether the counts of a :func:`covered_query` on ``store`` are equal."""
+    row = next(iter(store.query(query, use_default_graph_as_union=True)))
+    return int(row["u"].value) == int(row["n"].value)
 
 
 @dataclass
@@ -253,14 +271,14 @@ class _Compiler:
         def triple(s_, o_):
             return f"{o_} {pred} {s_} ." if inv else f"{s_} {pred} {o_} ."
 
-        def add(component, where, has_value, select="?this ?value", two_step=None, local=False):
+        def add(component, where, has_value, select="?this ?value", two_step=None, local=False, covered=None):
             # Oxigraph joins a pattern to the one before it by index look-ups (~40 us each on disk);
             # sub-SELECTs are evaluated on their own and hash-joined, which is 10-15x faster at 10^6.
             # ``local``: ``where`` alone finds every violating node (focus node or not)
             q = f"SELECT DISTINCT {select} WHERE {{ {fsub} {where} }}"
             candidates = f"SELECT DISTINCT ?this WHERE {{ {where} }}" if local and not two_step else None
             out.append(CompiledConstraint(node_shape, ps, component, q, path, severity, messages, has_value,
-                                          two_step, fsub, candidates))
+                                          two_step, fsub, candidates, covered))
 
         def counted(having, cond=None, flag=False):
             filt = f" FILTER({cond})" if cond else ""
@@ -279,6 +297,9 @@ class _Compiler:
             # of ``absent`` held a hash table of every subject with the path (0.7 GB at 10^6 cases)
             return f"FILTER NOT EXISTS {{ {triple('?this', o_)} }}"
 
+        def has_triple(o_):
+            return covered_query(focus, triple("?this", o_))
+
         for name, objs in params.items():
             if name in META or name in ("flags", "qualifiedMinCount", "qualifiedMaxCount"):
                 continue
@@ -286,7 +307,8 @@ class _Compiler:
                 if name == "minCount":
                     n = int(o)
                     if n == 1:  # any value will do: the nodes with one, without counting them
-                        add("MinCountConstraintComponent", no_triple("?__v"), False, "?this")
+                        add("MinCountConstraintComponent", no_triple("?__v"), False, "?this",
+                            covered=has_triple("?__v"))
                     elif n > 1:
                         add("MinCountConstraintComponent",
                             absent(counted(f"COUNT(DISTINCT ?__v) >= {n}", flag=True)), False, "?this")
@@ -295,7 +317,8 @@ class _Compiler:
                     add("MaxCountConstraintComponent", counted(f"COUNT(DISTINCT ?__v) > {n}"), False, "?this",
                         local=True)
                 elif name == "hasValue":
-                    add("HasValueConstraintComponent", no_triple(sparql(o)), False, "?this")
+                    add("HasValueConstraintComponent", no_triple(sparql(o)), False, "?this",
+                        covered=has_triple(sparql(o)))
                 elif name == "uniqueLang":
                     if not is_true(o):  # "1"^^xsd:boolean does not activate it (W3C uniqueLang-002)
                         continue
