@@ -539,9 +539,6 @@ def validate_store_graph(
     started = time.monotonic()
     stats = stats if stats is not None else StoreValidationStats()
     phases = _Phases(stats, progress)
-    if isinstance(path, (str, Path)):
-        with phases.step("reading the store files into the page cache"):
-            warm_page_cache(path)
     with phases.step("planning"):
         plan = _plan(path, shapes_graph, ontology_graph, compile=compile, inference=inference, stats=stats)
     out = _Results()
@@ -550,12 +547,15 @@ def validate_store_graph(
     with _Batches(plan, out, stats, workers=workers or os.cpu_count() or 1, batch_size=batch_size) as batches, \
             _Queries(plan, phases, parallel=parallel) as queries:
         queries.start()  # two processes begin with the store's own queries (label scans, compiled)
+        warming = _warm(path, phases, background=queries.ctx is not None)
         with phases.step("checking the shapes for SERVICE"):
             refuse_service_in_shapes(shapes_graph)  # before any SPARQL of the shapes runs
         queries.allow_sparql()
         with phases.step("pyshacl: submitting batches of focus nodes"):
             batches.start(phases.progress)
         queries.finish(out)
+        if warming is not None:
+            warming.join()
         with phases.step("nodes the ontology describes (pyshacl)"):
             _run_ontology_nodes(plan, out)
         with phases.step("pyshacl: waiting for the last batches"):
@@ -566,6 +566,29 @@ def validate_store_graph(
     if progress:
         progress("done", 0, -1)
     return report
+
+
+def _warm(path, phases: _Phases, *, background: bool):
+    """:func:`warm_page_cache` for a store folder: in a thread (returned, to join) while the query
+    processes already run, or here and now. The main process idles while they run; reading
+    3.5 GB first took 0.3-4.8 s (cached - cold) before any query began at 2x10^6 cases."""
+    import threading
+
+    if not isinstance(path, (str, Path)):
+        return None
+
+    def run() -> None:  # its seconds only: a progress line from this thread would mix with the others
+        t = time.monotonic()
+        warm_page_cache(path)
+        phases.add("reading the store files into the page cache", time.monotonic() - t)
+
+    if not background:
+        with phases.step("reading the store files into the page cache"):
+            warm_page_cache(path)
+        return None
+    thread = threading.Thread(target=run, name="ipkg-warm-page-cache", daemon=True)
+    thread.start()
+    return thread
 
 
 class _Phases:
