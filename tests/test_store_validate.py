@@ -394,3 +394,34 @@ ex:other ex:p 4 .
     assert covered("", "<https://example.org/c#g> { <https://example.org/c#c> a <https://example.org/c#T> ; "
                        "<https://example.org/c#p> 5 }")
     assert not covered("", "<https://example.org/c#g> { <https://example.org/c#c> a <https://example.org/c#T> }")
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_label_faults_beyond_the_narrowing_limit_give_the_same_report(tmp_path, project, monkeypatch, parallel):
+    """With no room for narrowing (every candidate list "too long"), the fused scan and the
+    no-label task each run the exact rules for their own part of the focus nodes (with a value /
+    without one): the same report as the narrowed run, no result twice."""
+    import ipkg.store_validate as sv
+
+    synth = tmp_path / "s.nt"
+    write_synthetic(150, synth, seed=3)
+    label = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+    case = "<https://w3id.org/ipkg/id/synth/case/s3-{:07d}>".format
+    lines = [ln for ln in synth.read_text().splitlines()
+             if not (ln.startswith(case(1) + " " + label)  # no label at all
+                     or (ln.startswith(case(2) + " " + label) and ln.endswith("@en .")))]  # no English one
+    lines.append(f'{case(3)} {label} "untagged" .')
+    synth.write_text("\n".join(lines) + "\n")
+    load_files([*project.data_files, synth], tmp_path / "st")
+    narrowed = validate_store_graph(tmp_path / "st", project.shapes, project.ontology, parallel=parallel)
+    monkeypatch.setattr(sv, "MAX_NARROWED", 0)
+    full = validate_store_graph(tmp_path / "st", project.shapes, project.ontology, parallel=parallel)
+    keys = _full_keys(narrowed)
+    assert _full_keys(full) == keys
+
+    def count(g):  # results, each once (the English and the Chinese rule give one each)
+        return len(list(g.subjects(URIRef(str(SH) + "focusNode"), None)))
+
+    assert count(full) == count(narrowed) > len(keys)
+    foci = {str(k[0]) for k in keys}
+    assert {case(i)[1:-1] for i in (1, 2, 3)} <= foci

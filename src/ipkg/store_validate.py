@@ -859,7 +859,7 @@ def _build_report(plan: _Plan, out: _Results):
 
 @dataclass
 class _Task:
-    kind: str  # "fused", "compiled" or "sparql"
+    kind: str  # "fused", "fused-missing", "count", "compiled" or "sparql"
     what: Any  # the fused-scan group, the compiled constraint or the shape
     label: str
 
@@ -871,6 +871,8 @@ def _tasks(plan: _Plan, stats) -> list[_Task]:
     grouped_shapes = {s for g in groups for s in g["sparql"]}
     tasks = [_Task("fused", g, f"fused label scan of {_short(g['path'])} ({len(g['compiled']) + len(g['sparql'])} "
                                "constraints)") for g in groups]
+    tasks += [_Task("fused-missing", g, f"nodes without {_short(g['path'])} ({len(g['sparql'])} rules)")
+              for g in groups if g["sparql"]]
     if not plan.pyshacl_shapes:  # else the batches count them
         tasks.append(_Task("count", None, "counting the focus nodes"))
     tasks += [_Task("sparql", s, f"{_short(s)} SPARQL") for s in sorted(plan.sparql_shapes - grouped_shapes, key=str)]
@@ -906,6 +908,9 @@ class _Worker:
         t = time.monotonic()
         if task.kind == "fused":
             self._fused(task.what)
+            phase = "fused label scans"
+        elif task.kind == "fused-missing":
+            self._fused_missing(task.what)
             phase = "fused label scans"
         elif task.kind == "compiled":
             self._compiled(task.what)
@@ -956,7 +961,9 @@ class _Worker:
             nodes.append(node)
         return _focus_members(self.store, self.conv, nodes, self.plan.targeted[shape], self.plan.class_graphs)
 
-    def _sparql(self, shape, narrowed: list | None) -> None:
+    def _sparql(self, shape, narrowed: list | None, restrict: str = "") -> None:
+        """The SHACL-SPARQL constraints of ``shape``: for the ``narrowed`` focus nodes only, or
+        (None) for all of them, those ``restrict`` (a filter on ?this) keeps."""
         from .shacl_sparql import focus_pattern
         from .sparql_constraints import Focus
         from .sparql_constraints import run as run_sparql
@@ -969,6 +976,8 @@ class _Worker:
                            targets.subjects_of, targets.objects_of)
         if fp is None:
             return
+        if restrict:
+            fp = f"{{ {{ {fp} }} {restrict} }}"
         focus = Focus(fp, lambda: [r["this"] for r in store.query(
             f"SELECT DISTINCT ?this WHERE {{ {fp} }}", use_default_graph_as_union=True)])
         if narrowed is not None:
@@ -979,30 +988,43 @@ class _Worker:
                    top=self.out.top, shapes_dataset=self.dataset)
 
     def _fused(self, group: dict) -> None:
-        """One grouped label scan over the path's values finds the focus nodes that may violate
-        any of the group's constraints (sh:uniqueLang, sh:languageIn, the "has a label in
-        language X" SPARQL rules); the exact queries then run for those nodes only (none, on
-        clean data), or, when there are very many, for all focus nodes as usual."""
+        """One grouped label scan over the path's values finds the nodes with a value that may
+        violate any of the group's constraints (sh:uniqueLang, sh:languageIn, the "has a label in
+        language X" SPARQL rules); the exact queries then run for the focus nodes among them only
+        (none, on clean data), or, when there are very many, for all focus nodes with a value.
+        The focus nodes with no value are :meth:`_fused_missing`'s (a task of its own, so that
+        the two processes share the work): the two sets never meet."""
         import dataclasses
 
-        from .shacl_sparql import covered_query, fused_label_query, is_covered
+        from .shacl_sparql import fused_label_query
 
-        scan, missing = fused_label_query(group["focus"], group["path"], unique=group["unique"],
-                                          language_in=group["language_in"], required=group["required"])
+        scan, _ = fused_label_query(group["focus"], group["path"], unique=group["unique"],
+                                    language_in=group["language_in"], required=group["required"])
         nodes = self._candidates(scan, group["shape"])
-        if nodes is not None and missing is not None and not is_covered(
-                self.store, covered_query(group["focus"], f"?this <{group['path']}> ?__v")):
-            more = self._candidates(missing, group["shape"])
-            nodes = None if more is None or len(nodes) + len(more) > MAX_NARROWED else nodes + more
         self.counts["fused_scans"] += 1
-        for c in group["compiled"]:
+        for c in group["compiled"]:  # a node with no value breaks none of these
             if nodes is None:
                 self._compiled(c)
             elif nodes:
                 self._compiled(dataclasses.replace(c, query=c.query.replace(c.focus_group, _values(nodes), 1),
                                                    candidates=None))
         for shape in group["sparql"]:
-            self._sparql(shape, nodes)
+            self._sparql(shape, nodes, restrict=f"FILTER EXISTS {{ ?this <{group['path']}> ?__fv }}")
+
+    def _fused_missing(self, group: dict) -> None:
+        """The group's SPARQL rules for the focus nodes with no value of the path: none when two
+        counts prove that every focus node has one (:func:`ipkg.shacl_sparql.covered_query`),
+        else for those found by one look-up per focus node."""
+        from .shacl_sparql import covered_query, fused_label_query, is_covered
+
+        if is_covered(self.store, covered_query(group["focus"], f"?this <{group['path']}> ?__v")):
+            return
+        _, missing = fused_label_query(group["focus"], group["path"], unique=group["unique"],
+                                       language_in=group["language_in"], required=group["required"])
+        assert missing is not None
+        nodes = self._candidates(missing, group["shape"])
+        for shape in group["sparql"]:
+            self._sparql(shape, nodes, restrict=f"FILTER NOT EXISTS {{ ?this <{group['path']}> ?__fv }}")
 
 
 class _Queries:
