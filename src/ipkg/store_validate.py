@@ -826,7 +826,7 @@ def _count_focus_nodes(plan: _Plan, store) -> int:
     n_store = 0
     if fp:
         row = next(iter(store.query(f"SELECT (COUNT(DISTINCT ?this) AS ?n) WHERE {{ {fp} }}",
-                                         use_default_graph_as_union=True)))
+                                    use_default_graph_as_union=True)))
         n_store = int(row["n"].value)
     return n_store + len(plan.onto_nodes)
 
@@ -998,8 +998,8 @@ class _Worker:
 
         from .shacl_sparql import fused_label_query
 
-        scan, _ = fused_label_query(group["focus"], group["path"], unique=group["unique"],
-                                    language_in=group["language_in"], required=group["required"])
+        scan = fused_label_query(group["path"], unique=group["unique"], language_in=group["language_in"],
+                                 required=group["required"])
         nodes = self._candidates(scan, group["shape"])
         self.counts["fused_scans"] += 1
         for c in group["compiled"]:  # a node with no value breaks none of these
@@ -1015,14 +1015,12 @@ class _Worker:
         """The group's SPARQL rules for the focus nodes with no value of the path: none when two
         counts prove that every focus node has one (:func:`ipkg.shacl_sparql.covered_query`),
         else for those found by one look-up per focus node."""
-        from .shacl_sparql import covered_query, fused_label_query, is_covered
+        from .shacl_sparql import covered_query, is_covered, no_value_query
 
-        if is_covered(self.store, covered_query(group["focus"], f"?this <{group['path']}> ?__v")):
+        has_value = f"?this <{group['path']}> ?__v"
+        if is_covered(self.store, covered_query(group["focus"], has_value)):
             return
-        _, missing = fused_label_query(group["focus"], group["path"], unique=group["unique"],
-                                       language_in=group["language_in"], required=group["required"])
-        assert missing is not None
-        nodes = self._candidates(missing, group["shape"])
+        nodes = self._candidates(no_value_query(group["focus"], has_value), group["shape"])
         for shape in group["sparql"]:
             self._sparql(shape, nodes, restrict=f"FILTER NOT EXISTS {{ ?this <{group['path']}> ?__fv }}")
 
