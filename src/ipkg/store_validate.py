@@ -871,7 +871,7 @@ def _tasks(plan: _Plan, stats) -> list[_Task]:
     grouped_shapes = {s for g in groups for s in g["sparql"]}
     tasks = [_Task("fused", g, f"fused label scan of {_short(g['path'])} ({len(g['compiled']) + len(g['sparql'])} "
                                "constraints)") for g in groups]
-    tasks += [_Task("fused-missing", g, f"nodes without {_short(g['path'])} ({len(g['sparql'])} rules)")
+    tasks += [_Task("fused-missing", g, f"nodes without {_short(g['path'])} ({_count(len(g['sparql']), 'shape')})")
               for g in groups if g["sparql"]]
     if not plan.pyshacl_shapes:  # else the batches count them
         tasks.append(_Task("count", None, "counting the focus nodes"))
@@ -880,6 +880,11 @@ def _tasks(plan: _Plan, stats) -> list[_Task]:
               for c in plan.compiled if id(c) not in in_groups]
     stats.sparql_constraints = sum(len(c) for s in plan.sparql_shapes for _, c in _shape_checks(plan.shapes, s))
     return tasks
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 shape``, ``2 shapes``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _shape_checks(shapes, shape):
