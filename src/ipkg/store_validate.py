@@ -933,8 +933,6 @@ class _Worker:
         that query first: on clean data it answers nothing and the focus nodes are never computed;
         else the exact query runs for the focus nodes among the candidates (or, when there are very
         many, for all focus nodes)."""
-        import dataclasses
-
         from .shacl_sparql import is_covered, run_compiled
 
         if c.covered is not None and is_covered(self.store, c.covered):
@@ -944,7 +942,7 @@ class _Worker:
             if nodes is not None:
                 if not nodes:
                     return
-                c = dataclasses.replace(c, query=c.query.replace(c.focus_group, _values(nodes), 1), candidates=None)
+                c = _narrowed(c, nodes)
         results = self.out.triples
         before = len(results)
         self.counts["compiled_results"] += run_compiled(self.store, c, self.plan.shapes, self.conv, results,
@@ -999,8 +997,6 @@ class _Worker:
         (none, on clean data), or, when there are very many, for all focus nodes with a value.
         The focus nodes with no value are :meth:`_fused_missing`'s (a task of its own, so that
         the two processes share the work): the two sets never meet."""
-        import dataclasses
-
         from .shacl_sparql import fused_label_query
 
         scan = fused_label_query(group["path"], unique=group["unique"], language_in=group["language_in"],
@@ -1011,8 +1007,7 @@ class _Worker:
             if nodes is None:
                 self._compiled(c)
             elif nodes:
-                self._compiled(dataclasses.replace(c, query=c.query.replace(c.focus_group, _values(nodes), 1),
-                                                   candidates=None))
+                self._compiled(_narrowed(c, nodes))
         for shape in group["sparql"]:
             self._sparql(shape, nodes, restrict=f"FILTER EXISTS {{ ?this <{group['path']}> ?__fv }}")
 
@@ -1200,8 +1195,6 @@ def _plan_label_scans(compiled, sparql_shapes, shapes, targeted, class_graphs) -
         else:
             for lst in shapes.objects(c.prop_shape, _sh("languageIn")):
                 g["language_in"].append([str(x) for x in Collection(shapes, lst)])
-            if not all(fusable_range(r) for langs in g["language_in"] for r in langs):
-                g["unfusable"] = True
     for shape in sorted(sparql_shapes, key=str):
         owners = shape_checks(shapes, shape)
         checks = [ch for _, cs in owners for ch in cs]
@@ -1219,7 +1212,15 @@ def _plan_label_scans(compiled, sparql_shapes, shapes, targeted, class_graphs) -
         g["required"] += [r[1] for r in found]
         g["sparql"].append(shape)
     # a group of one is a scan of its own already
-    return [g for g in groups.values() if len(g["compiled"]) + len(g["sparql"]) >= 2 and not g.get("unfusable")]
+    return [g for g in groups.values() if len(g["compiled"]) + len(g["sparql"]) >= 2
+            and all(fusable_range(r) for langs in g["language_in"] for r in langs)]
+
+
+def _narrowed(c, nodes: list):
+    """The compiled constraint ``c`` for ``nodes`` (IRIs) only: its focus sub-SELECT replaced by them."""
+    import dataclasses
+
+    return dataclasses.replace(c, query=c.query.replace(c.focus_group, _values(nodes), 1), candidates=None)
 
 
 def _values(nodes: list) -> str:
