@@ -133,18 +133,12 @@ def bench_size(n: int, work: Path, args) -> dict:
     raw = work / f"raw-{n}"
     for d in (store, raw):
         shutil.rmtree(d, ignore_errors=True)
-    code = ("import json; from ipkg.store import load_files; "
-            f"s = load_files({[*data_files, str(synth)]!r}, {str(store)!r}, count=False); "
-            "print(json.dumps({'compact_s': s.compact_seconds}))")
-    settle()
-    m = run_measured([sys.executable, "-c", code])
-    assert m["rc"] == 0, m["stderr"]
-    res["load_s"], res["load_rss"] = m["seconds"], m["peak_rss"]
-    res["load_compact_s"] = json.loads(m["stdout"].strip().splitlines()[-1])["compact_s"]
-    raw_load(res, n, raw, data_files, synth)
+    load_pairs(res, n, store, raw, data_files, synth, args.load_runs)
     res["store_mb"] = dir_size(store) / 1e6
     print(f"[{n}] load {res['load_s']:.1f}s, of which compaction {res['load_compact_s']:.1f}s "
-          f"(raw oxigraph load {res['raw_load_s']:.1f}s, + optimize {res['raw_optimize_s']:.1f}s)", flush=True)
+          f"(raw oxigraph load {res['raw_load_s']:.1f}s, + optimize {res['raw_optimize_s']:.1f}s; "
+          f"paired ratios: load/raw {res['load_raw_ratio']:.2f}, bulk part/raw {res['bulk_raw_ratio']:.2f}, "
+          f"load/(raw + optimize) {res['load_rawopt_ratio']:.2f})", flush=True)
 
     if n <= args.validate_max:
         validate(res, n, store, args.validate_runs)
@@ -220,19 +214,57 @@ def bench_size(n: int, work: Path, args) -> dict:
     return res
 
 
-def raw_load(res: dict, n: int, raw: Path, data_files: list, synth: Path) -> None:
-    """``oxigraph load`` of the same files into a fresh folder (deleted after): the floor; then,
-    timed apart, ``oxigraph optimize`` of that folder (the compaction ``ipkg load`` ends with)."""
+def ipkg_load(store: Path, files: list) -> dict:
+    """``ipkg.store.load_files`` in a child process (wall time, peak memory of the tree) and the
+    seconds of its final compaction as it measured them."""
+    shutil.rmtree(store, ignore_errors=True)
+    code = ("import json; from ipkg.store import load_files; "
+            f"s = load_files({files!r}, {str(store)!r}, count=False); "
+            "print(json.dumps({'compact_s': s.compact_seconds}))")
+    settle()
+    m = run_measured([sys.executable, "-c", code])
+    assert m["rc"] == 0, m["stderr"]
+    m["compact_s"] = json.loads(m["stdout"].strip().splitlines()[-1])["compact_s"]
+    return m
+
+
+def raw_load(raw: Path, files: list) -> dict:
+    """``oxigraph load`` of the same files into a fresh folder: the floor."""
     shutil.rmtree(raw, ignore_errors=True)
     settle()
-    m = run_measured([shutil.which("oxigraph"), "load", "--location", str(raw), "--file", *data_files, str(synth)])
+    m = run_measured([shutil.which("oxigraph"), "load", "--location", str(raw), "--file", *files])
     assert m["rc"] == 0, m["stderr"]
-    res["raw_load_s"], res["raw_load_rss"] = m["seconds"], m["peak_rss"]
+    return m
+
+
+def load_pairs(res: dict, n: int, store: Path, raw: Path, data_files: list, synth: Path, runs: int) -> None:
+    """``ipkg load`` and raw ``oxigraph load`` of the same files, in turn, ``runs`` times (this
+    machine's speed drifts by a quarter within minutes: only ratios taken pair by pair mean
+    something), then ``oxigraph optimize`` of the last raw folder (the compaction ``ipkg load``
+    ends with), timed apart. Medians of the times and of the per-pair ratios: ``ipkg load`` to
+    the raw load, its bulk part (without the compaction) to the raw load, and ``ipkg load`` to
+    the raw load plus ``oxigraph optimize`` (the same end state)."""
+    files = [*data_files, str(synth)]
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(ipkg_load(store, files))
+        theirs.append(raw_load(raw, files))
     settle()
     m = run_measured([shutil.which("oxigraph"), "optimize", "--location", str(raw)])
     assert m["rc"] == 0, m["stderr"]
     res["raw_optimize_s"] = m["seconds"]
     shutil.rmtree(raw, ignore_errors=True)
+    med = statistics.median
+    res["load_runs_s"] = [o["seconds"] for o in ours]
+    res["raw_load_runs_s"] = [t["seconds"] for t in theirs]
+    res["load_s"], res["load_compact_s"] = med(res["load_runs_s"]), med(o["compact_s"] for o in ours)
+    res["raw_load_s"] = med(res["raw_load_runs_s"])
+    res["load_rss"] = max(o["peak_rss"] for o in ours)
+    res["raw_load_rss"] = max(t["peak_rss"] for t in theirs)
+    res["load_raw_ratio"] = med(o["seconds"] / t["seconds"] for o, t in zip(ours, theirs))
+    res["bulk_raw_ratio"] = med((o["seconds"] - o["compact_s"]) / t["seconds"] for o, t in zip(ours, theirs))
+    res["load_rawopt_ratio"] = med(o["seconds"] / (t["seconds"] + res["raw_optimize_s"])
+                                   for o, t in zip(ours, theirs))
 
 
 def validate(res: dict, n: int, store: Path, runs: int = 1) -> None:
@@ -280,7 +312,9 @@ def bench_reused(n: int, work: Path, args, data_files: list, synth: Path, store:
     res = json.loads(cache.read_text()).get(str(n), {}) if cache.exists() else {}
     res["loadavg_start"] = os.getloadavg()[0]
     res["cases"] = n
-    raw_load(res, n, work / f"raw-{n}", data_files, synth)
+    m = raw_load(work / f"raw-{n}", [*data_files, str(synth)])
+    shutil.rmtree(work / f"raw-{n}", ignore_errors=True)
+    res["raw_load_s"], res["raw_load_rss"] = m["seconds"], m["peak_rss"]
     print(f"[{n}] raw oxigraph load {res['raw_load_s']:.1f}s", flush=True)
     validate(res, n, store, args.validate_runs)
     return res
@@ -302,6 +336,14 @@ def runs_note(r: dict) -> str:
     if len(runs) < 2:
         return ""
     return f", median of {len(runs)}: " + ", ".join(f"{t:.1f}" for t in runs)
+
+
+def load_ratios(r: dict) -> str:
+    if "bulk_raw_ratio" not in r:
+        return ""
+    runs = len(r.get("load_runs_s") or [])
+    return (f" ({r['bulk_raw_ratio']:.2f}; {r['load_rawopt_ratio']:.2f}"
+            f"{'; medians of ' + str(runs) + ' pairs' if runs > 1 else ''})")
 
 
 def fmt(v, spec="{:.1f}"):
@@ -338,7 +380,7 @@ def render(results: dict) -> None:
         "input from disk, as after a reboot.",
         "",
         "| cases | triples | synth s (triples/s) | load s (compaction) | raw `oxigraph load` s (+ optimize) "
-        "| load/raw | load peak MiB | store MB "
+        "| load/raw (bulk part/raw; load/(raw + optimize)) | load peak MiB | store MB "
         "| validate_store s (version) | validate/raw load | growth per 10x | × previous size | peak MiB (PSS) "
         "| plain validation s | peak MiB "
         "| GROUP BY s (cold) | 2-hop ms (p95) |",
@@ -354,7 +396,7 @@ def render(results: dict) -> None:
             f"| {r['load_s']:.1f}{' (' + format(r['load_compact_s'], '.1f') + ')' if 'load_compact_s' in r else ''} "
             f"| {r['raw_load_s']:.1f}"
             f"{' (+' + format(r['raw_optimize_s'], '.1f') + ')' if 'raw_optimize_s' in r else ''} "
-            f"| {r['load_s'] / r['raw_load_s']:.2f} "
+            f"| {r.get('load_raw_ratio', r['load_s'] / r['raw_load_s']):.2f}{load_ratios(r)} "
             f"| {r['load_rss'] / 2**20:,.0f} | {r['store_mb']:,.0f} "
             f"| {fmt(r.get('validate_s'))}{' (' + r.get('validate_version', 'pyshacl batches') + ')' if r.get('validate_s') else ''}"
             f"{runs_note(r)} "
@@ -409,6 +451,8 @@ def main() -> int:
                     help="skip validate_store above this many cases (default: validate at every size; 0: never)")
     ap.add_argument("--validate-runs", type=int, default=1,
                     help="validate each store this many times and report the median (default 1)")
+    ap.add_argument("--load-runs", type=int, default=1,
+                    help="time ipkg load and the raw oxigraph load in turn this many times (medians, paired ratios)")
     ap.add_argument("--reuse", action="store_true",
                     help="time the raw load and validation again on WORKDIR's kept synth-N.nt and store-N")
     ap.add_argument("--pyshacl-max", type=int, default=10_000, help="skip plain validation above this many cases")

@@ -151,51 +151,29 @@ def test_sigkilled_load_leaves_previous_store_usable(tmp_path):
     os.sync()
 
 
-def test_parallel_slices_load_everything_and_report_whole_file_lines(tmp_path, monkeypatch):
-    import ipkg.store as store_module
-
-    monkeypatch.setattr(store_module, "PARALLEL_MIN_BYTES", 0)  # force the sliced path on a small file
-    lines = [f"<http://example.org/s{i}> <http://example.org/p> _:b{i % 7} .\n" for i in range(5000)]
-    f = tmp_path / "a.nt"
+def test_a_large_file_keeps_one_blank_node_scope_and_whole_file_lines(tmp_path):
+    """Each file is loaded in one piece (until December 2026 large files were cut into slices,
+    one loader each): ``_:shared`` in two far-apart lines is one node, the progress bar counts
+    every byte once, and a syntax error's line is counted from the start of the file."""
+    lines = [f"<http://example.org/s{i}> <http://example.org/p> <http://example.org/o{i}> .\n" for i in range(40000)]
+    lines[2100] = "<http://example.org/a> <http://example.org/p> _:shared .\n"
+    lines[39000] = "_:shared <http://example.org/q> \"x\" .\n"
+    f = tmp_path / "late.nt"
     f.write_text("".join(lines))
     seen = []
-    stats = load_files([f], tmp_path / "st", progress=lambda d, t: seen.append(d))
-    assert stats.quads == 5000 and seen[-1] == f.stat().st_size
-    # blank-node labels are scoped per bulk_load call: such files are loaded in one piece
-    store = open_store(tmp_path / "st")
-    assert len({q.object for q in store}) == 7
-    lines = [line.replace("_:b", "<http://example.org/o").replace(" .", "> .") for line in lines]
-    f.write_text("".join(lines))
-    assert load_files([f], tmp_path / "st").quads == 5000
-    lines[4321] = "<http://example.org/x> <http://example.org/p> \"unterminated .\n"
+    stats = load_files([f], tmp_path / "st", progress=lambda d, t: seen.append((d, t)))
+    assert stats.quads == 40000
+    assert seen[-1] == (f.stat().st_size, f.stat().st_size) and all(d <= t for d, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    rows = list(open_store(tmp_path / "st").query(
+        'SELECT ?b WHERE { <http://example.org/a> <http://example.org/p> ?b . ?b <http://example.org/q> "x" }'))
+    assert len(rows) == 1  # one node
+    lines[34321] = "<http://example.org/x> <http://example.org/p> \"unterminated .\n"
     f.write_text("".join(lines))
     with pytest.raises(IpkgError) as err:
         load_files([f], tmp_path / "st")
-    assert err.value.line == 4322
-    assert len(open_store(tmp_path / "st")) == 5000
-
-
-def test_blank_nodes_late_in_a_sliced_file_restart_the_load_in_one_piece(tmp_path, monkeypatch):
-    """The slices watch for ``_:`` as they read (no separate pass over the file): a blank node
-    label near the end, in another slice than the first, still names one node, and the progress
-    bar starts again rather than counting the abandoned slices' bytes twice."""
-    import ipkg.store as store_module
-
-    monkeypatch.setattr(store_module, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(store_module.os, "cpu_count", lambda: 4)
-    lines = [f"<http://example.org/s{i}> <http://example.org/p> <http://example.org/o{i}> .\n" for i in range(4000)]
-    lines[2100] = "<http://example.org/a> <http://example.org/p> _:shared .\n"
-    lines[3900] = "_:shared <http://example.org/q> \"x\" .\n"
-    f = tmp_path / "late.nt"
-    f.write_text("".join(lines))
-    assert len(store_module._slices(f, 4)) == 4
-    seen = []
-    stats = load_files([f], tmp_path / "st", progress=lambda d, t: seen.append((d, t)))
-    assert stats.quads == 4000
-    assert seen[-1] == (f.stat().st_size, f.stat().st_size) and all(d <= t for d, t in seen)
-    rows = list(open_store(tmp_path / "st").query(
-        'SELECT ?b WHERE { <http://example.org/a> <http://example.org/p> ?b . ?b <http://example.org/q> "x" }'))
-    assert len(rows) == 1  # one node, not one per slice
+    assert err.value.line == 34322 and err.value.col
+    assert len(open_store(tmp_path / "st")) == 40000
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("st.")] == []
 
 

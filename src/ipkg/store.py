@@ -21,7 +21,6 @@ it); the quads are counted at the same time on the other core.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import shutil
@@ -123,132 +122,6 @@ class _CountingReader:
         return n
 
 
-class _SliceReader:
-    """Bytes ``start``..``end`` of a file (a line-aligned slice of an N-Triples/N-Quads file).
-
-    It watches for ``_:`` in what it hands on: blank-node labels are scoped per bulk_load call,
-    so a file with blank nodes must be loaded in one piece. On the first ``_:`` in any slice
-    (``blank`` is shared by the slices of a file) every slice ends early and the caller loads
-    the file again, whole. This replaces a separate pass over the file before loading it."""
-
-    def __init__(self, path: Path, start: int, end: int, on_read: Callable[[int], None] | None,
-                 blank: threading.Event):
-        self._fh = open(path, "rb")  # noqa: SIM115 - closed in close()
-        self._fh.seek(start)
-        self._left = end - start
-        self._on_read = on_read
-        self._blank = blank
-        self._last = b""  # the previous chunk's last byte ("_" + ":" across two reads)
-
-    def readable(self) -> bool:
-        return True
-
-    def _seen(self, data) -> bool:
-        if b"_:" in data or (self._last == b"_" and data[:1] == b":"):
-            self._blank.set()
-        self._last = data[-1:]
-        return self._blank.is_set()
-
-    def readinto(self, buf) -> int:
-        if self._left <= 0 or self._blank.is_set():
-            return 0
-        view = memoryview(buf)[: min(len(buf), self._left)]
-        n = self._fh.readinto(view) or 0
-        if self._seen(bytes(view[:n])):
-            return 0
-        self._left -= n
-        if self._on_read:
-            self._on_read(n)
-        return n
-
-    def read(self, size: int = -1) -> bytes:
-        if self._blank.is_set():
-            return b""
-        size = self._left if size is None or size < 0 else min(size, self._left)
-        data = self._fh.read(size)
-        if self._seen(data):
-            return b""
-        self._left -= len(data)
-        if self._on_read:
-            self._on_read(len(data))
-        return data
-
-    def close(self) -> None:
-        self._fh.close()
-
-
-#: line-based files above this size are parsed in parallel slices (as `oxigraph load` does)
-PARALLEL_MIN_BYTES = 32 * 2**20
-
-
-def _slices(path: Path, parts: int) -> list[tuple[int, int]]:
-    size = path.stat().st_size
-    cuts = [0]
-    with open(path, "rb") as fh:
-        for i in range(1, parts):
-            fh.seek(max(size * i // parts, cuts[-1]))
-            fh.readline()
-            cuts.append(min(fh.tell(), size))
-    cuts.append(size)
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
-
-
-def _lines_before(path: Path, offset: int) -> int:
-    n = 0
-    with open(path, "rb") as fh:
-        while offset > 0:
-            chunk = fh.read(min(offset, 1 << 20))
-            if not chunk:
-                break
-            n += chunk.count(b"\n")
-            offset -= len(chunk)
-    return n
-
-
-class _BlankNodes(Exception):
-    """A file loaded in slices turned out to hold ``_:``: it must be loaded again, whole."""
-
-    def __init__(self, path: Path):
-        super().__init__(str(path))
-        self.path = path
-
-
-def _bulk_load_parallel(store, path: Path, fmt, on_read, lenient: bool) -> None:
-    """Load a line-based file (N-Triples/N-Quads) in line-aligned slices on several threads.
-
-    N-Triples/N-Quads statements are one per line, so slices of a file without blank nodes load
-    independently; pyoxigraph releases the GIL while parsing. A syntax error is
-    re-raised with its line number in the whole file. Raises :class:`_BlankNodes` when the file
-    holds ``_:`` (the slices stop there; what they loaded must be thrown away).
-    """
-    parts = min(os.cpu_count() or 1, 4)
-    slices = _slices(path, parts)
-    errors: list[tuple[int, BaseException]] = []
-    blank = threading.Event()
-
-    def work(start: int, end: int) -> None:
-        reader = _SliceReader(path, start, end, on_read, blank)
-        try:
-            store.bulk_load(input=reader, format=fmt, lenient=lenient)
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            errors.append((start, exc))
-        finally:
-            reader.close()
-
-    threads = [threading.Thread(target=work, args=sl, daemon=True) for sl in slices]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if blank.is_set():  # a slice cut short may also have ended in a syntax error: not the file's
-        raise _BlankNodes(path)
-    if errors:
-        start, exc = min(errors, key=lambda e: e[0])
-        if isinstance(exc, SyntaxError) and exc.lineno is not None:
-            exc.lineno += _lines_before(path, start)
-        raise exc
-
-
 def tty_progress(stream=None, *, compacting: bool = True) -> Progress | None:
     """A one-line progress bar on ``stream`` (stderr) when it is a terminal, else ``None``; at
     100 % it says that the compaction follows (``compacting``)."""
@@ -313,16 +186,15 @@ def _open_tmp(tmp: Path, store_dir: Path, append: bool):
     return pyoxigraph.Store(str(tmp))
 
 
-def _fill(store, paths: list[Path], on_read, lenient: bool, whole: set[Path]) -> None:
-    """Bulk-load ``paths`` into ``store``: large line-based files in parallel slices (unless in
-    ``whole``), the others in one piece. Raises :class:`_BlankNodes` (see there), IpkgError."""
+def _fill(store, paths: list[Path], on_read, lenient: bool) -> None:
+    """Bulk-load ``paths`` into ``store`` one after the other, each file in one piece through one
+    reader: one blank-node scope per file, and a syntax error's line is the file's. (Given a
+    path instead, pyoxigraph parses an N-Triples file in parts, each with its own blank-node scope,
+    where it sees four processors or more; on two it was no faster than the reader.)
+    Raises IpkgError."""
     for p in paths:
         fmt = _format_for(p)
         try:
-            if (p.suffix.lower() in (".nt", ".nq") and p.stat().st_size >= PARALLEL_MIN_BYTES
-                    and p not in whole):
-                _bulk_load_parallel(store, p, fmt, on_read, lenient)
-                continue
             with open(p, "rb") as fh:
                 reader: Any = _CountingReader(fh, on_read) if on_read else fh  # a binary reader
                 # relative IRIs (<>, <#x>) resolve against the file, as rdflib and Jena do
@@ -399,19 +271,9 @@ def _load_files_locked(paths, store_dir, progress, append, lenient, count, compa
 
     store = None
     counter: threading.Thread | None = None
-    whole: set[Path] = set()  # files found to hold blank nodes: loaded in one piece
     try:
-        while True:
-            store = _open_tmp(tmp, store_dir, append)
-            try:
-                _fill(store, paths, on_read if progress else None, lenient, whole)
-                break
-            except _BlankNodes as found:  # start again, that file whole (rare: big .nt with _:)
-                whole.add(found.path)
-            store = None  # outside the except block: its traceback no longer holds the store
-            gc.collect()
-            shutil.rmtree(tmp)
-            done = 0
+        store = _open_tmp(tmp, store_dir, append)
+        _fill(store, paths, on_read if progress else None, lenient)
         if progress:
             progress(total, total)
         counted: dict = {}
