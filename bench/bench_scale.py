@@ -133,7 +133,7 @@ def bench_size(n: int, work: Path, args) -> dict:
     raw = work / f"raw-{n}"
     for d in (store, raw):
         shutil.rmtree(d, ignore_errors=True)
-    load_pairs(res, n, store, raw, data_files, synth, args.load_runs)
+    load_pairs(res, store, raw, data_files, synth, args.load_runs)
     res["store_mb"] = dir_size(store) / 1e6
     print(f"[{n}] load {res['load_s']:.1f}s, of which compaction {res['load_compact_s']:.1f}s "
           f"(raw oxigraph load {res['raw_load_s']:.1f}s, + optimize {res['raw_optimize_s']:.1f}s; "
@@ -237,9 +237,9 @@ def raw_load(raw: Path, files: list) -> dict:
     return m
 
 
-def load_pairs(res: dict, n: int, store: Path, raw: Path, data_files: list, synth: Path, runs: int) -> None:
+def load_pairs(res: dict, store: Path, raw: Path, data_files: list, synth: Path, runs: int) -> None:
     """``ipkg load`` and raw ``oxigraph load`` of the same files, in turn, ``runs`` times (this
-    machine's speed drifts by a quarter within minutes: only ratios taken pair by pair mean
+    machine's speed drifts by a fifth within minutes: only ratios taken pair by pair mean
     something), then ``oxigraph optimize`` of the last raw folder (the compaction ``ipkg load``
     ends with), timed apart. Medians of the times and of the per-pair ratios: ``ipkg load`` to
     the raw load, its bulk part (without the compaction) to the raw load, and ``ipkg load`` to
